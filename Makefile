@@ -1,0 +1,37 @@
+# The project's front door: `make run` serves the portal locally, `make test` runs every test.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+MOTO_PORT ?= 5000
+
+.PHONY: run test unit api e2e lint venv clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt tests/requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r tests/requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	PORT=$(PORT) MOTO_PORT=$(MOTO_PORT) $(BIN)/python -m infra.local
+
+test: venv
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q tests
+
+unit: venv
+	$(BIN)/python -m pytest -q tests/unit
+
+api: venv
+	$(BIN)/python -m pytest -q tests/api
+
+e2e: venv
+	$(BIN)/python -m pytest -q tests/e2e
+
+clean:
+	rm -rf $(VENV) .pytest_cache dist

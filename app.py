@@ -1,0 +1,9 @@
+"""The Digitaal Portaal access service: creates the Chalice app and registers the blueprints."""
+
+from chalice import Chalice
+
+from chalicelib import api
+
+app = Chalice(app_name="digitaal-portaal")
+for module in api.modules():
+    app.register_blueprint(module.blueprint)

@@ -1,0 +1,1 @@
+"""Digitaal Portaal access service: everything the Chalice app needs besides app.py."""

@@ -1,0 +1,21 @@
+"""Chalice blueprints: parse the request, call one service, map domain errors. No logic here.
+
+MODULES lists every blueprint module in registration order; app.py registers them and
+api/openapi.py documents their routes from each module's OPENAPI mapping.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+MODULES = (
+    "http",
+    "auth",
+    "pages",
+    "openapi",
+)
+
+
+def modules() -> list[ModuleType]:
+    return [importlib.import_module(f"chalicelib.api.{name}") for name in MODULES]

@@ -1,0 +1,84 @@
+"""Login, logout and the current user (API.md "Login")."""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib.api.http import (
+    COOKIE_NAME,
+    cleared_cookie,
+    context,
+    cookies,
+    current_request,
+    json_body,
+    json_response,
+    route,
+    session_cookie,
+)
+from chalicelib.services import login as login_service
+from chalicelib.services import sessions
+from chalicelib.services.accounts import profile
+from chalicelib.services.audit import record
+
+blueprint = Blueprint(__name__)
+API = "/api/v1"
+
+
+@route(blueprint, f"{API}/auth/login", methods=["POST"])
+def login() -> Response:
+    request = current_request()
+    body = json_body(request, {"username": str, "password": str})
+    result = login_service.login(body["username"], body["password"], context(request))
+    return json_response({"next": result.next_step}, headers={"Set-Cookie": session_cookie(result.cookie_value)})
+
+
+@route(blueprint, f"{API}/auth/logout", methods=["POST"])
+def logout() -> Response:
+    request = current_request()
+    username = sessions.end(cookies(request).get(COOKIE_NAME))
+    if username:
+        record("logout", actor=username, target=username, outcome="success", context=context(request))
+    return Response(body="", status_code=204, headers={"Set-Cookie": cleared_cookie()})
+
+
+@route(blueprint, f"{API}/me", methods=["GET"], auth="full")
+def me(current: sessions.Authenticated) -> Response:
+    return json_response(profile(current.user))
+
+
+OPENAPI = {
+    f"{API}/auth/login": {
+        "post": {
+            "summary": "Password step of the login",
+            "tags": ["login"],
+            "requestBody": {"$ref": "#/components/requestBodies/Credentials"},
+            "responses": {
+                "200": {"description": "Password accepted; a partial session cookie is set",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Next"}}}},
+                "400": {"$ref": "#/components/responses/Error"},
+                "401": {"$ref": "#/components/responses/Error"},
+                "423": {"$ref": "#/components/responses/Error"},
+            },
+        }
+    },
+    f"{API}/auth/logout": {
+        "post": {
+            "summary": "End the session",
+            "tags": ["login"],
+            "requestBody": {"$ref": "#/components/requestBodies/Empty"},
+            "responses": {"204": {"description": "Session ended, cookie cleared"}},
+        }
+    },
+    f"{API}/me": {
+        "get": {
+            "summary": "The logged-in user",
+            "tags": ["login"],
+            "security": [{"session": []}],
+            "responses": {
+                "200": {"description": "Profile",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Me"}}}},
+                "401": {"$ref": "#/components/responses/Error"},
+            },
+        }
+    },
+}

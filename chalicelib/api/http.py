@@ -1,0 +1,277 @@
+"""HTTP plumbing shared by every blueprint: the cross-cutting rules of API.md "Conventions"
+(JSON only, Origin check, error envelope, security headers, language) and the route decorator that
+authenticates and maps domain errors to the contract's codes. No business logic lives here."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from chalice import Blueprint, Response
+from chalice.app import Request
+
+from chalicelib.errors import HTTP_STATUS, ErrorCode, PortalError
+from chalicelib.i18n import pick_language, t
+from chalicelib.services import sessions
+from chalicelib.services.audit import RequestContext
+from chalicelib.settings import get_settings
+
+log = logging.getLogger("portal.http")
+
+COOKIE_NAME = "portal_session"
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+blueprint = Blueprint(__name__)
+
+# `chalice local` serves requests on several threads but keeps one `current_request` per app;
+# the middleware receives each call's own request and keeps it per thread (on Lambda: one at a time).
+_local = threading.local()
+
+
+def current_request() -> Request:
+    """The request being handled on this thread (use instead of Blueprint.current_request)."""
+    return _local.request
+
+
+# ---------------------------------------------------------------- request helpers
+
+
+def header(request: Request, name: str) -> str | None:
+    return (request.headers or {}).get(name.lower())
+
+
+def cookies(request: Request) -> dict[str, str]:
+    jar: dict[str, str] = {}
+    for part in (header(request, "cookie") or "").split(";"):
+        name, sep, value = part.strip().partition("=")
+        if sep and name not in jar:
+            jar[name] = value
+    return jar
+
+
+def language(request: Request) -> str:
+    query = (request.query_params or {}).get("lang")
+    return pick_language(query, cookies(request).get("lang"), header(request, "accept-language"))
+
+
+def client_ip(request: Request) -> str | None:
+    identity = (request.context or {}).get("identity") or {}
+    return identity.get("sourceIp")
+
+
+def context(request: Request) -> RequestContext:
+    return RequestContext(ip=client_ip(request), user_agent=header(request, "user-agent"), lang=language(request))
+
+
+Field = type | tuple  # a type, or (type, required)
+
+
+def json_body(request: Request, fields: dict[str, Field]) -> dict[str, Any]:
+    """The JSON object body with the named fields checked; 400 invalid_request names the first bad one."""
+    raw = request.raw_body or b""
+    try:
+        body = json.loads(raw.decode("utf-8")) if raw.strip() else {}
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise PortalError(ErrorCode.INVALID_REQUEST, field="body") from None
+    if not isinstance(body, dict):
+        raise PortalError(ErrorCode.INVALID_REQUEST, field="body")
+    result: dict[str, Any] = {}
+    for name, spec in fields.items():
+        expected, required = spec if isinstance(spec, tuple) else (spec, True)
+        value = body.get(name)
+        if value is None:
+            if required:
+                raise PortalError(ErrorCode.INVALID_REQUEST, field=name)
+            continue
+        # bool is an int in Python; a JSON true is not a number here.
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise PortalError(ErrorCode.INVALID_REQUEST, field=name)
+        if isinstance(value, str) and (not value.strip() and required or len(value) > 4096):
+            raise PortalError(ErrorCode.INVALID_REQUEST, field=name)
+        result[name] = value
+    return result
+
+
+# ---------------------------------------------------------------- responses
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=json.dumps(body, ensure_ascii=False),
+        status_code=status,
+        headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
+    )
+
+
+def error_response(error: PortalError, lang: str) -> Response:
+    message_key = f"error.{error.code.value}"
+    message = t(message_key, lang)
+    if error.field:
+        message = f"{message} ({t('error.field', lang)}: {error.field})"
+    body: dict[str, Any] = {"code": error.code.value, "message": message}
+    if error.field:
+        body["field"] = error.field
+    body.update(error.extra)
+    headers = {}
+    if "retry_after" in error.extra:
+        headers["Retry-After"] = str(error.extra["retry_after"])
+    return json_response({"error": body}, HTTP_STATUS[error.code], headers)
+
+
+def session_cookie(value: str) -> str:
+    settings = get_settings()
+    secure = "; Secure" if settings.cookie_secure else ""
+    return f"{COOKIE_NAME}={value}; Path=/; HttpOnly; SameSite=Strict{secure}"
+
+
+def cleared_cookie() -> str:
+    settings = get_settings()
+    secure = "; Secure" if settings.cookie_secure else ""
+    return f"{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"
+
+
+# ---------------------------------------------------------------- route decorator
+
+# Which sessions may call a route: "full" (both factors), "totp" (partial, next step second factor),
+# "enroll" (partial with next step enrollment, or full for re-enrollment).
+AUTH_LEVELS = ("full", "totp", "enroll", "any")
+
+
+def require(request: Request, auth: str, roles: frozenset[str] | None = None) -> sessions.Authenticated:
+    """Authenticate the request for a route's level and roles; raises 401/403 per the contract."""
+    current = sessions.authenticate(cookies(request).get(COOKIE_NAME))
+    level, next_step = current.session.level, current.session.next_step
+    allowed = (
+        auth == "any"
+        or (auth == "full" and level == sessions.FULL)
+        or (auth == "totp" and level == sessions.PARTIAL and next_step == "totp")
+        or (auth == "enroll" and (level == sessions.FULL or next_step == "enroll"))
+    )
+    if not allowed:
+        # A partial session is not a login: answer as if there were none (API.md: partial sessions
+        # reach only the second-factor and enrollment endpoints).
+        raise PortalError(ErrorCode.NOT_AUTHENTICATED if level != sessions.FULL else ErrorCode.FORBIDDEN)
+    if roles and not (set(current.user.roles or ()) & roles):
+        raise PortalError(ErrorCode.FORBIDDEN)
+    return current
+
+
+def route(bp: Blueprint, path: str, methods: list[str], auth: str | None = None,
+          roles: frozenset[str] | None = None, **options: Any) -> Callable:
+    """Chalice route that maps PortalError to the error envelope and, with `auth`, passes the
+    authenticated session as the view's first argument."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(**path_params: Any) -> Any:
+            request = current_request()
+            try:
+                if auth is None:
+                    return view(**path_params)
+                return view(require(request, auth, roles), **path_params)
+            except PortalError as error:
+                return error_response(error, language(request))
+
+        bp.route(path, methods=methods, content_types=["application/json", "*/*"], **options)(wrapper)
+        return view
+
+    return decorator
+
+
+# ---------------------------------------------------------------- middleware
+
+
+def _same_origin(request: Request, origin: str) -> bool:
+    configured = get_settings().public_origin
+    if configured:
+        return origin.rstrip("/") == configured.rstrip("/")
+    return urlsplit(origin).netloc.lower() == (header(request, "host") or "").lower()
+
+
+def _guard(request: Request) -> PortalError | None:
+    if request.method not in STATE_CHANGING:
+        return None
+    origin = header(request, "origin")
+    if origin and not _same_origin(request, origin):
+        return PortalError(ErrorCode.CSRF_REJECTED)
+    if (header(request, "sec-fetch-site") or "same-origin") == "cross-site":
+        return PortalError(ErrorCode.CSRF_REJECTED)
+    content_type = (header(request, "content-type") or "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        return PortalError(ErrorCode.UNSUPPORTED_MEDIA_TYPE)
+    return None
+
+
+_CHALICE_ERRORS = {
+    400: ErrorCode.INVALID_REQUEST,
+    403: ErrorCode.NOT_FOUND,  # API Gateway answers unknown paths with 403 "Missing Authentication Token"
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+}
+
+
+def _normalize_framework_error(response: Response, lang: str) -> Response:
+    """Chalice's own refusals ({"Code", "Message"}) in the contract's envelope."""
+    body = response.body
+    if isinstance(body, dict) and "Code" in body and response.status_code in _CHALICE_ERRORS:
+        normalized = error_response(PortalError(_CHALICE_ERRORS[response.status_code]), lang)
+        normalized.status_code = 404 if response.status_code == 403 else response.status_code
+        for name, value in (response.headers or {}).items():
+            if name.lower() == "allow":
+                normalized.headers["Allow"] = value
+        return normalized
+    return response
+
+
+def _secure_headers(response: Response, path: str) -> None:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    if not path.startswith("/static/"):
+        headers["Cache-Control"] = "no-store"
+    if get_settings().cookie_secure:
+        headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+
+
+@blueprint.middleware("http")
+def http_rules(request: Request, get_response: Callable[[Request], Response]) -> Response:
+    started = time.perf_counter()
+    _local.request = request
+    request_id = ((request.context or {}).get("requestId")) or uuid.uuid4().hex
+    lang = language(request)
+    refusal = _guard(request)
+    if refusal is not None:
+        response = error_response(refusal, lang)
+    else:
+        try:
+            response = get_response(request)
+        except Exception:  # noqa: BLE001 - never a stack trace or a framework page to the client
+            log.exception("unhandled error", extra={"request_id": request_id})
+            response = error_response(PortalError(ErrorCode.INTERNAL_ERROR), lang)
+        response = _normalize_framework_error(response, lang)
+    _secure_headers(response, request.path or "")
+    log.info(json.dumps({
+        "request_id": request_id,
+        "method": request.method,
+        "route": (request.context or {}).get("resourcePath"),
+        "status": response.status_code,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+    }))
+    return response

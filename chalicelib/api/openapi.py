@@ -1,0 +1,112 @@
+"""GET /api/openapi.json: the OpenAPI 3 document of the whole API, assembled from each blueprint
+module's OPENAPI mapping (a test checks that every route is documented and nothing more)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from chalice import Blueprint, Response
+
+from chalicelib.api.http import json_response
+
+blueprint = Blueprint(__name__)
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "field": {"type": "string"},
+                "retry_after": {"type": "integer"},
+            },
+        }
+    },
+}
+
+COMPONENTS = {
+    "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "portal_session"}},
+    "schemas": {
+        "Error": ERROR_SCHEMA,
+        "Next": {
+            "type": "object",
+            "required": ["next"],
+            "properties": {"next": {"type": "string", "enum": ["totp", "enroll", "done"]}},
+        },
+        "Me": {
+            "type": "object",
+            "required": ["username", "email", "roles", "mfa", "crib"],
+            "properties": {
+                "username": {"type": "string"},
+                "email": {"type": "string"},
+                "roles": {"type": "array", "items": {"type": "string"}},
+                "crib": {"type": ["string", "null"]},
+                "language": {"type": "string"},
+                "firm_name": {"type": ["string", "null"]},
+                "mfa": {
+                    "type": "object",
+                    "properties": {"enabled": {"type": "boolean"}, "backup_codes_left": {"type": "integer"}},
+                },
+            },
+        },
+    },
+    "responses": {
+        "Error": {
+            "description": "Refused; the message is in the caller's language",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+    },
+    "requestBodies": {
+        "Credentials": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["username", "password"],
+                        "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+                    }
+                }
+            },
+        },
+        "Empty": {
+            "required": False,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+    },
+}
+
+
+@lru_cache(maxsize=1)
+def document() -> dict:
+    from chalicelib import api
+
+    paths: dict = {}
+    for module in api.modules():
+        for path, operations in getattr(module, "OPENAPI", {}).items():
+            paths.setdefault(path, {}).update(operations)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Digitaal Portaal access service", "version": "1.0.0"},
+        "servers": [{"url": "/"}],
+        "paths": dict(sorted(paths.items())),
+        "components": COMPONENTS,
+    }
+
+
+@blueprint.route("/api/openapi.json", methods=["GET"])
+def openapi() -> Response:
+    return json_response(document())
+
+
+OPENAPI = {
+    "/api/openapi.json": {
+        "get": {"summary": "This document", "tags": ["meta"],
+                "responses": {"200": {"description": "OpenAPI 3 document",
+                                      "content": {"application/json": {"schema": {"type": "object"}}}}}}
+    }
+}

@@ -1,0 +1,65 @@
+"""Stable error codes of the public contract and the domain error that carries them."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class ErrorCode(str, Enum):
+    INVALID_REQUEST = "invalid_request"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    INVALID_CODE = "invalid_code"
+    ACCOUNT_LOCKED = "account_locked"
+    ACCOUNT_BLOCKED = "account_blocked"
+    NOT_AUTHENTICATED = "not_authenticated"
+    FORBIDDEN = "forbidden"
+    CSRF_REJECTED = "csrf_rejected"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    INVALID_TOKEN = "invalid_token"
+    WEAK_PASSWORD = "weak_password"
+    INVALID_EMAIL = "invalid_email"
+    EMAIL_TAKEN = "email_taken"
+    USERNAME_TAKEN = "username_taken"
+    NOT_CONFIRMED = "not_confirmed"
+    ALREADY_DOWNLOADED = "already_downloaded"
+    RATE_LIMITED = "rate_limited"
+    CONFLICT = "conflict"
+    INTERNAL_ERROR = "internal_error"
+
+
+# HTTP status of each code; the API layer uses it, services only raise codes.
+HTTP_STATUS = {
+    ErrorCode.INVALID_REQUEST: 400,
+    ErrorCode.INVALID_CREDENTIALS: 401,
+    ErrorCode.INVALID_CODE: 401,
+    ErrorCode.ACCOUNT_LOCKED: 423,
+    ErrorCode.ACCOUNT_BLOCKED: 423,
+    ErrorCode.NOT_AUTHENTICATED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.CSRF_REJECTED: 403,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
+    ErrorCode.INVALID_TOKEN: 400,
+    ErrorCode.WEAK_PASSWORD: 400,
+    ErrorCode.INVALID_EMAIL: 400,
+    ErrorCode.EMAIL_TAKEN: 409,
+    ErrorCode.USERNAME_TAKEN: 409,
+    ErrorCode.NOT_CONFIRMED: 409,
+    ErrorCode.ALREADY_DOWNLOADED: 410,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.CONFLICT: 409,
+    ErrorCode.INTERNAL_ERROR: 500,
+}
+
+
+class PortalError(Exception):
+    """A refusal the caller may see. `field` names the offending input; `extra` adds contract fields."""
+
+    def __init__(self, code: ErrorCode, *, field: str | None = None, **extra: object) -> None:
+        super().__init__(code.value)
+        self.code = code
+        self.field = field
+        self.extra = extra

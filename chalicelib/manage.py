@@ -1,0 +1,76 @@
+"""Operations from the command line, e.g. creating the first support account:
+
+    python -m chalicelib.manage [--stage STAGE] create-user --username U --email E --password P
+        [--role R]... [--crib N] [--totp-secret BASE32]
+
+Settings come from .chalice/config.json for the stage; `--stage local` (the default) talks to the
+emulation that `make run` started on 127.0.0.1:$MOTO_PORT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+CONFIG = Path(__file__).resolve().parent.parent / ".chalice" / "config.json"
+
+
+def apply_stage(stage: str) -> None:
+    """Load the stage's environment variables (as Chalice would) without overriding explicit ones."""
+    config = json.loads(CONFIG.read_text(encoding="utf-8"))
+    if stage not in config.get("stages", {}):
+        raise SystemExit(f"unknown stage: {stage}")
+    variables = {**config.get("environment_variables", {}), **config["stages"][stage].get("environment_variables", {})}
+    for name, value in variables.items():
+        os.environ.setdefault(name, value)
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    if stage == "local":
+        port = os.environ.get("MOTO_PORT", "5000")
+        os.environ.setdefault("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    from chalicelib.settings import reset_settings
+
+    reset_settings()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m chalicelib.manage")
+    parser.add_argument("--stage", default="local")
+    commands = parser.add_subparsers(dest="command", required=True)
+    create = commands.add_parser("create-user", help="create an account")
+    create.add_argument("--username", required=True)
+    create.add_argument("--email", required=True)
+    create.add_argument("--password", required=True)
+    create.add_argument("--role", action="append", dest="roles")
+    create.add_argument("--crib")
+    create.add_argument("--firm-name")
+    create.add_argument("--totp-secret")
+    args = parser.parse_args(argv)
+
+    apply_stage(args.stage)
+    from chalicelib.errors import PortalError
+    from chalicelib.i18n import t
+    from chalicelib.services.accounts import create_account
+
+    try:
+        user = create_account(
+            args.username, args.email, args.password, roles=args.roles or ["taxpayer"], crib=args.crib,
+            totp_secret=args.totp_secret, firm_name=args.firm_name,
+        )
+    except PortalError as error:
+        key = str(error.extra.get("reason") or f"error.{error.code.value}")
+        detail = t(key, "en")
+        field = f" ({error.field})" if error.field else ""
+        print(f"error: {detail}{field}", file=sys.stderr)
+        return 1
+    state = "2FA active" if user.mfa_enabled else "2FA enrollment at first login"
+    print(f"created {user.username} with roles {', '.join(sorted(user.roles))}; {state}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

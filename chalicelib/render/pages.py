@@ -1,0 +1,57 @@
+"""HTML pages with Jinja2 (imported on first use, once per container): one layout, one catalogue per
+language, no inline script (the CSP forbids it)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from chalicelib.i18n import LANGUAGES, t
+
+TEMPLATES = Path(__file__).with_name("templates")
+STATIC = Path(__file__).with_name("static")
+
+
+@lru_cache(maxsize=1)
+def _environment():  # type: ignore[no-untyped-def]
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(template: str, lang: str, path: str, **values: Any) -> str:
+    """Render a page in `lang`; `path` is the page's own path, used by the language switch."""
+
+    def translate(key: str, **params: object) -> str:
+        return t(key, lang, **params)
+
+    return _environment().get_template(template).render(
+        t=translate, lang=lang, languages=LANGUAGES, path=path, **values
+    )
+
+
+STATIC_TYPES = {
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+}
+
+
+def static_file(name: str) -> tuple[bytes, str] | None:
+    """A file under static/ and its content type; None for anything else (no path traversal)."""
+    candidate = (STATIC / name).resolve()
+    if STATIC.resolve() not in candidate.parents or not candidate.is_file():
+        return None
+    content_type = STATIC_TYPES.get(candidate.suffix)
+    if content_type is None:
+        return None
+    return candidate.read_bytes(), content_type

@@ -1,0 +1,130 @@
+"""Account rules shared by every flow: username and e-mail normalization, the public view of a user."""
+
+from __future__ import annotations
+
+import re
+
+from chalicelib.errors import ErrorCode, PortalError
+from chalicelib.storage.users import User
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,63}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s<>\"'`,;:()\[\]\\]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+CRIB_PATTERN = re.compile(r"^[0-9]{9}$")
+ROLES = ("taxpayer", "representative", "support", "admin")
+STAFF_ROLES = frozenset({"support", "admin"})
+
+
+def normalize_username(username: str) -> str:
+    """Usernames are case-insensitive; lockouts and lookups use this form."""
+    return username.strip().lower()
+
+
+def validate_username(username: str) -> str:
+    name = normalize_username(username)
+    if not USERNAME_PATTERN.match(name):
+        raise PortalError(ErrorCode.INVALID_REQUEST, field="username")
+    return name
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def validate_email(email: str) -> str:
+    address = email.strip()
+    if len(address) > 254 or not EMAIL_PATTERN.match(address):
+        raise PortalError(ErrorCode.INVALID_EMAIL, field="email")
+    return address
+
+
+def validate_crib(crib: str, field: str = "crib") -> str:
+    if not CRIB_PATTERN.match(crib or ""):
+        raise PortalError(ErrorCode.INVALID_REQUEST, field=field)
+    return crib
+
+
+def mask_crib(crib: str | None) -> str | None:
+    """Logs and mails never carry a whole CRIB number."""
+    return None if not crib else "*****" + crib[-4:]
+
+
+def profile(user: User) -> dict:
+    """What GET /me returns."""
+    return {
+        "username": user.username,
+        "email": user.email,
+        "roles": sorted(user.roles or []),
+        "crib": user.crib,
+        "language": user.language,
+        "firm_name": user.firm_name,
+        "mfa": {"enabled": bool(user.mfa_enabled), "backup_codes_left": int(user.backup_codes_left or 0)},
+    }
+
+
+def seal_totp_secret(username: str, secret: str) -> str:
+    """TOTP secrets are stored only sealed with AES-GCM, bound to their owner."""
+    from chalicelib.security.crypto import seal
+    from chalicelib.storage.keys import get_keys
+
+    return seal(secret, get_keys().encryption_key, f"totp:{username}")
+
+
+def open_totp_secret(username: str, sealed: str) -> str:
+    from chalicelib.security.crypto import open_sealed
+    from chalicelib.storage.keys import get_keys
+
+    return open_sealed(sealed, get_keys().encryption_key, f"totp:{username}")
+
+
+def create_account(
+    username: str,
+    email: str,
+    password: str | None,
+    roles: list[str] | tuple[str, ...] = ("taxpayer",),
+    crib: str | None = None,
+    totp_secret: str | None = None,
+    firm_name: str | None = None,
+    language: str = "nl",
+) -> User:
+    """Create an account. Without a password, the owner sets one through an activation link.
+
+    Raises PortalError: invalid_request (username, crib, roles, totp_secret), invalid_email,
+    weak_password, username_taken.
+    """
+    from chalicelib import clock
+    from chalicelib.security import passwords
+    from chalicelib.storage.users import UsernameTakenError, create_user
+
+    name = validate_username(username)
+    address = validate_email(email)
+    if crib is not None:
+        validate_crib(crib)
+    unknown_roles = set(roles) - set(ROLES)
+    if unknown_roles or not roles:
+        raise PortalError(ErrorCode.INVALID_REQUEST, field="roles")
+    if password is not None:
+        problem = passwords.password_problem(password, username=name, email=address)
+        if problem:
+            raise PortalError(ErrorCode.WEAK_PASSWORD, field="password", reason=problem)
+    if totp_secret is not None:
+        totp_secret = totp_secret.replace(" ", "").upper()
+        if not re.fullmatch(r"[A-Z2-7]{16,}=*", totp_secret):
+            raise PortalError(ErrorCode.INVALID_REQUEST, field="totp_secret")
+    user = User(
+        name,
+        email=address,
+        email_normalized=normalize_email(address),
+        crib=crib,
+        roles=set(roles),
+        language=language,
+        password_hash=passwords.hash_password(password) if password is not None else None,
+        created_at=int(clock.now()),
+        firm_name=firm_name,
+        mfa_enabled=totp_secret is not None,
+        totp_secret=seal_totp_secret(name, totp_secret) if totp_secret else None,
+    )
+    try:
+        create_user(user)
+    except UsernameTakenError:
+        raise PortalError(ErrorCode.USERNAME_TAKEN, field="username") from None
+    return user

@@ -1,0 +1,82 @@
+"""Lockout rules (DESIGN.md): the 5th, 10th and 15th consecutive failure lock a name for 1, 5 and 15
+minutes; the 20th blocks it until support unblocks it or the owner completes a password reset.
+
+Counters exist per normalized username whether or not the account exists, separately for the
+password and the second factor. An attempt is *claimed* atomically before it is evaluated, so
+parallel requests can never evaluate more attempts than these rules allow.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from chalicelib import clock
+from chalicelib.errors import ErrorCode, PortalError
+from chalicelib.storage import lockouts
+
+FIRST_THRESHOLD = 5
+LOCK_SECONDS = {5: 60, 10: 300, 15: 900}
+BLOCK_AT = 20
+
+
+class Factor(str, Enum):
+    PASSWORD = "password"
+    SECOND_FACTOR = "second_factor"
+
+
+def key(factor: Factor, username: str) -> str:
+    return f"{factor.value}#{username}"
+
+
+def claim(factor: Factor, username: str) -> int:
+    """Claim one evaluation; raises 423 account_locked / account_blocked when the name may not try now."""
+    now = int(clock.now())
+    attempt = lockouts.claim_attempt(key(factor, username), now, FIRST_THRESHOLD)
+    if attempt is not None:
+        return attempt
+    raise refusal(lockouts.read_state(key(factor, username)), now)
+
+
+def refusal(state: lockouts.LockoutState, now: int) -> PortalError:
+    """The 423 that matches the stored state (it depends on nothing but the name's counter)."""
+    if state.blocked:
+        return PortalError(ErrorCode.ACCOUNT_BLOCKED)
+    if state.locked_until > now:
+        return PortalError(ErrorCode.ACCOUNT_LOCKED, retry_after=state.locked_until - now)
+    # The attempt that reached the threshold is being evaluated right now; its lock is imminent.
+    return PortalError(ErrorCode.ACCOUNT_LOCKED, retry_after=LOCK_SECONDS.get(state.allowed, 60))
+
+
+def record_failure(factor: Factor, username: str, attempt: int) -> str | None:
+    """After a failed attempt: lock or block when it reached a threshold. Returns "locked"/"blocked"/None."""
+    if attempt < FIRST_THRESHOLD or attempt % FIRST_THRESHOLD:
+        return None
+    now = int(clock.now())
+    if attempt >= BLOCK_AT:
+        lockouts.apply_lock(key(factor, username), attempt, 0, attempt + FIRST_THRESHOLD, block=True)
+        return "blocked"
+    lockouts.apply_lock(
+        key(factor, username), attempt, now + LOCK_SECONDS[attempt], attempt + FIRST_THRESHOLD, block=False
+    )
+    return "locked"
+
+
+def clear(username: str) -> None:
+    """Unblock (support) or completed password reset: both counters start again."""
+    for factor in Factor:
+        lockouts.reset(key(factor, username), FIRST_THRESHOLD)
+
+
+def status(username: str) -> dict:
+    """Lock state of a name for the support desk."""
+    now = int(clock.now())
+    password = lockouts.read_state(key(Factor.PASSWORD, username))
+    second = lockouts.read_state(key(Factor.SECOND_FACTOR, username))
+    locked_until = max(password.locked_until, second.locked_until)
+    return {
+        "locked": locked_until > now,
+        "locked_until": locked_until if locked_until > now else None,
+        "blocked": password.blocked or second.blocked,
+        "failures": password.failures,
+        "second_factor_failures": second.failures,
+    }

@@ -1,0 +1,114 @@
+"""Server-side sessions: 256-bit cookie tokens stored only as SHA-256, idle (15 min) and absolute (8 h)
+timeouts, partial sessions after the password step, a new token at every step up.
+
+The cookie carries `<token>.<username>`: the username lets one TransactGetItems request fetch the
+session and its user together; the token alone authenticates, and both must match the stored item.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib import clock
+from chalicelib.errors import ErrorCode, PortalError
+from chalicelib.security.tokens import new_token, token_hash
+from chalicelib.services.audit import RequestContext
+from chalicelib.settings import get_settings
+from chalicelib.storage import sessions as store
+from chalicelib.storage.sessions import Session
+from chalicelib.storage.users import User
+
+PARTIAL = "partial"
+FULL = "full"
+# Activity is written at most once a minute: the idle timeout is exact to within that minute and
+# most authenticated requests cost one DynamoDB read.
+TOUCH_INTERVAL = 60
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    session: Session
+    user: User
+    cookie_value: str
+
+    @property
+    def is_full(self) -> bool:
+        return self.session.level == FULL
+
+
+def new_session(user: User, level: str, next_step: str, context: RequestContext) -> tuple[Session, str]:
+    """Build (not save) a session; returns it with the cookie value to hand out once."""
+    settings = get_settings()
+    now = int(clock.now())
+    token = new_token()
+    lifetime = settings.session_absolute_seconds if level == FULL else settings.partial_session_seconds
+    session = Session(
+        token_hash(token),
+        username=user.username,
+        level=level,
+        next_step=next_step,
+        epoch=int(user.session_epoch or 0),
+        created_at=now,
+        last_seen=now,
+        absolute_expiry=now + lifetime,
+        expires_at=now + min(lifetime, settings.session_idle_seconds),
+        ip=context.ip,
+        user_agent=(context.user_agent or "")[:300] or None,
+    )
+    return session, f"{token}.{user.username}"
+
+
+def parse_cookie(cookie_value: str | None) -> tuple[str, str] | None:
+    if not cookie_value or "." not in cookie_value:
+        return None
+    token, _, username = cookie_value.partition(".")
+    if len(token) != 43 or not username or len(username) > 64:
+        return None
+    return token_hash(token), username
+
+
+def authenticate(cookie_value: str | None) -> Authenticated:
+    """The session behind a cookie, or 401 not_authenticated (missing, expired, ended or superseded)."""
+    parsed = parse_cookie(cookie_value)
+    if parsed is None:
+        raise PortalError(ErrorCode.NOT_AUTHENTICATED)
+    hashed, username = parsed
+    session, user = store.get_session_with_user(hashed, username)
+    settings = get_settings()
+    now = int(clock.now())
+    if (
+        session is None
+        or user is None
+        or session.username != user.username
+        or int(session.epoch) != int(user.session_epoch or 0)
+        or now >= int(session.absolute_expiry)
+        or now - int(session.last_seen) >= settings.session_idle_seconds
+    ):
+        raise PortalError(ErrorCode.NOT_AUTHENTICATED)
+    if now - int(session.last_seen) >= TOUCH_INTERVAL and not store.touch(
+        session, now, settings.session_idle_seconds
+    ):
+        raise PortalError(ErrorCode.NOT_AUTHENTICATED)
+    return Authenticated(session, user, cookie_value or "")
+
+
+def end(cookie_value: str | None) -> str | None:
+    """Logout: the session is deleted server-side. Returns the username it belonged to, if any."""
+    parsed = parse_cookie(cookie_value)
+    if parsed is None:
+        return None
+    store.delete_session(parsed[0])
+    return parsed[1]
+
+
+def list_for(user: User) -> list[Session]:
+    """The user's live sessions (ended and superseded ones are left out)."""
+    now = int(clock.now())
+    idle = get_settings().session_idle_seconds
+    return [
+        session
+        for session in store.sessions_of(user.username)
+        if int(session.epoch) == int(user.session_epoch or 0)
+        and now < int(session.absolute_expiry)
+        and now - int(session.last_seen) < idle
+    ]

@@ -1,0 +1,83 @@
+"""Settings of the service, read lazily from environment variables (set per stage in .chalice/config.json)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+TABLES = (
+    "users",
+    "lockouts",
+    "backup_codes",
+    "sessions",
+    "audit_events",
+    "authorizations",
+    "import_jobs",
+    "support_requests",
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    table_prefix: str
+    backup_codes_bucket: str
+    imports_bucket: str
+    mail_sender: str
+    public_origin: str
+    # Local stage only: raw key material (base64). On AWS the keys come from Secrets Manager.
+    local_encryption_key: str
+    local_hmac_key: str
+    secrets_arn: str
+    argon2_memory_kib: int
+    argon2_time_cost: int
+    argon2_parallelism: int
+    session_idle_seconds: int
+    session_absolute_seconds: int
+    partial_session_seconds: int
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == "local"
+
+    @property
+    def cookie_secure(self) -> bool:
+        return not self.is_local
+
+    def table_name(self, table: str) -> str:
+        return f"{self.table_prefix}{table}"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    stage = _env("PORTAL_STAGE", "local")
+    prefix = _env("PORTAL_TABLE_PREFIX", f"portal-{stage}-")
+    return Settings(
+        stage=stage,
+        region=_env("AWS_DEFAULT_REGION", _env("AWS_REGION", "us-east-1")),
+        table_prefix=prefix,
+        backup_codes_bucket=_env("PORTAL_BACKUP_CODES_BUCKET", f"{prefix}backup-codes"),
+        imports_bucket=_env("PORTAL_IMPORTS_BUCKET", f"{prefix}imports"),
+        mail_sender=_env("PORTAL_MAIL_SENDER", "no-reply@portal.example"),
+        public_origin=_env("PORTAL_PUBLIC_ORIGIN", ""),
+        local_encryption_key=_env("PORTAL_LOCAL_ENCRYPTION_KEY", ""),
+        local_hmac_key=_env("PORTAL_LOCAL_HMAC_KEY", ""),
+        secrets_arn=_env("PORTAL_SECRETS_ARN", ""),
+        argon2_memory_kib=int(_env("PORTAL_ARGON2_MEMORY_KIB", "19456")),
+        argon2_time_cost=int(_env("PORTAL_ARGON2_TIME_COST", "2")),
+        argon2_parallelism=int(_env("PORTAL_ARGON2_PARALLELISM", "1")),
+        session_idle_seconds=int(_env("PORTAL_SESSION_IDLE_SECONDS", "900")),
+        session_absolute_seconds=int(_env("PORTAL_SESSION_ABSOLUTE_SECONDS", "28800")),
+        partial_session_seconds=int(_env("PORTAL_PARTIAL_SESSION_SECONDS", "600")),
+    )
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests change the environment)."""
+    get_settings.cache_clear()

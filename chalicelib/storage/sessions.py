@@ -1,0 +1,79 @@
+"""The sessions table: one item per login, keyed by the SHA-256 of the cookie token (never the token)."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+from pynamodb.transactions import TransactGet
+
+from chalicelib.storage.base import is_condition_failure, meta, transaction_connection
+from chalicelib.storage.users import User
+
+
+class UsernameIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "username-index"
+        projection = AllProjection()
+
+    username = UnicodeAttribute(hash_key=True)
+
+
+class Session(Model):
+    Meta = meta("sessions", ttl_attribute="expires_at")
+
+    token_hash = UnicodeAttribute(hash_key=True)
+    username = UnicodeAttribute()
+    # "partial": only the password was checked; "full": both factors.
+    level = UnicodeAttribute()
+    next_step = UnicodeAttribute()  # "totp" | "enroll" | "done"
+    epoch = NumberAttribute(default=0)
+    created_at = NumberAttribute()
+    last_seen = NumberAttribute()
+    absolute_expiry = NumberAttribute()
+    expires_at = NumberAttribute()  # TTL: DynamoDB deletes expired items eventually; code checks times itself
+    ip = UnicodeAttribute(null=True)
+    user_agent = UnicodeAttribute(null=True)
+
+    username_index = UsernameIndex()
+
+
+def get_session_with_user(token_hash: str, username: str) -> tuple[Session | None, User | None]:
+    """Session and its user in one TransactGetItems request (the hot path of every authenticated call)."""
+    with TransactGet(connection=transaction_connection()) as transaction:
+        session_future = transaction.get(Session, token_hash)
+        user_future = transaction.get(User, username)
+    return _result(session_future), _result(user_future)
+
+
+def _result(future):  # type: ignore[no-untyped-def]
+    try:
+        return future.get()
+    except DoesNotExist:
+        return None
+
+
+def touch(session: Session, now: float, idle_seconds: int) -> bool:
+    """Record activity, only while the session is still within its idle window (one conditional update)."""
+    try:
+        session.update(
+            actions=[Session.last_seen.set(int(now)), Session.expires_at.set(int(now) + idle_seconds)],
+            condition=Session.last_seen >= int(now) - idle_seconds,
+        )
+        return True
+    except UpdateError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+
+
+def delete_session(token_hash: str) -> None:
+    try:
+        Session(token_hash).delete()
+    except DeleteError:
+        pass
+
+
+def sessions_of(username: str) -> list[Session]:
+    return list(Session.username_index.query(username))

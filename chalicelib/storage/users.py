@@ -1,0 +1,92 @@
+"""The users table: one item per account, keyed by the normalized username."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.storage.base import meta
+
+
+class EmailIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "email-index"
+        projection = AllProjection()
+
+    email_normalized = UnicodeAttribute(hash_key=True)
+
+
+class CribIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "crib-index"
+        projection = AllProjection()
+
+    crib = UnicodeAttribute(hash_key=True)
+
+
+class User(Model):
+    Meta = meta("users")
+
+    username = UnicodeAttribute(hash_key=True)
+    email = UnicodeAttribute()
+    email_normalized = UnicodeAttribute()
+    crib = UnicodeAttribute(null=True)
+    roles = UnicodeSetAttribute(default=set)
+    language = UnicodeAttribute(default="nl")
+    password_hash = UnicodeAttribute(null=True)
+    # Sessions remember the epoch they were made in; bumping it ends every session at once.
+    session_epoch = NumberAttribute(default=0)
+    created_at = NumberAttribute()
+    last_login = NumberAttribute(null=True)
+    # Second factor (filled by the enrollment flow).
+    mfa_enabled = BooleanAttribute(default=False)
+    totp_secret = UnicodeAttribute(null=True)  # AES-GCM sealed, never plaintext
+    totp_last_step = NumberAttribute(default=0)
+    pending_totp_secret = UnicodeAttribute(null=True)
+    pending_totp_expires = NumberAttribute(null=True)
+    pending_totp_confirmed = BooleanAttribute(default=False)
+    backup_codes_left = NumberAttribute(default=0)
+    backup_set_id = UnicodeAttribute(null=True)
+    backup_pdf_key = UnicodeAttribute(null=True)
+    backup_pdf_handed_out = BooleanAttribute(default=False)
+    # Representatives: the firm they act for.
+    firm_name = UnicodeAttribute(null=True)
+
+    email_index = EmailIndex()
+    crib_index = CribIndex()
+
+
+def get_user(username: str) -> User | None:
+    try:
+        return User.get(username, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def find_by_email(email_normalized: str) -> list[User]:
+    return list(User.email_index.query(email_normalized))
+
+
+def find_by_crib(crib: str) -> list[User]:
+    return list(User.crib_index.query(crib))
+
+
+class UsernameTakenError(Exception):
+    """A user with that username exists already."""
+
+
+def create_user(user: User) -> None:
+    """Store a new account; refuses (atomically) to overwrite an existing username."""
+    try:
+        user.save(condition=User.username.does_not_exist())
+    except PutError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise UsernameTakenError(user.username) from error
+        raise
