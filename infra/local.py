@@ -96,6 +96,27 @@ def print_accounts(port: int) -> None:
     print(f"  Sent e-mails: http://127.0.0.1:{port}/dev/mailbox   (Ctrl-C stops everything)\n", flush=True)
 
 
+def make_dynamodb_requests_atomic() -> None:
+    """DynamoDB applies each request (a conditional update, a transaction) atomically; moto's threaded
+    server does not. Serializing its DynamoDB requests restores that guarantee, so parallel-request
+    tests exercise the service's conditions rather than the emulator's races."""
+    import threading
+
+    from moto.dynamodb.responses import DynamoHandler
+
+    if getattr(DynamoHandler, "_portal_atomic", False):
+        return
+    lock = threading.Lock()
+    original = DynamoHandler.call_action
+
+    def call_action(self):  # type: ignore[no-untyped-def]
+        with lock:
+            return original(self)
+
+    DynamoHandler.call_action = call_action
+    DynamoHandler._portal_atomic = True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.local")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
@@ -108,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.pop("AWS_PROFILE", None)
     from moto.server import ThreadedMotoServer
 
+    make_dynamodb_requests_atomic()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.moto_port, verbose=False)
     server.start()
     chalice = None
@@ -117,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             seed_demo()
             print_accounts(args.port)
         chalice = subprocess.Popen(  # noqa: S603 - fixed argument list, no shell
-            [str(Path(sys.executable).parent / "chalice"), "local", "--stage", "local", "--no-autoreload",
+            [sys.executable, "-m", "infra.chalice_local", "local", "--stage", "local", "--no-autoreload",
              "--host", "127.0.0.1", "--port", str(args.port)],
             cwd=ROOT, env={**os.environ, **environment},
         )

@@ -86,15 +86,19 @@ def document() -> dict:
     from chalicelib import api
 
     paths: dict = {}
+    components = {section: dict(entries) for section, entries in COMPONENTS.items()}
     for module in api.modules():
         for path, operations in getattr(module, "OPENAPI", {}).items():
             paths.setdefault(path, {}).update(operations)
+        # A blueprint may add its own schemas/requestBodies/responses next to its routes.
+        for section, entries in getattr(module, "OPENAPI_COMPONENTS", {}).items():
+            components.setdefault(section, {}).update(entries)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Digitaal Portaal access service", "version": "1.0.0"},
         "servers": [{"url": "/"}],
         "paths": dict(sorted(paths.items())),
-        "components": COMPONENTS,
+        "components": components,
     }
 
 

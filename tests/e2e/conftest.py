@@ -1,0 +1,121 @@
+"""End-to-end set-up: the real local stage (moto's server + `chalice local`, started exactly as
+`make run` does, on free ports), real HTTP clients and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+OUTPUT = ROOT / "test-output"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Portal:
+    """The running local stage."""
+
+    def __init__(self, url: str, moto_port: int) -> None:
+        self.url = url
+        self.moto_port = moto_port
+
+    def manage(self, *args: str) -> subprocess.CompletedProcess:
+        """Run the operations command against this portal's emulation."""
+        env = {**os.environ, "MOTO_PORT": str(self.moto_port)}
+        for name in ("AWS_ENDPOINT_URL", "PORTAL_STAGE", "PORTAL_TABLE_PREFIX"):
+            env.pop(name, None)
+        return subprocess.run([sys.executable, "-m", "chalicelib.manage", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=60)
+
+    def create_user(self, username: str, password: str, *extra: str) -> None:
+        result = self.manage("create-user", "--username", username, "--email", f"{username}@example.org",
+                             "--password", password, *extra)
+        assert result.returncode == 0, result.stderr
+
+    def session(self) -> requests.Session:
+        """A requests session that behaves like the portal's own pages (JSON, same origin)."""
+        http = requests.Session()
+        http.headers.update({"Content-Type": "application/json", "Origin": self.url})
+        return http
+
+
+@pytest.fixture(scope="session")
+def portal():
+    port, moto_port = free_port(), free_port()
+    env = {**os.environ, "PORT": str(port), "MOTO_PORT": str(moto_port)}
+    for name in ("AWS_ENDPOINT_URL", "PORTAL_STAGE", "PORTAL_TABLE_PREFIX"):
+        env.pop(name, None)
+    OUTPUT.mkdir(exist_ok=True)
+    log = open(OUTPUT / "portal.log", "w")  # noqa: SIM115 - closed at teardown
+    process = subprocess.Popen([sys.executable, "-m", "infra.local", "--port", str(port),
+                                "--moto-port", str(moto_port)], cwd=ROOT, env=env, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            if requests.get(f"{url}/login", timeout=2).status_code == 200:
+                break
+        except requests.RequestException:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"local portal did not start; see {OUTPUT / 'portal.log'}")
+        time.sleep(0.3)
+    yield Portal(url, moto_port)
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser profile speaking Dutch (the portal's default language)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot under test-output/screenshots/."""
+    folder = OUTPUT / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def totp(secret: str, offset_seconds: int = 0) -> str:
+    """The current code computed independently by oathtool (RFC 6238, SHA-1, 6 digits, 30 s)."""
+    args = ["oathtool", "--totp", "-b", secret]
+    if offset_seconds:
+        args += ["-N", f"now + {offset_seconds} seconds" if offset_seconds > 0 else f"now - {-offset_seconds} seconds"]
+    return subprocess.run(args, capture_output=True, text=True, check=True).stdout.strip()

@@ -1,0 +1,56 @@
+"""The password step for real: `make run`'s stage, curl-like HTTP, parallel attackers, a browser."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from tests.e2e.conftest import screenshot
+
+DEMO_PASSWORD = "Blauwe-Baai-Punda-2031"
+
+
+def test_demo_account_passes_the_password_step(portal):
+    http = portal.session()
+    response = http.post(f"{portal.url}/api/v1/auth/login", json={"username": "demo.klant", "password": DEMO_PASSWORD})
+    assert response.status_code == 200
+    assert response.json() == {"next": "totp"}
+    assert "portal_session" in http.cookies
+
+
+def test_fifty_parallel_wrong_passwords_never_get_more_than_five_evaluations(portal):
+    portal.create_user("race.target", "Correct-Horse-Battery-9")
+
+    def attempt(_: int) -> int:
+        response = portal.session().post(f"{portal.url}/api/v1/auth/login",
+                                         json={"username": "race.target", "password": "wrong-password!"})
+        return response.status_code
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        statuses = list(pool.map(attempt, range(50)))
+    # 401 means the password was evaluated; the rules allow five before the first lock.
+    assert statuses.count(401) == 5, statuses
+    assert statuses.count(423) == 45
+    locked = portal.session().post(f"{portal.url}/api/v1/auth/login",
+                                   json={"username": "race.target", "password": "Correct-Horse-Battery-9"})
+    assert locked.status_code == 423
+    assert locked.json()["error"]["code"] == "account_locked"
+    assert 0 < locked.json()["error"]["retry_after"] <= 60
+
+
+def test_browser_password_step_and_logout(portal, page):
+    page.goto(f"{portal.url}/login")
+    screenshot(page, "login-nl")
+    assert page.get_by_role("heading", name="Inloggen").is_visible()
+    page.get_by_label("Gebruikersnaam").fill("demo.klant")
+    page.get_by_label("Wachtwoord").fill("wrong password here")
+    page.get_by_role("button", name="Inloggen").click()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert "onjuist" in alert.inner_text()
+    screenshot(page, "login-error-nl")
+    page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url("**/login/totp")
+    cookies = {cookie["name"]: cookie for cookie in page.context.cookies()}
+    assert cookies["portal_session"]["httpOnly"] is True
+    assert cookies["portal_session"]["sameSite"] == "Strict"
