@@ -48,17 +48,16 @@ def refusal(state: lockouts.LockoutState, now: int) -> PortalError:
 
 
 def record_failure(factor: Factor, username: str, attempt: int) -> str | None:
-    """After a failed attempt: lock or block when it reached a threshold. Returns "locked"/"blocked"/None."""
+    """After a failed attempt: lock or block when it reached a threshold. Returns "locked"/"blocked", or
+    None when nothing was locked."""
     if attempt < FIRST_THRESHOLD or attempt % FIRST_THRESHOLD:
         return None
     now = int(clock.now())
-    if attempt >= BLOCK_AT:
-        lockouts.apply_lock(key(factor, username), attempt, 0, attempt + FIRST_THRESHOLD, block=True)
-        return "blocked"
-    lockouts.apply_lock(
-        key(factor, username), attempt, now + LOCK_SECONDS[attempt], attempt + FIRST_THRESHOLD, block=False
-    )
-    return "locked"
+    block = attempt >= BLOCK_AT
+    until = 0 if block else now + LOCK_SECONDS[attempt]
+    if not lockouts.apply_lock(key(factor, username), attempt, until, attempt + FIRST_THRESHOLD, block=block):
+        return None  # a success or an unblock reset the counter meanwhile
+    return "blocked" if block else "locked"
 
 
 def clear(username: str) -> None:

@@ -76,10 +76,10 @@ def claim_attempt(key: str, now: int, first_threshold: int) -> int | None:
     return int(item.failures)
 
 
-def apply_lock(key: str, attempt: int, locked_until: int, next_allowed: int, block: bool) -> None:
+def apply_lock(key: str, attempt: int, locked_until: int, next_allowed: int, block: bool) -> bool:
     """Lock (or block) after the attempt that reached the threshold failed.
 
-    Conditional on the counter not having been reset by a success in the meantime.
+    Conditional on the counter not having been reset by a success in the meantime; False then.
     """
     actions = [Lockout.allowed.set(next_allowed), Lockout.locked_until.set(locked_until)]
     if block:
@@ -92,6 +92,8 @@ def apply_lock(key: str, attempt: int, locked_until: int, next_allowed: int, blo
     except UpdateError as error:
         if not is_condition_failure(error):
             raise
+        return False
+    return True
 
 
 def reset_actions(first_threshold: int) -> list:

@@ -1,0 +1,66 @@
+"""services/lockout.py against moto: the ladder of DESIGN.md, per factor, for any name."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.errors import ErrorCode, PortalError
+from chalicelib.services import lockout
+from chalicelib.services.lockout import Factor
+
+
+def _fail(factor: Factor, name: str) -> str | None:
+    attempt = lockout.claim(factor, name)
+    return lockout.record_failure(factor, name, attempt)
+
+
+def test_ladder_locks_and_blocks(aws, clock_pinned):
+    name = "someone"
+    results = []
+    for attempt in range(1, 21):
+        results.append(_fail(Factor.PASSWORD, name))
+        if attempt in lockout.LOCK_SECONDS:
+            with pytest.raises(PortalError) as refused:
+                lockout.claim(Factor.PASSWORD, name)
+            assert refused.value.code is ErrorCode.ACCOUNT_LOCKED
+            assert refused.value.extra["retry_after"] == lockout.LOCK_SECONDS[attempt]
+            clock_pinned.advance(lockout.LOCK_SECONDS[attempt] - 1)
+            with pytest.raises(PortalError):
+                lockout.claim(Factor.PASSWORD, name)
+            clock_pinned.advance(1)
+    assert results[4] == results[9] == results[14] == "locked"
+    assert results[19] == "blocked"
+    assert results.count(None) == 16
+    with pytest.raises(PortalError) as refused:
+        lockout.claim(Factor.PASSWORD, name)
+    assert refused.value.code is ErrorCode.ACCOUNT_BLOCKED
+    assert lockout.status(name)["blocked"] is True
+
+
+def test_factors_count_separately(aws, clock_pinned):
+    for _ in range(5):
+        _fail(Factor.SECOND_FACTOR, "someone")
+    with pytest.raises(PortalError):
+        lockout.claim(Factor.SECOND_FACTOR, "someone")
+    assert lockout.claim(Factor.PASSWORD, "someone") == 1
+    status = lockout.status("someone")
+    assert status["locked"] is True and status["second_factor_failures"] == 5
+
+
+def test_clear_lifts_a_block(aws, clock_pinned):
+    for _ in range(20):
+        _fail(Factor.PASSWORD, "someone")
+        clock_pinned.advance(901)
+    with pytest.raises(PortalError):
+        lockout.claim(Factor.PASSWORD, "someone")
+    lockout.clear("someone")
+    assert lockout.claim(Factor.PASSWORD, "someone") == 1
+    assert lockout.status("someone") == {"locked": False, "locked_until": None, "blocked": False,
+                                         "failures": 1, "second_factor_failures": 0}
+
+
+def test_lock_is_not_applied_when_a_success_reset_the_counter_meanwhile(aws, clock_pinned):
+    attempts = [lockout.claim(Factor.PASSWORD, "someone") for _ in range(5)]
+    lockout.clear("someone")  # e.g. the owner logged in successfully in between
+    assert lockout.record_failure(Factor.PASSWORD, "someone", attempts[-1]) is None
+    assert lockout.claim(Factor.PASSWORD, "someone") == 1
