@@ -9,6 +9,7 @@ Ctrl-C (or SIGTERM) stops everything it started.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import subprocess
@@ -130,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     from moto.server import ThreadedMotoServer
 
     make_dynamodb_requests_atomic()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the emulator's per-request lines
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.moto_port, verbose=False)
     server.start()
     chalice = None
