@@ -18,7 +18,7 @@ from chalice import Blueprint, Response
 from chalice.app import Request
 
 from chalicelib.errors import HTTP_STATUS, ErrorCode, PortalError
-from chalicelib.i18n import pick_language, t
+from chalicelib.i18n import catalogue, pick_language, t
 from chalicelib.services import sessions
 from chalicelib.services.audit import RequestContext
 from chalicelib.settings import get_settings
@@ -71,8 +71,20 @@ def client_ip(request: Request) -> str | None:
     return identity.get("sourceIp")
 
 
+def origin(request: Request) -> str | None:
+    """The portal's own origin for links in mails: the configured public origin; only in the local stage
+    the request's Host header (elsewhere a Host header is attacker-controlled input, never trusted)."""
+    settings = get_settings()
+    if settings.public_origin:
+        return settings.public_origin.rstrip("/")
+    if settings.is_local:
+        return f"http://{header(request, 'host') or '127.0.0.1:8000'}"
+    return None
+
+
 def context(request: Request) -> RequestContext:
-    return RequestContext(ip=client_ip(request), user_agent=header(request, "user-agent"), lang=language(request))
+    return RequestContext(ip=client_ip(request), user_agent=header(request, "user-agent"), lang=language(request),
+                          origin=origin(request))
 
 
 Field = type | tuple  # a type, or (type, required)
@@ -117,7 +129,9 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 def error_response(error: PortalError, lang: str) -> Response:
     message_key = f"error.{error.code.value}"
-    message = t(message_key, lang)
+    # A refusal may say why in its own words (e.g. weak_password's reason "password.too_short").
+    reason = error.extra.get("reason")
+    message = t(reason if isinstance(reason, str) and reason in catalogue(lang) else message_key, lang)
     if error.field:
         message = f"{message} ({t('error.field', lang)}: {error.field})"
     body: dict[str, Any] = {"code": error.code.value, "message": message}

@@ -17,6 +17,8 @@ class RequestContext:
     ip: str | None = None
     user_agent: str | None = None
     lang: str = "nl"
+    # Base URL for links in mails (settings.public_origin, or the request's own origin in the local stage).
+    origin: str | None = None
 
 
 def new_event(

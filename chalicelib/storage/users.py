@@ -58,6 +58,14 @@ class User(Model):
     backup_pdf_handed_out = BooleanAttribute(default=False)
     # Representatives: the firm they act for.
     firm_name = UnicodeAttribute(null=True)
+    # Self-service (services/account.py, services/password_reset.py): single-use link tokens, stored
+    # only as SHA-256 with their expiry; the pending address becomes `email` when its link is used.
+    pending_email = UnicodeAttribute(null=True)
+    email_token_hash = UnicodeAttribute(null=True)
+    email_token_expires = NumberAttribute(null=True)
+    reset_token_hash = UnicodeAttribute(null=True)
+    reset_token_expires = NumberAttribute(null=True)
+    reset_purpose = UnicodeAttribute(null=True)  # "reset" | "activation"
 
     email_index = EmailIndex()
     crib_index = CribIndex()
