@@ -2,8 +2,9 @@
 
 from chalice import Chalice
 
-from chalicelib import api
+from chalicelib import api, logs
 
-app = Chalice(app_name="digitaal-portaal")
+logs.configure()
+app = Chalice(app_name="digitaal-portaal", configure_logs=False)
 for module in api.modules():
     app.register_blueprint(module.blueprint)

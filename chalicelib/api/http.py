@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from chalice import Blueprint, Response
 from chalice.app import Request
 
+from chalicelib import logs
 from chalicelib.errors import HTTP_STATUS, ErrorCode, PortalError
 from chalicelib.i18n import catalogue, pick_language, t
 from chalicelib.services import sessions
@@ -264,11 +265,17 @@ def _secure_headers(response: Response, path: str) -> None:
         headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
 
 
-@blueprint.middleware("http")
-def http_rules(request: Request, get_response: Callable[[Request], Response]) -> Response:
-    started = time.perf_counter()
-    _local.request = request
-    request_id = ((request.context or {}).get("requestId")) or uuid.uuid4().hex
+def _error_code(response: Response) -> str | None:
+    """The contract's error code of a refusal (for the request log line), None for other responses."""
+    if response.status_code < 400 or not isinstance(response.body, str):
+        return None
+    try:
+        return json.loads(response.body)["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _respond(request: Request, get_response: Callable[[Request], Response]) -> Response:
     lang = language(request)
     refusal = _guard(request)
     if refusal is not None:
@@ -277,15 +284,19 @@ def http_rules(request: Request, get_response: Callable[[Request], Response]) ->
         try:
             response = get_response(request)
         except Exception:  # noqa: BLE001 - never a stack trace or a framework page to the client
-            log.exception("unhandled error", extra={"request_id": request_id})
+            log.exception("unhandled error")
             response = error_response(PortalError(ErrorCode.INTERNAL_ERROR), lang)
         response = _normalize_framework_error(response, lang)
     _secure_headers(response, request.path or "")
-    log.info(json.dumps({
-        "request_id": request_id,
-        "method": request.method,
-        "route": (request.context or {}).get("resourcePath"),
-        "status": response.status_code,
-        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-    }))
+    return response
+
+
+@blueprint.middleware("http")
+def http_rules(request: Request, get_response: Callable[[Request], Response]) -> Response:
+    started = time.perf_counter()
+    _local.request = request
+    request_id = ((request.context or {}).get("requestId")) or uuid.uuid4().hex
+    with logs.request_scope(request_id, request.method, (request.context or {}).get("resourcePath")):
+        response = _respond(request, get_response)
+        logs.log_request(response.status_code, (time.perf_counter() - started) * 1000, _error_code(response))
     return response
