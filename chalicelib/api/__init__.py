@@ -12,6 +12,7 @@ from types import ModuleType
 MODULES = (
     "http",
     "auth",
+    "session",
     "pages",
     "openapi",
 )

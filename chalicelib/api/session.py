@@ -1,0 +1,52 @@
+"""GET /api/v1/session: the time the caller's session has left (the pages' expiry warning and its
+"stay logged in" button; the request itself counts as activity)."""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib.api.http import json_response, route
+from chalicelib.services import session_expiry
+from chalicelib.services.sessions import Authenticated
+
+blueprint = Blueprint(__name__)
+API = "/api/v1"
+
+
+@route(blueprint, f"{API}/session", methods=["GET"], auth="any")
+def session_status(current: Authenticated) -> Response:
+    return json_response(session_expiry.status(current))
+
+
+OPENAPI = {
+    f"{API}/session": {
+        "get": {
+            "summary": "Time left before the session's idle and absolute timeouts; counts as activity",
+            "tags": ["login"],
+            "security": [{"session": []}],
+            "responses": {
+                "200": {"description": "Seconds left",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SessionStatus"}}}},
+                "401": {"$ref": "#/components/responses/Error"},
+            },
+        }
+    },
+}
+
+OPENAPI_COMPONENTS = {
+    "schemas": {
+        "SessionStatus": {
+            "type": "object",
+            "required": ["level", "idle_timeout", "activity_interval", "idle_expires_in", "absolute_expires_in"],
+            "properties": {
+                "level": {"type": "string", "enum": ["partial", "full"]},
+                "idle_timeout": {"type": "integer", "description": "Seconds of inactivity that end a session"},
+                "activity_interval": {"type": "integer",
+                                      "description": "Activity is recorded at most once per this many seconds"},
+                "idle_expires_in": {"type": "integer", "description": "Seconds until the session ends if idle"},
+                "absolute_expires_in": {"type": "integer",
+                                        "description": "Seconds until the session ends regardless of activity"},
+            },
+        }
+    }
+}
