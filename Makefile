@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MOTO_PORT ?= 5000
 
-.PHONY: run test unit api e2e lint venv clean
+.PHONY: run test unit api e2e lint venv clean package scan
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -21,7 +21,7 @@ run: venv
 	PORT=$(PORT) MOTO_PORT=$(MOTO_PORT) $(BIN)/python -m infra.local
 
 test: venv
-	$(BIN)/ruff check .
+	$(BIN)/python -m infra.scans
 	$(BIN)/python -m pytest -q tests
 
 unit: venv
@@ -32,6 +32,15 @@ api: venv
 
 e2e: venv
 	$(BIN)/python -m pytest -q tests/e2e
+
+# Scans: ruff, bandit, pip-audit (a printed notice when the advisory database cannot be reached).
+scan: venv
+	$(BIN)/python -m infra.scans
+
+# The deployable template + zip of one stage in dist/, checked (cfn-lint, size, Lambda-compatible).
+STAGE ?= prod
+package: venv
+	$(BIN)/python -m infra.package --stage $(STAGE) --out dist
 
 clean:
 	rm -rf $(VENV) .pytest_cache dist

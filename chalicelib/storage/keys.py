@@ -1,7 +1,10 @@
 """Key material: the TOTP-secret encryption key and the backup-code HMAC key.
 
-On AWS both come from one Secrets Manager secret (JSON with base64 values), read once per
-container; in the local stage from settings.
+On AWS both come from one Secrets Manager secret, read once per container; in the local stage
+from settings. The deployment template generates the secret as {"key_material": <64 random
+characters>} (Secrets Manager cannot generate raw bytes), and the two 32-byte keys are derived
+from it with HKDF-SHA-256 under distinct labels. A secret that carries explicit base64 keys
+(`totp_encryption_key`, `backup_code_hmac_key`, e.g. from an earlier installation) is used as is.
 """
 
 from __future__ import annotations
@@ -20,6 +23,30 @@ class Keys:
     hmac_key: bytes
 
 
+# The field of the generated secret (infra/template.py generates it under this name).
+KEY_MATERIAL = "key_material"
+
+
+def _derive(material: str, label: bytes) -> bytes:
+    from cryptography.hazmat.primitives.hashes import SHA256
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    return HKDF(algorithm=SHA256(), length=32, salt=None, info=label).derive(material.encode("utf-8"))
+
+
+def _decoded(encryption_key: str, hmac_key: str) -> Keys:
+    return Keys(base64.b64decode(encryption_key), base64.b64decode(hmac_key))
+
+
+def keys_from_secret(secret: dict) -> Keys:
+    """The keys in a secret: derived from generated key material, or the explicit base64 pair."""
+    if KEY_MATERIAL in secret:
+        material = secret[KEY_MATERIAL]
+        return Keys(_derive(material, b"digitaal-portaal totp-secret encryption"),
+                    _derive(material, b"digitaal-portaal backup-code hmac"))
+    return _decoded(secret["totp_encryption_key"], secret["backup_code_hmac_key"])
+
+
 @lru_cache(maxsize=1)
 def get_keys() -> Keys:
     settings = get_settings()
@@ -27,13 +54,11 @@ def get_keys() -> Keys:
         import boto3
 
         client = boto3.client("secretsmanager", region_name=settings.region)
-        secret = json.loads(client.get_secret_value(SecretId=settings.secrets_arn)["SecretString"])
-        encryption, hmac_key = secret["totp_encryption_key"], secret["backup_code_hmac_key"]
+        keys = keys_from_secret(json.loads(client.get_secret_value(SecretId=settings.secrets_arn)["SecretString"]))
     else:
         if not settings.is_local:
             raise RuntimeError("PORTAL_SECRETS_ARN must be set outside the local stage")
-        encryption, hmac_key = settings.local_encryption_key, settings.local_hmac_key
-    keys = Keys(base64.b64decode(encryption), base64.b64decode(hmac_key))
+        keys = _decoded(settings.local_encryption_key, settings.local_hmac_key)
     if len(keys.encryption_key) != 32 or len(keys.hmac_key) < 32:
         raise RuntimeError("key material has the wrong length")
     return keys

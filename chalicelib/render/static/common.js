@@ -1,10 +1,26 @@
 // Shared page behaviour: JSON calls to the API, errors shown next to the field that caused them,
-// logout. No inline script anywhere (the Content-Security-Policy forbids it).
+// logout, the session-expiry warning, copying, pop-ups with a download fallback. No inline script
+// anywhere (the Content-Security-Policy forbids it); every text comes from the page's catalogue via
+// data-* attributes.
 "use strict";
 
 window.Portal = (function () {
+  const SESSION_PATH = "/api/v1/session";
+
+  function text(name) {
+    return document.body.dataset[name] || "";
+  }
+
+  // Progress and outcomes that are not tied to one field, for screen readers (role=status).
+  function announce(message) {
+    const region = document.getElementById("live-status");
+    if (!region) { return; }
+    region.textContent = "";
+    window.setTimeout(function () { region.textContent = message; }, 50);
+  }
+
   async function api(method, path, body) {
-    const options = { method: method, credentials: "same-origin", headers: { "Accept": "application/json" } };
+    const options = { method: method, credentials: "same-origin", headers: { Accept: "application/json" } };
     if (method !== "GET") {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body || {});
@@ -14,6 +30,7 @@ window.Portal = (function () {
     if (response.status !== 204) {
       try { data = await response.json(); } catch (e) { data = null; }
     }
+    if (sessionWatch.active()) { sessionWatch.afterRequest(path, response.status, data); }
     return { status: response.status, ok: response.ok, data: data };
   }
 
@@ -25,7 +42,7 @@ window.Portal = (function () {
   }
 
   function showError(form, error) {
-    const message = (error && error.message) || document.documentElement.dataset.genericError || "Error";
+    const message = (error && error.message) || text("textNetworkError");
     const field = error && error.field && form.querySelector("[name='" + error.field + "']");
     if (field) {
       field.setAttribute("aria-invalid", "true");
@@ -33,7 +50,9 @@ window.Portal = (function () {
       if (slot) {
         slot.textContent = message;
         slot.hidden = false;
-        field.setAttribute("aria-describedby", slot.id);
+        const described = (field.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+        if (described.indexOf(slot.id) < 0) { described.unshift(slot.id); }
+        field.setAttribute("aria-describedby", described.join(" "));
         field.focus();
         return;
       }
@@ -73,15 +92,211 @@ window.Portal = (function () {
     });
   }
 
-  async function logout() {
-    await api("POST", "/api/v1/auth/logout", {});
-    window.location.assign("/logged-out");
+  // Go on to the next step without leaving this page in the history: Back then never returns to a
+  // form whose code was already used.
+  function next(url) {
+    window.location.replace(url);
   }
+
+  async function logout(reason) {
+    sessionWatch.forget();
+    try { await api("POST", "/api/v1/auth/logout", {}); } catch (e) { /* the page below says so anyway */ }
+    next("/logged-out" + (typeof reason === "string" ? "?reason=" + reason : ""));
+  }
+
+  // ------------------------------------------------------------ session-expiry warning
+  // The server ends a session after 15 idle minutes and records activity at most once per
+  // `activity_interval`; after any other request its record may be that much older, so the page's
+  // estimate subtracts it and warns early rather than late. Tabs share their estimate.
+  const sessionWatch = (function () {
+    const WARN_MS = 2 * 60 * 1000;
+    const STORE = "portal.session";
+    let timing = null;  // {idleEnd, absoluteEnd, idleTimeout, interval} in ms
+    let timer = null;
+    let absoluteAcknowledged = false;
+
+    function dialog() { return document.getElementById("session-expiry"); }
+    function active() { return Boolean(document.body && document.body.dataset.sessionWatch === "on"); }
+
+    function load() {
+      try { return JSON.parse(window.localStorage.getItem(STORE) || "null"); } catch (e) { return null; }
+    }
+
+    function save() {
+      try { window.localStorage.setItem(STORE, JSON.stringify(timing)); } catch (e) { /* private mode */ }
+    }
+
+    function forget() {
+      timing = null;
+      try { window.localStorage.removeItem(STORE); } catch (e) { /* private mode */ }
+    }
+
+    // Another tab of the same session may have seen later activity: take the later idle end.
+    function merge() {
+      const shared = load();
+      const sameSession = shared && timing && shared.level === timing.level &&
+        Math.abs(shared.absoluteEnd - timing.absoluteEnd) < 5000;
+      if (sameSession && shared.idleEnd > timing.idleEnd) { timing.idleEnd = shared.idleEnd; }
+    }
+
+    function fromStatus(status) {
+      const now = Date.now();
+      timing = {
+        level: status.level,
+        idleEnd: now + status.idle_expires_in * 1000,
+        absoluteEnd: now + status.absolute_expires_in * 1000,
+        idleTimeout: status.idle_timeout * 1000,
+        interval: status.activity_interval * 1000,
+        checked: Boolean(timing && timing.checked && timing.level === status.level),
+      };
+      save();
+    }
+
+    async function refresh() {
+      const result = await api("GET", SESSION_PATH);
+      if (result.ok && result.data) { fromStatus(result.data); }
+      return result.ok;
+    }
+
+    function afterRequest(path, status, data) {
+      if (status === 401 && data && data.error && data.error.code === "not_authenticated") {
+        expire("ended");
+        return;
+      }
+      if (timing && path !== SESSION_PATH && status < 500) {
+        timing.idleEnd = Math.max(timing.idleEnd, Date.now() + timing.idleTimeout - timing.interval);
+        save();
+      }
+    }
+
+    function clock(ms) {
+      const seconds = Math.max(0, Math.ceil(ms / 1000));
+      return Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+    }
+
+    function show(left, absolute) {
+      const box = dialog();
+      if (!box) { return; }
+      const template = absolute ? box.dataset.absolute : box.dataset.idle;
+      box.querySelector("#session-expiry-text").textContent = template.replace("{time}", clock(left));
+      box.querySelector("[data-session-action=stay]").hidden = absolute;
+      box.querySelector("[data-session-action=close]").hidden = !absolute;
+      if (!box.open) {
+        box.showModal();
+        box.querySelector(absolute ? "[data-session-action=close]" : "[data-session-action=stay]").focus();
+      }
+    }
+
+    function hide() {
+      const box = dialog();
+      if (box && box.open) { box.close(); }
+    }
+
+    function expire(reason) {
+      if (timer) { window.clearInterval(timer); timer = null; }
+      logout(reason);
+    }
+
+    function tick() {
+      if (!timing) { return; }
+      merge();
+      const now = Date.now();
+      const absolute = timing.absoluteEnd <= timing.idleEnd;
+      const end = Math.min(timing.idleEnd, timing.absoluteEnd);
+      const warn = end - now <= WARN_MS;
+      if (warn && timing.level === "partial" && !timing.checked) {
+        // A password-only session may have become a full one on this page (the second factor or the
+        // activation succeeded): ask once. Asking cannot stretch a partial session's 10 minutes, so
+        // this is no hidden keep-alive; a full session is never refreshed without the person's click.
+        timing.checked = true;
+        refresh();
+        return;
+      }
+      if (now >= end) { expire(absolute ? "ended" : "idle"); }
+      else if (warn && !(absolute && absoluteAcknowledged)) { show(end - now, absolute); }
+      else { hide(); }
+    }
+
+    async function stay() {
+      if (await refresh()) {
+        hide();
+        announce(dialog().dataset.extended);
+      }
+    }
+
+    function start() {
+      const box = dialog();
+      if (box) {
+        box.querySelector("[data-session-action=stay]").addEventListener("click", stay);
+        box.querySelector("[data-session-action=close]").addEventListener("click", function () {
+          absoluteAcknowledged = true;
+          hide();
+        });
+        box.querySelector("[data-session-action=logout]").addEventListener("click", function () { logout(); });
+        // Escape means the person is there: the same as staying logged in.
+        box.addEventListener("cancel", function (event) {
+          event.preventDefault();
+          if (box.querySelector("[data-session-action=stay]").hidden) { absoluteAcknowledged = true; hide(); }
+          else { stay(); }
+        });
+      }
+      refresh().then(function () { timer = window.setInterval(tick, 1000); });
+    }
+
+    return { active: active, start: start, afterRequest: afterRequest, forget: forget, refresh: refresh };
+  })();
+
+  // ------------------------------------------------------------ copy and pop-ups
+
+  // <button data-copy="element-id">: copies that element's text (the manual-entry secret).
+  async function copyFrom(button) {
+    const source = document.getElementById(button.dataset.copy);
+    const value = source ? (source.dataset.copyValue || source.textContent).trim() : "";
+    try {
+      await navigator.clipboard.writeText(value);
+      announce(text("textCopied"));
+    } catch (e) {
+      if (source) { window.getSelection().selectAllChildren(source); }
+      announce(text("textCopyFailed"));
+    }
+  }
+
+  // Open url in a pop-up (the backup-code sheet to print). When a blocker stops it, the hidden
+  // fallback link gets the url, is shown, focused and announced instead.
+  function openPopup(url, fallbackLink) {
+    const popup = window.open(url, "_blank");
+    if (popup) { return true; }
+    if (fallbackLink) {
+      fallbackLink.href = url;
+      fallbackLink.hidden = false;
+      const container = fallbackLink.closest("[hidden]");
+      if (container) { container.hidden = false; }
+      fallbackLink.focus();
+    }
+    announce(text("textPopupBlocked"));
+    return false;
+  }
+
+  // ------------------------------------------------------------ page start
+
+  // A page restored from the back/forward cache shows the state of before: never a used code.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) { return; }
+    document.querySelectorAll("input[autocomplete='one-time-code']").forEach(function (input) { input.value = ""; });
+    window.location.reload();
+  });
 
   document.addEventListener("DOMContentLoaded", function () {
     const button = document.getElementById("logout-button");
-    if (button) { button.addEventListener("click", logout); }
+    if (button) { button.addEventListener("click", function () { logout(); }); }
+    document.querySelectorAll("button[data-copy]").forEach(function (copyButton) {
+      copyButton.addEventListener("click", function () { copyFrom(copyButton); });
+    });
+    if (sessionWatch.active()) { sessionWatch.start(); }
   });
 
-  return { api: api, bindForm: bindForm, showError: showError, clearErrors: clearErrors, logout: logout };
+  return {
+    api: api, bindForm: bindForm, showError: showError, clearErrors: clearErrors, logout: logout,
+    next: next, announce: announce, openPopup: openPopup, keepAlive: sessionWatch.refresh,
+  };
 })();

@@ -1,0 +1,404 @@
+"""The AWS resources of the service, as the CloudFormation template that `chalice package
+--merge-template` merges into Chalice's own (API Gateway + Lambda functions + their roles).
+
+Tables are generated from the pynamodb models listed in `chalicelib/storage/tables.py` (keys,
+indexes and TTL attribute have one source of truth); beside them the private buckets, the
+key-material secret under a customer-managed KMS key, SES sender parameters, each function's
+environment (the names of exactly these resources), log groups, the S3 event that starts import
+processing, and the functions' IAM policy naming only these resources and the actions the code uses.
+
+    python -m infra.template [--stage prod] > resources.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from chalice.utils import to_cfn_resource_name
+
+ROOT = Path(__file__).resolve().parent.parent
+API_HANDLER = "api_handler"
+# Imports are processed asynchronously: the upload to the imports bucket starts the function whose
+# name contains this word (Chalice cannot package `on_s3_event`, so the wiring lives here).
+IMPORT_FUNCTION_WORD = "import"
+BACKUP_CODES_EXPIRY_DAYS = 1  # DESIGN.md: the PDF is gone within a day
+IMPORTS_EXPIRY_DAYS = 7
+ASYNC_FUNCTION_TIMEOUT = 900  # Lambda's maximum: 100,000 rows must never be cut off
+ASYNC_FUNCTION_MEMORY = 1024
+
+# The DynamoDB requests the storage layer makes (pynamodb: get/save/update/delete, transactions,
+# queries, batch writes). TransactGet/TransactWrite are authorized per item by these actions.
+TABLE_ACTIONS = [
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+]
+INDEX_ACTIONS = ["dynamodb:Query"]
+# Objects only: the code never lists a bucket. Presigned URLs act with the function's role, so the
+# browser's GET (backup-code PDF) and POST (import upload) need these too.
+OBJECT_ACTIONS = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+
+KEY_ADMIN_ACTIONS = [
+    "kms:CancelKeyDeletion", "kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:DisableKey",
+    "kms:DisableKeyRotation", "kms:EnableKey", "kms:EnableKeyRotation", "kms:Encrypt", "kms:GenerateDataKey",
+    "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListGrants", "kms:ListResourceTags", "kms:PutKeyPolicy",
+    "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:RevokeGrant", "kms:ScheduleKeyDeletion", "kms:TagResource",
+    "kms:UntagResource", "kms:UpdateKeyDescription",
+]
+
+PARAMETERS = {
+    "MailSender": {
+        "Type": "String",
+        "Description": "From address of the portal's e-mail, e.g. no-reply@portal.example (plain address)",
+        "AllowedPattern": "^[^@<>\\s]+@[^@<>\\s]+$",
+    },
+    "MailIdentity": {
+        "Type": "String",
+        "Description": "The verified SES identity that MailSender belongs to: its domain or the address itself",
+        "MinLength": 3,
+    },
+    "PublicOrigin": {
+        "Type": "String",
+        "Default": "",
+        "Description": "https://host of a custom domain in front of the API; empty: the API Gateway URL",
+        "AllowedPattern": "^(https://[A-Za-z0-9.-]+)?$",
+    },
+    "LogRetentionDays": {
+        "Type": "Number",
+        "Default": 365,
+        "AllowedValues": [90, 180, 365, 731, 1827],
+        "Description": "How long CloudWatch keeps the functions' logs",
+    },
+}
+
+
+def _sub(text: str) -> dict:
+    return {"Fn::Sub": text}
+
+
+def _arn(logical_id: str) -> dict:
+    return {"Fn::GetAtt": [logical_id, "Arn"]}
+
+
+def chalice_config() -> dict:
+    return json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
+
+
+def table_prefix(stage: str) -> str:
+    """The stage's table prefix from .chalice/config.json (the functions read the same variable)."""
+    config = chalice_config()
+    variables = {**config.get("environment_variables", {}),
+                 **config["stages"][stage].get("environment_variables", {})}
+    return variables.get("PORTAL_TABLE_PREFIX", f"portal-{stage}-")
+
+
+def lambda_functions() -> list[str]:
+    """The Chalice names of the app's functions: the API handler and every pure Lambda function."""
+    from app import app
+
+    return [API_HANDLER, *(function.name for function in app.pure_lambda_functions)]
+
+
+def function_id(function: str) -> str:
+    """The logical id Chalice gives a function in its template."""
+    return "APIHandler" if function == API_HANDLER else to_cfn_resource_name(function)
+
+
+def import_functions(functions: list[str]) -> list[str]:
+    asynchronous = [name for name in functions if name != API_HANDLER]
+    unknown = [name for name in asynchronous if IMPORT_FUNCTION_WORD not in name]
+    if unknown:
+        raise ValueError(f"no trigger is defined for Lambda function(s) {unknown}: wire them in infra/template.py")
+    return asynchronous
+
+
+# ---------------------------------------------------------------- tables
+
+
+def table_id(model: Any) -> str:
+    return to_cfn_resource_name(model.Meta.table) + "Table"
+
+
+def _key_schema(keys: list[dict]) -> list[dict]:
+    # CloudFormation wants the partition (HASH) key first.
+    ordered = sorted(keys, key=lambda key: key["KeyType"] != "HASH")
+    return [{"AttributeName": key["AttributeName"], "KeyType": key["KeyType"]} for key in ordered]
+
+
+def _index(index: dict) -> dict:
+    return {"IndexName": index["index_name"], "KeySchema": _key_schema(index["key_schema"]),
+            "Projection": dict(index["projection"])}
+
+
+def table(model: Any, prefix: str, protect: bool) -> dict:
+    """One table, exactly as the model declares it: on-demand, PITR, encrypted, TTL when named."""
+    schema = model._get_schema()
+    definitions = {item["AttributeName"]: item["AttributeType"] for item in schema["attribute_definitions"]}
+    for index in schema["global_secondary_indexes"] + schema["local_secondary_indexes"]:
+        definitions.update({item["AttributeName"]: item["AttributeType"] for item in index["attribute_definitions"]})
+    properties: dict[str, Any] = {
+        "TableName": f"{prefix}{model.Meta.table}",
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": name, "AttributeType": kind}
+                                 for name, kind in sorted(definitions.items())],
+        "KeySchema": _key_schema(schema["key_schema"]),
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+        "SSESpecification": {"SSEEnabled": True},
+        "DeletionProtectionEnabled": protect,
+    }
+    if schema["global_secondary_indexes"]:
+        properties["GlobalSecondaryIndexes"] = [_index(index) for index in schema["global_secondary_indexes"]]
+    if schema["local_secondary_indexes"]:
+        properties["LocalSecondaryIndexes"] = [_index(index) for index in schema["local_secondary_indexes"]]
+    ttl_attribute = getattr(model.Meta, "ttl_attribute", None)
+    if ttl_attribute:
+        properties["TimeToLiveSpecification"] = {"AttributeName": ttl_attribute, "Enabled": True}
+    # Accounts, authorizations and the audit trail must survive a stack deletion or replacement.
+    return {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+            "Properties": properties}
+
+
+def index_arns(model: Any) -> list[dict]:
+    schema = model._get_schema()
+    names = [index["index_name"] for index in schema["global_secondary_indexes"] + schema["local_secondary_indexes"]]
+    return [_sub(f"${{{table_id(model)}.Arn}}/index/{name}") for name in sorted(names)]
+
+
+# ---------------------------------------------------------------- buckets
+
+# The imports bucket has a computed name: its notification points at the import function, whose
+# environment and role name the bucket, so a Ref would be a circular dependency.
+def imports_bucket_name(prefix: str) -> dict:
+    return _sub(f"{prefix}imports-${{AWS::AccountId}}-${{AWS::Region}}")
+
+
+def imports_bucket_arn(prefix: str, objects: str = "") -> dict:
+    return _sub(f"arn:${{AWS::Partition}}:s3:::{prefix}imports-${{AWS::AccountId}}-${{AWS::Region}}{objects}")
+
+
+def bucket(expiry_days: int) -> dict:
+    """A private bucket: public access blocked, SSE, owner-enforced, objects expire."""
+    return {
+        "Type": "AWS::S3::Bucket",
+        "Properties": {
+            "BucketEncryption": {"ServerSideEncryptionConfiguration": [
+                {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": True}]},
+            "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
+                                               "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
+            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+            "LifecycleConfiguration": {"Rules": [{
+                "Id": "expire", "Status": "Enabled", "ExpirationInDays": expiry_days,
+                "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}}]},
+        },
+    }
+
+
+def tls_only_policy(bucket_ref: dict, bucket_arn: dict) -> dict:
+    """Refuse every request that does not use TLS (1.2 or later)."""
+    objects = {"Fn::Join": ["", [bucket_arn, "/*"]]}
+    return {
+        "Type": "AWS::S3::BucketPolicy",
+        "Properties": {
+            "Bucket": bucket_ref,
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                 "Resource": [bucket_arn, objects], "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+                {"Sid": "ModernTls", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                 "Resource": [bucket_arn, objects], "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}}},
+            ]},
+        },
+    }
+
+
+def public_origin() -> dict:
+    """The origin the browser pages are served from (CORS for the presigned upload)."""
+    return {"Fn::If": ["HasPublicOrigin", {"Ref": "PublicOrigin"},
+                       _sub("https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}")]}
+
+
+def imports_bucket(prefix: str, importers: list[str]) -> dict:
+    resource = bucket(IMPORTS_EXPIRY_DAYS)
+    properties = resource["Properties"]
+    properties["BucketName"] = imports_bucket_name(prefix)
+    # The browser uploads the CSV straight to S3 with the presigned POST from the portal's pages.
+    properties["CorsConfiguration"] = {"CorsRules": [{
+        "AllowedMethods": ["POST"], "AllowedOrigins": [public_origin()], "AllowedHeaders": ["*"], "MaxAge": 600}]}
+    if importers:
+        properties["NotificationConfiguration"] = {"LambdaConfigurations": [
+            {"Event": "s3:ObjectCreated:*", "Function": _arn(function_id(name))} for name in importers]}
+        resource["DependsOn"] = [f"{function_id(name)}S3Permission" for name in importers]
+    return resource
+
+
+def s3_permission(function: str, prefix: str) -> dict:
+    return {"Type": "AWS::Lambda::Permission", "Properties": {
+        "Action": "lambda:InvokeFunction", "FunctionName": _arn(function_id(function)), "Principal": "s3.amazonaws.com",
+        "SourceAccount": {"Ref": "AWS::AccountId"}, "SourceArn": imports_bucket_arn(prefix)}}
+
+
+# ---------------------------------------------------------------- key material
+
+
+def key() -> dict:
+    """Customer-managed KMS key that encrypts the key-material secret; rotated yearly by KMS."""
+    return {
+        "Type": "AWS::KMS::Key",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            "Description": "Digitaal Portaal: encrypts the TOTP-secret and backup-code key material",
+            "EnableKeyRotation": True,
+            "KeyPolicy": {"Version": "2012-10-17", "Statement": [{
+                # Lets IAM policies of this account govern the key (the functions' role gets Decrypt only).
+                "Sid": "AccountGovernsTheKey", "Effect": "Allow",
+                "Principal": {"AWS": _sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
+                "Action": KEY_ADMIN_ACTIONS, "Resource": "*"}]},
+        },
+    }
+
+
+def secret() -> dict:
+    """The key material: 64 random characters, from which the service derives its two keys (HKDF)."""
+    from chalicelib.storage.keys import KEY_MATERIAL
+
+    return {
+        "Type": "AWS::SecretsManager::Secret",
+        # Losing it makes every stored TOTP secret unreadable: keep it whatever happens to the stack.
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            "Description": "Digitaal Portaal: key material for TOTP-secret encryption and backup-code HMAC",
+            "KmsKeyId": {"Ref": "PortalKey"},
+            "GenerateSecretString": {"SecretStringTemplate": "{}", "GenerateStringKey": KEY_MATERIAL,
+                                     "PasswordLength": 64, "ExcludePunctuation": True},
+        },
+    }
+
+
+# ---------------------------------------------------------------- functions
+
+
+def log_group_name(function: str) -> dict:
+    return _sub(f"/aws/lambda/${{AWS::StackName}}-{function}")
+
+
+def log_group(function: str) -> dict:
+    return {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+            "Properties": {"LogGroupName": log_group_name(function),
+                           "RetentionInDays": {"Ref": "LogRetentionDays"}}}
+
+
+def environment(prefix: str) -> dict:
+    """The variables that point the service at this stack's resources (settings.py reads them)."""
+    return {
+        "PORTAL_TABLE_PREFIX": prefix,
+        "PORTAL_BACKUP_CODES_BUCKET": {"Ref": "BackupCodesBucket"},
+        "PORTAL_IMPORTS_BUCKET": imports_bucket_name(prefix),
+        "PORTAL_SECRETS_ARN": {"Ref": "KeyMaterialSecret"},
+        "PORTAL_MAIL_SENDER": {"Ref": "MailSender"},
+        "PORTAL_PUBLIC_ORIGIN": {"Ref": "PublicOrigin"},
+    }
+
+
+def resource_policy(models: list[Any], prefix: str) -> dict:
+    """Least privilege: the actions the code uses, on exactly this stack's resources."""
+    indexes = [arn for model in models for arn in index_arns(model)]
+    statements = [
+        {"Sid": "Tables", "Effect": "Allow", "Action": TABLE_ACTIONS,
+         "Resource": [_arn(table_id(model)) for model in models]},
+        {"Sid": "Files", "Effect": "Allow", "Action": OBJECT_ACTIONS,
+         "Resource": [_sub("${BackupCodesBucket.Arn}/*"), imports_bucket_arn(prefix, "/*")]},
+        {"Sid": "KeyMaterial", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
+         "Resource": {"Ref": "KeyMaterialSecret"}},
+        {"Sid": "KeyMaterialDecryption", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": _arn("PortalKey"),
+         "Condition": {"StringEquals": {"kms:ViaService": _sub("secretsmanager.${AWS::Region}.amazonaws.com")}}},
+        {"Sid": "Mail", "Effect": "Allow", "Action": ["ses:SendEmail"],
+         "Resource": _sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${MailIdentity}"),
+         "Condition": {"StringEquals": {"ses:FromAddress": {"Ref": "MailSender"}}}},
+    ]
+    if indexes:
+        statements.insert(1, {"Sid": "Indexes", "Effect": "Allow", "Action": INDEX_ACTIONS, "Resource": indexes})
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def role_policies(function: str, models: list[Any], prefix: str) -> list[dict]:
+    logs = {"Version": "2012-10-17", "Statement": [{
+        "Sid": "OwnLogGroup", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": _sub(f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:"
+                         f"/aws/lambda/${{AWS::StackName}}-{function}:*")}]}
+    return [{"PolicyName": "logs", "PolicyDocument": logs},
+            {"PolicyName": "portal-resources", "PolicyDocument": resource_policy(models, prefix)}]
+
+
+def function_overrides(function: str, prefix: str) -> dict:
+    properties: dict[str, Any] = {
+        "FunctionName": _sub(f"${{AWS::StackName}}-{function}"),
+        "Environment": {"Variables": environment(prefix)},
+    }
+    if function != API_HANDLER:
+        properties.update({"Timeout": ASYNC_FUNCTION_TIMEOUT, "MemorySize": ASYNC_FUNCTION_MEMORY})
+    return {"DependsOn": [f"{function_id(function)}LogGroup"], "Properties": properties}
+
+
+# ---------------------------------------------------------------- the template
+
+
+def build(stage: str = "prod", functions: list[str] | None = None) -> dict:
+    """The merge template for one stage."""
+    from chalicelib.storage.tables import models as table_models
+
+    functions = functions if functions is not None else lambda_functions()
+    importers = import_functions(functions)
+    prefix = table_prefix(stage)
+    models = table_models()
+    resources: dict[str, Any] = {table_id(model): table(model, prefix, protect=stage == "prod") for model in models}
+    resources.update({
+        "BackupCodesBucket": bucket(BACKUP_CODES_EXPIRY_DAYS),
+        "BackupCodesBucketPolicy": tls_only_policy({"Ref": "BackupCodesBucket"}, _arn("BackupCodesBucket")),
+        "ImportsBucket": imports_bucket(prefix, importers),
+        "ImportsBucketPolicy": tls_only_policy({"Ref": "ImportsBucket"}, imports_bucket_arn(prefix)),
+        "PortalKey": key(),
+        "PortalKeyAlias": {"Type": "AWS::KMS::Alias", "Properties": {
+            "AliasName": _sub("alias/${AWS::StackName}-key-material"), "TargetKeyId": {"Ref": "PortalKey"}}},
+        "KeyMaterialSecret": secret(),
+    })
+    for function in functions:
+        logical = function_id(function)
+        resources[logical] = function_overrides(function, prefix)
+        resources[f"{logical}LogGroup"] = log_group(function)
+        resources[to_cfn_resource_name(f"{function}_role")] = {
+            "Properties": {"Policies": role_policies(function, models, prefix)}}
+    for function in importers:
+        resources[f"{function_id(function)}S3Permission"] = s3_permission(function, prefix)
+    return {
+        "Parameters": PARAMETERS,
+        "Conditions": {"HasPublicOrigin": {"Fn::Not": [{"Fn::Equals": [{"Ref": "PublicOrigin"}, ""]}]}},
+        "Resources": resources,
+        "Outputs": {
+            "TablePrefix": {"Value": prefix},
+            "BackupCodesBucketName": {"Value": {"Ref": "BackupCodesBucket"}},
+            "ImportsBucketName": {"Value": imports_bucket_name(prefix)},
+            "KeyMaterialSecretArn": {"Value": {"Ref": "KeyMaterialSecret"}},
+        },
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.template")
+    parser.add_argument("--stage", default="prod")
+    args = parser.parse_args(argv)
+    json.dump(build(args.stage), sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
