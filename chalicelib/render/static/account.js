@@ -1,0 +1,33 @@
+// Account settings: change the password (the other sessions end), ask to change the e-mail address.
+"use strict";
+
+// The repeat field stays in the browser: the API takes the new password once.
+function checkRepeat(form, body) {
+  const repeat = form.querySelector("[name=new_password_repeat]");
+  if (repeat && body.new_password !== body.new_password_repeat) {
+    throw { field: "new_password_repeat", message: repeat.dataset.mismatch };
+  }
+  delete body.new_password_repeat;
+  return body;
+}
+
+function showDone(form, text) {
+  const done = form.querySelector(".success");
+  if (text) { done.textContent = text; }
+  done.hidden = false;
+  form.querySelectorAll("input").forEach(function (input) { input.value = ""; });
+}
+
+document.addEventListener("DOMContentLoaded", function () {
+  const passwordForm = document.getElementById("password-form");
+  Portal.bindForm(passwordForm, function () { showDone(passwordForm); },
+                  function (body) { return checkRepeat(passwordForm, body); });
+
+  const emailForm = document.getElementById("email-form");
+  Portal.bindForm(emailForm, function (data) {
+    const done = emailForm.querySelector(".success");
+    showDone(emailForm, done.dataset.template.replace("{email}", data.pending_email));
+    const pending = document.getElementById("pending-email");
+    pending.hidden = true;
+  });
+});

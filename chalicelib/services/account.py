@@ -1,0 +1,216 @@
+"""Self-service on one's own account: password change, e-mail change with a verification link, and the
+sessions overview (see and end one's other sessions).
+
+Sensitive changes re-ask the password; a wrong one counts on the password lockout counter like a
+failed login. A password change, and "end all other sessions", bump the account's session epoch (which
+ends every session at once) and in the same transaction give the caller a fresh session in the new
+epoch, so only the caller's own session survives.
+"""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import clock
+from chalicelib.errors import ErrorCode, PortalError
+from chalicelib.security import passwords
+from chalicelib.security.tokens import new_token, token_hash
+from chalicelib.services import lockout, notifications
+from chalicelib.services.accounts import normalize_email, validate_email
+from chalicelib.services.audit import RequestContext, new_event, record
+from chalicelib.services.devices import describe
+from chalicelib.services.lockout import Factor
+from chalicelib.services.password_reset import link_token, parse_link_token
+from chalicelib.services.sessions import FULL, Authenticated, list_for, new_session
+from chalicelib.storage import lockouts as lockout_store
+from chalicelib.storage.audit import AuditEvent
+from chalicelib.storage.base import is_condition_failure, transaction_connection
+from chalicelib.storage.sessions import Session
+from chalicelib.storage.users import User, find_by_email, get_user
+
+EMAIL_LINK_SECONDS = 24 * 3600
+# Sessions are named by a prefix of their stored hash: enough to tell a user's sessions apart, useless
+# for taking one over (the cookie holds the token, and the hash of a hash prefix leads nowhere).
+SESSION_ID_LENGTH = 16
+
+
+# ---------------------------------------------------------------- password
+
+
+def change_password(current: Authenticated, current_password: str, new_password: str,
+                    context: RequestContext) -> str:
+    """POST /account/password. Returns the caller's new session cookie; every other session ends."""
+    user = current.user
+    problem = passwords.password_problem(new_password, username=user.username, email=user.email)
+    if problem:
+        raise PortalError(ErrorCode.WEAK_PASSWORD, field="new_password", reason=problem)
+    _check_password(user, current_password, "current_password", context)
+    cookie = _keep_only_current_session(
+        current, context, "password.change",
+        actions=[User.password_hash.set(passwords.hash_password(new_password))],
+        # A parallel change (or reset) in the meantime wins; this one then changes nothing.
+        condition=User.password_hash == user.password_hash,
+    )
+    notifications.send(user, notifications.PASSWORD_CHANGED)
+    return cookie
+
+
+def _check_password(user: User, password: str, field: str, context: RequestContext) -> None:
+    """Re-ask the password; wrong ones count towards the lockout of the name like failed logins."""
+    attempt = lockout.claim(Factor.PASSWORD, user.username)
+    if passwords.verify_password(user.password_hash, password):
+        lockout_store.reset(lockout.key(Factor.PASSWORD, user.username), lockout.FIRST_THRESHOLD)
+        return
+    result = lockout.record_failure(Factor.PASSWORD, user.username, attempt)
+    record("account.password_check", actor=user.username, target=user.username, outcome="failure",
+           context=context, details={"attempt": attempt})
+    if result:
+        record(f"lockout.{result}", actor="system", target=user.username, outcome="success", context=context,
+               details={"factor": Factor.PASSWORD.value, "attempt": attempt})
+        notifications.send(user, f"account_{result}")
+    raise PortalError(ErrorCode.INVALID_CREDENTIALS, field=field)
+
+
+def _keep_only_current_session(current: Authenticated, context: RequestContext, action: str,
+                               actions: list | None = None, condition=None) -> str:  # type: ignore[no-untyped-def]
+    """Bump the session epoch (ending every session of the account) and, in the same transaction,
+    replace the caller's session by one in the new epoch with the same absolute expiry."""
+    user, old = current.user, current.session
+    epoch = int(user.session_epoch or 0)
+    fresh, cookie = new_session(user, FULL, "done", context)
+    fresh.epoch = epoch + 1
+    fresh.created_at = old.created_at
+    fresh.absolute_expiry = old.absolute_expiry
+    fresh.expires_at = min(int(fresh.expires_at), int(old.absolute_expiry))
+    same_epoch = User.session_epoch == epoch
+    if epoch == 0:
+        same_epoch = same_epoch | User.session_epoch.does_not_exist()
+    try:
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            transaction.update(User(user.username), actions=[User.session_epoch.add(1), *(actions or [])],
+                               condition=same_epoch if condition is None else same_epoch & condition)
+            transaction.delete(Session(old.token_hash), condition=Session.token_hash.exists())
+            transaction.save(fresh, condition=Session.token_hash.does_not_exist())
+            transaction.save(new_event(action, actor=user.username, target=user.username, outcome="success",
+                                       context=context), condition=AuditEvent.event_id.does_not_exist())
+    except TransactWriteError as error:
+        if is_condition_failure(error):
+            raise PortalError(ErrorCode.CONFLICT) from None
+        raise
+    return cookie
+
+
+# ---------------------------------------------------------------- e-mail
+
+
+def request_email_change(current: Authenticated, password: str, new_email: str, context: RequestContext) -> str:
+    """POST /account/email: a verification link to the new address, a notice to the old one. The address
+    changes only when the link is used. Returns the pending address."""
+    user = current.user
+    try:
+        address = validate_email(new_email)
+    except PortalError:
+        raise PortalError(ErrorCode.INVALID_EMAIL, field="new_email") from None
+    _check_password(user, password, "password", context)
+    if _taken(normalize_email(address), user.username) or normalize_email(address) == user.email_normalized:
+        raise PortalError(ErrorCode.EMAIL_TAKEN, field="new_email")
+    token = new_token()
+    user.update(actions=[
+        User.pending_email.set(address),
+        User.email_token_hash.set(token_hash(token)),
+        User.email_token_expires.set(int(clock.now()) + EMAIL_LINK_SECONDS),
+    ])
+    url = notifications.link(context, "/account/email/verify", link_token(token, user.username))
+    lang = user.language or context.lang
+    notifications.send_to(address, lang, notifications.EMAIL_VERIFY, username=user.username, link=url,
+                          hours=EMAIL_LINK_SECONDS // 3600)
+    notifications.send(user, notifications.EMAIL_CHANGE_REQUESTED, new_email=notifications.mask_email(address))
+    record("email.change_requested", actor=user.username, target=user.username, outcome="success", context=context)
+    return address
+
+
+def verify_email(token: str, context: RequestContext) -> None:
+    """POST /account/email/verify: the link's owner confirms the new address (single use, 24 hours)."""
+    parsed = parse_link_token(token)
+    user = get_user(parsed[1]) if parsed else None
+    now = int(clock.now())
+    if (parsed is None or user is None or not user.pending_email or user.email_token_hash != parsed[0]
+            or int(user.email_token_expires or 0) <= now):
+        raise PortalError(ErrorCode.INVALID_TOKEN, field="token")
+    address, old_address = user.pending_email, user.email
+    if _taken(normalize_email(address), user.username):
+        raise PortalError(ErrorCode.EMAIL_TAKEN, field="token")
+    try:
+        user.update(
+            actions=[
+                User.email.set(address),
+                User.email_normalized.set(normalize_email(address)),
+                User.pending_email.remove(),
+                User.email_token_hash.remove(),
+                User.email_token_expires.remove(),
+            ],
+            condition=(User.email_token_hash == parsed[0]) & (User.email_token_expires > now)
+            & (User.pending_email == address),
+        )
+    except UpdateError as error:
+        if is_condition_failure(error):
+            raise PortalError(ErrorCode.INVALID_TOKEN, field="token") from None
+        raise
+    record("email.change", actor=user.username, target=user.username, outcome="success", context=context,
+           details={"old": notifications.mask_email(old_address), "new": notifications.mask_email(address)})
+    for recipient in (old_address, address):
+        notifications.send_to(recipient, user.language, notifications.EMAIL_CHANGED, username=user.username,
+                              new_email=notifications.mask_email(address))
+
+
+def _taken(email_normalized: str, username: str) -> bool:
+    return any(other.username != username for other in find_by_email(email_normalized))
+
+
+# ---------------------------------------------------------------- sessions
+
+
+def session_id(session: Session) -> str:
+    return session.token_hash[:SESSION_ID_LENGTH]
+
+
+def list_sessions(current: Authenticated) -> list[dict]:
+    """GET /account/sessions: the account's live sessions, most recently used first."""
+    items = []
+    for session in sorted(list_for(current.user), key=lambda s: -int(s.last_seen)):
+        browser, system = describe(session.user_agent)
+        items.append({
+            "id": session_id(session),
+            "current": session.token_hash == current.session.token_hash,
+            "browser": browser,
+            "system": system,
+            "ip": session.ip,
+            "level": session.level,
+            "created_at": int(session.created_at),
+            "last_seen": int(session.last_seen),
+        })
+    return items
+
+
+def end_session(current: Authenticated, session_ref: str, context: RequestContext) -> None:
+    """DELETE /account/sessions/{id}: end one of the caller's other sessions (logout ends one's own)."""
+    if session_ref == session_id(current.session):
+        raise PortalError(ErrorCode.CONFLICT, field="id")
+    matches = [s for s in list_for(current.user) if len(session_ref) == SESSION_ID_LENGTH
+               and session_id(s) == session_ref]
+    if not matches:
+        raise PortalError(ErrorCode.NOT_FOUND, field="id")
+    try:
+        # Conditional: only ever a session of the caller's own account.
+        matches[0].delete(condition=Session.username == current.user.username)
+    except DeleteError as error:
+        if not is_condition_failure(error):
+            raise
+    record("session.end", actor=current.user.username, target=current.user.username, outcome="success",
+           context=context, details={"session": session_ref})
+
+
+def end_other_sessions(current: Authenticated, context: RequestContext) -> str:
+    """DELETE /account/sessions: end every session but the caller's. Returns the caller's new cookie."""
+    return _keep_only_current_session(current, context, "session.end_others")
