@@ -15,6 +15,9 @@ MODULES = (
     "session",
     "pages",
     "openapi",
+    "account",
+    "account_pages",
+    "mailbox",
 )
 
 

@@ -85,7 +85,7 @@ window.Portal = (function () {
         if (result.ok) { await onSuccess(result.data || {}, result); }
         else { showError(form, result.data && result.data.error); }
       } catch (e) {
-        showError(form, null);
+        showError(form, e && e.field ? e : null);  // a check in the page's own script names its field
       } finally {
         if (button) { button.disabled = false; }
       }
