@@ -1,0 +1,68 @@
+"""Counts the DynamoDB requests the service makes, and the time spent waiting for them.
+
+DynamoDB bills per request and every request is a network round trip inside the Lambda's
+milliseconds, so the count per flow is the cost figure that matters most. The count comes from a
+botocore event hook (`before-call.dynamodb` / `after-call.dynamodb`) registered on the clients of
+the pynamodb connections the service uses: one per table model (every model is listed in
+`storage.tables.models()`, which the local set-up needs anyway) and the connection of transactions.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+HOOK_ID = "bench-dynamodb-requests"
+
+
+@dataclass
+class DynamoDBRequests:
+    """The requests made inside one `counting()` block, in order, with their total wall time."""
+
+    operations: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    _started: dict[int, float] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.operations)
+
+    def before_call(self, event_name: str, context: dict, **_: object) -> None:
+        self.operations.append(event_name.rsplit(".", 1)[-1])
+        self._started[id(context)] = time.perf_counter()
+
+    def after_call(self, context: dict, **_: object) -> None:
+        started = self._started.pop(id(context), None)
+        if started is not None:
+            self.seconds += time.perf_counter() - started
+
+
+def _emitters() -> list:
+    """The event emitters of every DynamoDB client the service's storage layer uses."""
+    from chalicelib.storage.base import transaction_connection
+    from chalicelib.storage.tables import models
+
+    connections = [model._get_connection().connection for model in models()] + [transaction_connection()]
+    emitters = []
+    for connection in connections:
+        events = connection.client.meta.events
+        if all(events is not known for known in emitters):
+            emitters.append(events)
+    return emitters
+
+
+@contextmanager
+def counting() -> Iterator[DynamoDBRequests]:
+    """Count the DynamoDB requests made inside the block (same thread or not: the clients are shared)."""
+    requests = DynamoDBRequests()
+    emitters = _emitters()
+    for events in emitters:
+        events.register("before-call.dynamodb", requests.before_call, unique_id=f"{HOOK_ID}-before")
+        events.register("after-call.dynamodb", requests.after_call, unique_id=f"{HOOK_ID}-after")
+    try:
+        yield requests
+    finally:
+        for events in emitters:
+            events.unregister("before-call.dynamodb", unique_id=f"{HOOK_ID}-before")
+            events.unregister("after-call.dynamodb", unique_id=f"{HOOK_ID}-after")

@@ -1,0 +1,72 @@
+"""Which heavy libraries the login, second-factor and session paths load.
+
+Run in a fresh interpreter (`python -m bench.login_paths`), it imports the app, runs every flow on
+those paths through chalice's test client against moto in this process, and prints as JSON each
+heavy library that ended up in `sys.modules`, with the project line that first imported it. Those
+paths run on every login; PDF, QR and HTML libraries belong to other requests. `--login-page` asks
+for the HTML login page instead, which does load Jinja2 (so a check built on this one can fail).
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import json
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import Any
+
+HEAVY = ("reportlab", "segno", "jinja2")
+
+
+class ImportWatcher(importlib.abc.MetaPathFinder):
+    """Remembers, for each heavy library, the first line of this project that imported it."""
+
+    def __init__(self, project_root: str) -> None:
+        self.project_root = project_root
+        self.importers: dict[str, str] = {}
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None, target: Any = None) -> None:
+        top = fullname.partition(".")[0]
+        if top in HEAVY and top not in self.importers:
+            self.importers[top] = self._importer()
+        return None  # the normal finders load it
+
+    def _importer(self) -> str:
+        for frame in reversed(traceback.extract_stack()):
+            if frame.filename.startswith(self.project_root) and "/.venv/" not in frame.filename \
+                    and not frame.filename.endswith(__file__.rpartition("/")[2]):
+                return f"{frame.filename[len(self.project_root) + 1:]}:{frame.lineno}"
+        return "?"
+
+
+def main(argv: list[str]) -> int:
+    from bench.stage import ROOT
+
+    watcher = ImportWatcher(str(ROOT))
+    sys.meta_path.insert(0, watcher)
+    import contextlib
+    import io
+
+    from bench.flows import FLOWS, Visitor
+    from bench.stage import in_process_stage
+
+    ran = []
+    with in_process_stage() as client, contextlib.redirect_stderr(io.StringIO()):
+        if "--login-page" in argv:
+            ran.append(f"GET /login {client.http.get('/login').status_code}")
+        else:
+            for flow in (flow for flow in FLOWS if flow.on_login_path):
+                visitor = Visitor(client)
+                flow.arrange(visitor)
+                status = flow.act(visitor).status_code
+                if status != flow.status:
+                    raise SystemExit(f"{flow.name}: answered {status}, expected {flow.status}")
+                ran.append(flow.name)
+    loaded = {name: watcher.importers.get(name, "?") for name in HEAVY if name in sys.modules}
+    print(json.dumps({"flows": ran, "heavy_modules": loaded}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

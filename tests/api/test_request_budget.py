@@ -1,0 +1,56 @@
+"""DynamoDB requests per flow, pinned: each request is billed and is a round trip inside the
+function's milliseconds, so a flow that starts making more of them fails here (bench/ reports the
+same flows with their timings; see bench/README.md).
+
+Targets of the design: an authenticated request 1, the password step 3, the second factor 3. The
+pins below are the counts the flows make today; lower them when a flow gets cheaper.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.dynamodb_requests import counting
+from bench.flows import FLOWS, Flow, Visitor, by_name, login
+
+PINNED = {
+    # lockout claim (UpdateItem), user (GetItem), reset + session + audit event (TransactWriteItems)
+    "password step, success": 3,
+    # lockout claim, user (or none, at the same cost), audit event (PutItem)
+    "password step, wrong password": 3,
+    "password step, unknown name": 3,
+    # ... plus the lock (UpdateItem) and its audit event: once per five failures
+    "password step, 5th failure (locks)": 5,
+    # session + user in one TransactGetItems
+    "GET /me, fresh session": 1,
+    # ... plus recording activity, at most once a minute per session
+    "GET /me, idle > 1 min (touch)": 2,
+    # delete the session, audit event
+    "logout": 2,
+}
+
+
+@pytest.mark.parametrize("flow", FLOWS, ids=[flow.name for flow in FLOWS])
+def test_dynamodb_requests_per_flow_stay_within_their_pin(client, flow: Flow):
+    visitor = Visitor(client)
+    flow.arrange(visitor)
+    with counting() as requests:
+        response = flow.act(visitor)
+    assert response.status_code == flow.status, response.body
+    assert len(requests) <= PINNED[flow.name], f"{flow.name}: {requests.operations}"
+    if flow.target is not None:
+        assert len(requests) <= flow.target, f"{flow.name}: {requests.operations}"
+
+
+def test_the_hook_sees_model_and_transaction_requests_alike(client):
+    visitor = Visitor(client)
+    by_name("password step, success").arrange(visitor)
+    with counting() as requests:
+        assert login(visitor).status_code == 200
+    assert requests.operations == ["UpdateItem", "GetItem", "TransactWriteItems"]
+
+
+def test_a_request_without_session_cookie_costs_no_dynamodb_request(client):
+    with counting() as requests:
+        assert Visitor(client).get("/api/v1/me").status_code == 401
+    assert requests.operations == []
