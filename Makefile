@@ -17,10 +17,16 @@ $(VENV)/.installed: requirements.txt tests/requirements.txt | $(BIN)/python
 
 venv: $(VENV)/.installed
 
+# axe-core, injected into pages by the browser tests to check accessibility.
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+$(AXE): tests/e2e/package.json tests/e2e/package-lock.json
+	npm ci --prefix tests/e2e --no-audit --no-fund --silent
+	touch $@
+
 run: venv
 	PORT=$(PORT) MOTO_PORT=$(MOTO_PORT) $(BIN)/python -m infra.local
 
-test: venv
+test: venv $(AXE)
 	$(BIN)/python -m infra.scans
 	$(BIN)/python -m pytest -q tests
 
@@ -30,7 +36,7 @@ unit: venv
 api: venv
 	$(BIN)/python -m pytest -q tests/api
 
-e2e: venv
+e2e: venv $(AXE)
 	$(BIN)/python -m pytest -q tests/e2e
 
 # Scans: ruff, bandit, pip-audit (a printed notice when the advisory database cannot be reached).
@@ -43,4 +49,4 @@ package: venv
 	$(BIN)/python -m infra.package --stage $(STAGE) --out dist
 
 clean:
-	rm -rf $(VENV) .pytest_cache dist
+	rm -rf $(VENV) .pytest_cache dist tests/e2e/node_modules

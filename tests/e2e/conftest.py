@@ -113,6 +113,44 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+AXE = Path(__file__).with_name("node_modules") / "axe-core" / "axe.min.js"
+# WCAG 2.1 levels A and AA (axe's tags); "serious" and "critical" findings fail a test.
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+               "resultTypes": ["violations"]}
+FAILING_IMPACTS = ("serious", "critical")
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's serious and critical WCAG 2.1 AA violations on the page as it is now.
+
+    axe is evaluated through the DevTools protocol: the portal's CSP (script-src 'self') rightly
+    refuses an injected <script> tag, so `page.add_script_tag` cannot be used.
+    """
+    if not AXE.is_file():
+        raise RuntimeError(f"{AXE} is missing: run `make test` or `npm ci --prefix tests/e2e` first")
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    violations = page.evaluate("options => axe.run(document, options).then(result => result.violations)",
+                               AXE_OPTIONS)
+    return [violation for violation in violations if violation["impact"] in FAILING_IMPACTS]
+
+
+@pytest.fixture(scope="session")
+def check_accessibility():
+    """`check_accessibility(page)` fails the test on any serious or critical WCAG 2.1 AA violation."""
+
+    def check(page) -> None:
+        violations = axe_violations(page)
+        report = "\n".join(
+            f"{violation['impact']}: {violation['id']} - {violation['help']} at "
+            + ", ".join(str(node["target"]) for node in violation["nodes"][:5])
+            for violation in violations
+        )
+        assert not violations, f"axe on {page.url}:\n{report}"
+
+    return check
+
+
 def totp(secret: str, offset_seconds: int = 0) -> str:
     """The current code computed independently by oathtool (RFC 6238, SHA-1, 6 digits, 30 s)."""
     args = ["oathtool", "--totp", "-b", secret]
