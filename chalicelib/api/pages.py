@@ -3,13 +3,22 @@ and send people to the login page (or to enrollment) otherwise."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from chalice import Blueprint, Response
 
 from chalicelib.api.http import current_request, language, require
 from chalicelib.errors import PortalError
-from chalicelib.i18n import normalize_language
+from chalicelib.i18n import LANGUAGES, normalize_language
+from chalicelib.settings import get_settings
 
 blueprint = Blueprint(__name__)
+
+
+def language_links(path: str, query: dict[str, str]) -> dict[str, str]:
+    """The page itself in each language, keeping its other parameters (a mailed link's token)."""
+    others = {name: value for name, value in query.items() if name != "lang"}
+    return {code: f"{path}?{urlencode({**others, 'lang': code})}" for code in LANGUAGES}
 
 
 def page(template: str, status: int = 200, **values: object) -> Response:
@@ -17,11 +26,13 @@ def page(template: str, status: int = 200, **values: object) -> Response:
 
     request = current_request()
     lang = language(request)
+    query = dict(request.query_params or {})
     headers = {"Content-Type": "text/html; charset=utf-8"}
-    chosen = normalize_language((request.query_params or {}).get("lang"))
+    chosen = normalize_language(query.get("lang"))
     if chosen:
         headers["Set-Cookie"] = f"lang={chosen}; Path=/; SameSite=Lax; Max-Age=31536000"
-    return Response(body=render(template, lang, request.path, **values), status_code=status, headers=headers)
+    body = render(template, lang, request.path, language_links=language_links(request.path, query), **values)
+    return Response(body=body, status_code=status, headers=headers)
 
 
 def redirect(location: str) -> Response:
@@ -47,9 +58,16 @@ def login_page() -> Response:
     return page("login.html")
 
 
+# Why the logged-out page is shown: the user's own click (no reason), the expiry warning ran out
+# ("idle"), or the session ended otherwise, e.g. after 8 hours or a password change elsewhere ("ended").
+LOGGED_OUT_REASONS = ("idle", "ended")
+
+
 @blueprint.route("/logged-out", methods=["GET"])
 def logged_out_page() -> Response:
-    return page("logged_out.html")
+    reason = (current_request().query_params or {}).get("reason")
+    return page("logged_out.html", reason=reason if reason in LOGGED_OUT_REASONS else None,
+                idle_minutes=get_settings().session_idle_seconds // 60)
 
 
 @blueprint.route("/portal", methods=["GET"])

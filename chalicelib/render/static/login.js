@@ -3,6 +3,6 @@ document.addEventListener("DOMContentLoaded", function () {
   const form = document.getElementById("login-form");
   Portal.bindForm(form, function (data) {
     const next = { totp: "/login/totp", enroll: "/mfa/activate", done: "/portal" };
-    window.location.assign(next[data.next] || "/portal");
+    Portal.next(next[data.next] || "/portal");
   });
 });
