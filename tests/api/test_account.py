@@ -25,7 +25,8 @@ def browser(make_api, username: str, user_agent: str | None = None):
     from chalicelib.storage.users import get_user
 
     other = make_api()
-    session, cookie = new_session(get_user(username), FULL, "done", RequestContext(ip="10.1.2.3", user_agent=user_agent))
+    context = RequestContext(ip="10.1.2.3", user_agent=user_agent)
+    session, cookie = new_session(get_user(username), FULL, "done", context)
     session.save()
     other.cookie = cookie
     return other
@@ -71,7 +72,8 @@ def test_password_change_keeps_the_absolute_expiry_of_the_session(clock_pinned, 
 
 def test_wrong_current_password_is_refused_and_counts_towards_the_lockout(api, make_api, alice):
     for _ in range(5):
-        response = api.post("/api/v1/account/password", {"current_password": "not my password", "new_password": NEW_PASSWORD})
+        response = api.post("/api/v1/account/password",
+                            {"current_password": "not my password", "new_password": NEW_PASSWORD})
         assert response.status_code == 401
         assert body(response)["error"]["code"] == "invalid_credentials"
         assert body(response)["error"]["field"] == "current_password"
@@ -113,7 +115,8 @@ def test_malformed_password_change_names_the_field(api, alice, payload):
 
 def test_account_routes_need_a_full_session(api, user_factory):
     user_factory("bob")
-    assert api.post("/api/v1/account/password", {"current_password": PASSWORD, "new_password": NEW_PASSWORD}).status_code == 401
+    change = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    assert api.post("/api/v1/account/password", change).status_code == 401
     api.post("/api/v1/auth/login", {"username": "bob", "password": PASSWORD})  # partial: next is enrollment
     for response in (
         api.post("/api/v1/account/password", {"current_password": PASSWORD, "new_password": NEW_PASSWORD}),

@@ -108,7 +108,8 @@ def test_weak_password_is_refused_and_the_link_stays_usable(api, alice):
     assert _complete(api, token).status_code == 204
 
 
-@pytest.mark.parametrize("payload", [{}, {"token": "x"}, {"new_password": NEW_PASSWORD}, {"token": 1, "new_password": "x"}])
+@pytest.mark.parametrize("payload", [{}, {"token": "x"}, {"new_password": NEW_PASSWORD},
+                                     {"token": 1, "new_password": "x"}])
 def test_malformed_completion_is_a_clear_400(api, payload):
     response = api.post("/api/v1/auth/password-reset/complete", payload)
     assert response.status_code == 400
@@ -148,7 +149,7 @@ def test_completed_reset_leaves_the_second_factor_counter_alone(api, alice):
 
 
 def test_requests_per_name_are_limited(clock_pinned, api, alice):
-    from chalicelib.services.password_reset import REQUESTS_PER_NAME, RATE_WINDOW_SECONDS
+    from chalicelib.services.password_reset import RATE_WINDOW_SECONDS, REQUESTS_PER_NAME
 
     answers = [_request(api, "alice").status_code for _ in range(REQUESTS_PER_NAME + 3)]
     assert answers == [202] * (REQUESTS_PER_NAME + 3)  # the answer never changes
@@ -214,7 +215,8 @@ def test_activation_link_sets_a_first_password_and_leads_to_enrollment(clock_pin
     assert url == "http://127.0.0.1:8000/account/activate"
     clock_pinned.advance(71 * 3600)
     assert _complete(api, token).status_code == 204
-    assert body(api.post("/api/v1/auth/login", {"username": "new.person", "password": NEW_PASSWORD})) == {"next": "enroll"}
+    login = api.post("/api/v1/auth/login", {"username": "new.person", "password": NEW_PASSWORD})
+    assert body(login) == {"next": "enroll"}
 
 
 def test_activation_link_expires_after_72_hours(clock_pinned, api, user_factory):

@@ -1,0 +1,115 @@
+"""Security notifications: every kind has a template in every language, is sent through SES (moto's
+emulation) in the recipient's language, and carries no secrets and no link that logs in."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from chalicelib.i18n import LANGUAGES, t
+from chalicelib.services import notifications
+from tests.api.conftest import body
+from tests.api.sent_mail import last_to, sent_to
+
+PASSWORD = "Correct-Horse-Battery-9"
+# The parameters each kind is sent with by the flow that sends it.
+PARAMS = {
+    notifications.PASSWORD_RESET: {"link": "http://127.0.0.1:8000/password/reset#token=x.y", "minutes": 30},
+    notifications.ACCOUNT_ACTIVATION: {"link": "http://127.0.0.1:8000/account/activate#token=x.y", "hours": 72},
+    notifications.EMAIL_VERIFY: {"link": "http://127.0.0.1:8000/account/email/verify#token=x.y", "hours": 24},
+    notifications.EMAIL_CHANGE_REQUESTED: {"new_email": "n***@example.org"},
+    notifications.EMAIL_CHANGED: {"new_email": "n***@example.org"},
+    notifications.BACKUP_CODE_USED: {"left": 3},
+}
+LINK_KINDS = {notifications.PASSWORD_RESET, notifications.ACCOUNT_ACTIVATION, notifications.EMAIL_VERIFY}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("kind", notifications.KINDS)
+def test_every_kind_is_sent_in_the_recipients_language(user_factory, kind, lang):
+    user = user_factory("ana.maria", password=None, language=lang, email=f"ana.{lang}@example.org")
+    assert notifications.send(user, kind, **PARAMS.get(kind, {}))
+    message = last_to(f"ana.{lang}@example.org")
+    params = {"username": "ana.maria", "time": notifications.event_time(), **PARAMS.get(kind, {})}
+    assert message.subject == t(f"mail.{kind}.subject", lang, **params)
+    assert message.body.startswith(t(f"mail.{kind}.body", lang, **params))
+    assert message.body.endswith(t("mail.footer", lang))
+    assert "{" not in message.body and "ana.maria" in message.body
+    links = re.findall(r"https?://\S+", message.body)
+    assert (kind in LINK_KINDS) == bool(links)
+
+
+def test_the_three_languages_really_differ(user_factory):
+    subjects = set()
+    for lang in LANGUAGES:
+        user = user_factory(f"user.{lang}", password=None, language=lang)
+        notifications.send(user, notifications.BACKUP_CODE_USED, left=2)
+        subjects.add(last_to(f"user.{lang}@example.org").subject)
+    assert len(subjects) == 3
+
+
+def test_unknown_kind_is_not_sent(user_factory):
+    user = user_factory("ana.maria")
+    assert not notifications.send(user, "no_such_kind")
+    assert sent_to("ana.maria@example.org") == []
+
+
+def test_a_refused_mail_does_not_undo_the_change(api, full_login, monkeypatch):
+    from chalicelib.storage import mail
+
+    def refuse(*_args, **_kwargs):
+        raise RuntimeError("SES said no")
+
+    full_login(api, "alice", language="en")
+    monkeypatch.setattr(mail, "send", refuse)
+    response = api.post("/api/v1/account/password",
+                        {"current_password": PASSWORD, "new_password": "Een-Heel-Nieuw-Wachtwoord-1"})
+    assert response.status_code == 204
+
+
+# ---------------------------------------------------------------- the flows send them
+
+
+def test_password_change_notice_in_english(api, full_login):
+    full_login(api, "alice", language="en")
+    api.post("/api/v1/account/password", {"current_password": PASSWORD, "new_password": "Een-Heel-Nieuw-Wachtwoord-1"})
+    message = last_to("alice@example.org")
+    assert message.subject == "Your password has been changed"
+    assert "Een-Heel-Nieuw-Wachtwoord-1" not in message.body and PASSWORD not in message.body
+
+
+def test_email_change_mails_in_papiamentu(api, full_login):
+    full_login(api, "alice", language="pap")
+    api.post("/api/v1/account/email", {"password": PASSWORD, "new_email": "alice@nobo.example"})
+    assert last_to("alice@example.org").subject == "Petishon pa kambia bo adrès di e-mail"
+    assert last_to("alice@nobo.example").subject == "Konfirmá bo adrès di e-mail nobo"
+
+
+def test_reset_mail_in_the_accounts_language_not_the_requesters(api, user_factory):
+    user_factory("alice", language="pap")
+    api.post("/api/v1/auth/password-reset?lang=en", {"username": "alice"})
+    message = last_to("alice@example.org")
+    assert message.subject == "Pone un kontraseña nobo"
+    assert PASSWORD not in message.body
+
+
+def test_lock_and_block_notices_in_the_accounts_language(clock_pinned, api, user_factory):
+    user_factory("alice", language="en")
+    for attempt in range(1, 21):
+        api.post("/api/v1/auth/login", {"username": "alice", "password": "wrong password!"})
+        if attempt in (5, 10, 15):
+            clock_pinned.advance(900)
+    subjects = [message.subject for message in sent_to("alice@example.org")]
+    assert subjects.count(t("mail.account_locked.subject", "en")) == 3
+    assert subjects[-1] == t("mail.account_blocked.subject", "en")
+    assert body(api.post("/api/v1/auth/login", {"username": "alice", "password": PASSWORD}))["error"]["code"] == \
+        "account_blocked"
+
+
+def test_event_time_is_curacao_time():
+    assert notifications.event_time(1_800_000_000) == "15-01-2027 04:00 (UTC-4)"
+
+
+def test_mask_email():
+    assert notifications.mask_email("Jan.Jansen@example.org") == "J***@example.org"
