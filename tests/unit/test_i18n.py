@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 import string
 from pathlib import Path
 
 from chalicelib.i18n import LANGUAGES, catalogue, pick_language
+from tests.unit.ui_texts import script_findings, template_findings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,3 +57,58 @@ def test_language_negotiation():
     assert pick_language(None, "pap", "en") == "pap"
     assert pick_language(None, None, "de-DE, en-GB;q=0.8, nl;q=0.5") == "en"
     assert pick_language("xx", None, None) == "nl"
+
+
+# ---------------------------------------------------------------- every shown text from the catalogues
+
+TEMPLATES = ROOT / "chalicelib" / "render" / "templates"
+SCRIPTS = ROOT / "chalicelib" / "render" / "static"
+
+
+def test_no_key_is_defined_in_two_area_files():
+    """A key in two files of one language would silently override the other."""
+    for lang in LANGUAGES:
+        seen: dict[str, str] = {}
+        for path in sorted((ROOT / "chalicelib" / "i18n" / lang).glob("*.json")):
+            for key in json.loads(path.read_text(encoding="utf-8")):
+                assert key not in seen, f"{lang}: {key} in {seen.get(key)} and {path.name}"
+                seen[key] = path.name
+
+
+def test_templates_show_only_texts_from_the_catalogues():
+    findings = [finding for path in sorted(TEMPLATES.glob("*.html"))
+                for finding in template_findings(path.read_text(encoding="utf-8"), path.name)]
+    assert not findings, "text not from t(...):\n" + "\n".join(map(str, findings))
+
+
+def test_page_scripts_contain_no_texts():
+    """Scripts take their texts from data-* attributes rendered from the catalogue."""
+    findings = [finding for path in sorted(SCRIPTS.glob("*.js"))
+                for finding in script_findings(path.read_text(encoding="utf-8"), path.name)]
+    assert not findings, "text in a script:\n" + "\n".join(map(str, findings))
+
+
+def test_the_text_finder_finds_literal_texts():
+    template = """{% extends "base.html" %}{# a comment with words in it #}
+<h1>{{ t("login.title") }}</h1>
+<p>Welkom terug</p>
+<input placeholder="naam@voorbeeld.cw" aria-label="{{ t('login.username') }}" value="data stays">
+<img alt="Logo" src="/static/favicon.svg">
+<button type="submit" value="Verstuur">{{ t("login.submit") }}</button>
+<p>{{ "Een zin buiten de catalogus" }} — {{ user.username }}: 3</p>
+<script src="/static/login.js"></script>"""
+    found = {finding.text for finding in template_findings(template, "page.html")}
+    assert found == {"Welkom terug", "naam@voorbeeld.cw", "Logo", "Verstuur", '"Een zin buiten de catalogus"'}
+    assert [finding.line for finding in template_findings(template, "page.html")
+            if finding.text == "Welkom terug"] == [3]
+
+    script = """"use strict";
+// Comments may say what they like: "Dit is geen tekst".
+const box = document.querySelector("form .field input");
+const pattern = /["']/g;
+box.setAttribute("aria-label", `Vul ${name} in`);
+Portal.announce("Opgeslagen");
+if (event.key === "Enter") { show(form.dataset.message || 'Er ging iets mis'); }
+"""
+    assert [finding.text for finding in script_findings(script, "page.js")] == [
+        "Vul   in", "Opgeslagen", "Er ging iets mis"]
