@@ -91,9 +91,30 @@ def create_account(
     Raises PortalError: invalid_request (username, crib, roles, totp_secret), invalid_email,
     weak_password, username_taken.
     """
+    from chalicelib.storage.users import UsernameTakenError, create_user
+
+    user = new_account(username, email, password, roles, crib, totp_secret, firm_name, language)
+    try:
+        create_user(user)
+    except UsernameTakenError:
+        raise PortalError(ErrorCode.USERNAME_TAKEN, field="username") from None
+    return user
+
+
+def new_account(
+    username: str,
+    email: str,
+    password: str | None,
+    roles: list[str] | tuple[str, ...] = ("taxpayer",),
+    crib: str | None = None,
+    totp_secret: str | None = None,
+    firm_name: str | None = None,
+    language: str = "nl",
+) -> User:
+    """Validate and build an account without saving it (for callers that save it in one transaction
+    with its audit event). Raises as create_account, except username_taken."""
     from chalicelib import clock
     from chalicelib.security import passwords
-    from chalicelib.storage.users import UsernameTakenError, create_user
 
     name = validate_username(username)
     address = validate_email(email)
@@ -110,7 +131,7 @@ def create_account(
         totp_secret = totp_secret.replace(" ", "").upper()
         if not re.fullmatch(r"[A-Z2-7]{16,}=*", totp_secret):
             raise PortalError(ErrorCode.INVALID_REQUEST, field="totp_secret")
-    user = User(
+    return User(
         name,
         email=address,
         email_normalized=normalize_email(address),
@@ -123,8 +144,3 @@ def create_account(
         mfa_enabled=totp_secret is not None,
         totp_secret=seal_totp_secret(name, totp_secret) if totp_secret else None,
     )
-    try:
-        create_user(user)
-    except UsernameTakenError:
-        raise PortalError(ErrorCode.USERNAME_TAKEN, field="username") from None
-    return user

@@ -1,12 +1,14 @@
 """The audit events table: append-only. Items are only ever put (never updated or deleted by the code).
 
 Keyed by day with a time-ordered sort key, so the newest events of a day come first; indexes by
-target and by actor serve the support desk's filters.
+target and by actor serve the support desk's filters. The model itself refuses updates and deletes
+and adds the does-not-exist condition to every save, so no code path can rewrite history.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -51,6 +53,23 @@ class AuditEvent(Model):
     target_index = TargetIndex()
     actor_index = ActorIndex()
 
+    def save(self, condition: Any = None, **kwargs: Any) -> dict[str, Any]:
+        """Create the event; never overwrite one (the condition is added whatever the caller passed)."""
+        append_only = AuditEvent.event_id.does_not_exist()
+        if condition is not None and condition != append_only:
+            append_only = condition & append_only
+        return super().save(condition=append_only, **kwargs)
+
+    def update(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("audit events are never updated")
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("audit events are never deleted")
+
+
+class AppendOnlyError(Exception):
+    """Something tried to change or remove a recorded event."""
+
 
 def by_target(target: str, limit: int, last_key: dict | None) -> Iterator[AuditEvent]:
     return AuditEvent.target_index.query(target, scan_index_forward=False, limit=limit, last_evaluated_key=last_key)
@@ -62,3 +81,40 @@ def by_actor(actor: str, limit: int, last_key: dict | None) -> Iterator[AuditEve
 
 def by_day(day: str, limit: int, last_key: dict | None) -> Iterator[AuditEvent]:
     return AuditEvent.query(day, scan_index_forward=False, limit=limit, last_evaluated_key=last_key)
+
+
+SOURCES = ("target", "actor", "day")
+
+
+def newest_first(source: str, value: str, *, since: str, until: str, action: str | None = None,
+                 actor: str | None = None, after: tuple[str, str] | None = None,
+                 limit: int) -> Iterator[AuditEvent]:
+    """Events of one partition (a target, an actor or a day), newest first, with event ids between
+    `since` and `until`, optionally only one actor's and only actions starting with `action`.
+
+    `after` is (day, event_id) of the last event of a previous page; the start key is built here,
+    always inside the partition being read.
+    """
+    partition = {"target": AuditEvent.target_index, "actor": AuditEvent.actor_index, "day": AuditEvent}[source]
+    filters = []
+    if action:
+        filters.append(AuditEvent.action.startswith(action))
+    if actor and source != "actor":
+        filters.append(AuditEvent.actor == actor)
+    filter_condition = None
+    for condition in filters:
+        filter_condition = condition if filter_condition is None else filter_condition & condition
+    start = None
+    if after is not None:
+        start = {"day": {"S": after[0]}, "event_id": {"S": after[1]}}
+        if source != "day":
+            start[source] = {"S": value}
+    return partition.query(
+        value,
+        range_key_condition=AuditEvent.event_id.between(since, until),
+        filter_condition=filter_condition,
+        scan_index_forward=False,
+        limit=limit,
+        page_size=max(limit, 100),
+        last_evaluated_key=start,
+    )

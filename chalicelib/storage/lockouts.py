@@ -16,7 +16,9 @@ from chalicelib.storage.base import is_condition_failure, meta
 
 
 class Lockout(Model):
-    Meta = meta("lockouts")
+    # TTL only tidies up the fixed-window request counters that share this table; lockout items have
+    # no expires_at and stay until reset.
+    Meta = meta("lockouts", ttl_attribute="expires_at")
 
     # "password#<username>" or "second_factor#<username>"
     key = UnicodeAttribute(hash_key=True)

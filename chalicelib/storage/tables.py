@@ -10,9 +10,10 @@ def models() -> list[type[Model]]:
     from chalicelib.storage.audit import AuditEvent
     from chalicelib.storage.lockouts import Lockout
     from chalicelib.storage.sessions import Session
+    from chalicelib.storage.support_requests import SupportRequest
     from chalicelib.storage.users import User
 
-    return [User, Lockout, Session, AuditEvent]
+    return [User, Lockout, Session, AuditEvent, SupportRequest]
 
 
 def create_all(wait: bool = False) -> None:
