@@ -18,6 +18,9 @@ MODULES = (
     "account",
     "account_pages",
     "mailbox",
+    "admin",
+    "support_requests",
+    "support_pages",
 )
 
 

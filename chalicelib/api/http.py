@@ -180,6 +180,9 @@ def require(request: Request, auth: str, roles: frozenset[str] | None = None) ->
         raise PortalError(ErrorCode.NOT_AUTHENTICATED if level != sessions.FULL else ErrorCode.FORBIDDEN)
     if roles and not (set(current.user.roles or ()) & roles):
         raise PortalError(ErrorCode.FORBIDDEN)
+    if roles and not current.user.mfa_enabled:
+        # Role-guarded routes (staff above all) also need the account's second factor active.
+        raise PortalError(ErrorCode.FORBIDDEN)
     return current
 
 
