@@ -72,7 +72,7 @@ def test_logged_out_page_says_why(api, reason, expected):
 def test_texts_for_scripts_come_from_the_catalogue(api):
     page_html = api.get("/login?lang=en").body.decode()
     assert 'data-text-network-error="The portal could not be reached.' in page_html
-    assert 'data-text-popup-blocked="The pop-up window was blocked.' in page_html
+    assert 'data-text-copied="Copied to the clipboard."' in page_html
 
 
 def test_static_files_include_the_icon_and_refuse_traversal(api):

@@ -105,6 +105,7 @@ def test_the_text_finder_finds_literal_texts():
     script = """"use strict";
 // Comments may say what they like: "Dit is geen tekst".
 const box = document.querySelector("form .field input");
+box.className = "button small";
 const pattern = /["']/g;
 box.setAttribute("aria-label", `Vul ${name} in`);
 Portal.announce("Opgeslagen");

@@ -25,7 +25,8 @@ PROPER_NAMES = ("Google Authenticator", "Microsoft Authenticator", "LastPass Aut
 # Calls whose string arguments are selectors or protocol words, not text.
 CODE_CALLS = re.compile(r"(querySelector(All)?|closest|matches|getElementById|addEventListener|removeEventListener|"
                         r"getAttribute|setAttribute|removeAttribute|hasAttribute|toggleAttribute|createElement|"
-                        r"getItem|setItem|removeItem|fetch|api|add|remove|toggle|contains)\(\s*$")
+                        r"getItem|setItem|removeItem|fetch|api|add|remove|toggle|contains)\(\s*$"
+                        r"|\.(className|id|name|type|rel|target|autocomplete|inputMode)\s*=\s*$")
 
 
 @dataclass(frozen=True)

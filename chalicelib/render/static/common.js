@@ -1,5 +1,5 @@
 // Shared page behaviour: JSON calls to the API, errors shown next to the field that caused them,
-// logout, the session-expiry warning, copying, pop-ups with a download fallback. No inline script
+// logout, the session-expiry warning, copying a shown secret. No inline script
 // anywhere (the Content-Security-Policy forbids it); every text comes from the page's catalogue via
 // data-* attributes.
 "use strict";
@@ -246,7 +246,7 @@ window.Portal = (function () {
     return { active: active, start: start, afterRequest: afterRequest, forget: forget, refresh: refresh };
   })();
 
-  // ------------------------------------------------------------ copy and pop-ups
+  // ------------------------------------------------------------ copying
 
   // <button data-copy="element-id">: copies that element's text (the manual-entry secret).
   async function copyFrom(button) {
@@ -259,22 +259,6 @@ window.Portal = (function () {
       if (source) { window.getSelection().selectAllChildren(source); }
       announce(text("textCopyFailed"));
     }
-  }
-
-  // Open url in a pop-up (the backup-code sheet to print). When a blocker stops it, the hidden
-  // fallback link gets the url, is shown, focused and announced instead.
-  function openPopup(url, fallbackLink) {
-    const popup = window.open(url, "_blank");
-    if (popup) { return true; }
-    if (fallbackLink) {
-      fallbackLink.href = url;
-      fallbackLink.hidden = false;
-      const container = fallbackLink.closest("[hidden]");
-      if (container) { container.hidden = false; }
-      fallbackLink.focus();
-    }
-    announce(text("textPopupBlocked"));
-    return false;
   }
 
   // ------------------------------------------------------------ page start
@@ -297,6 +281,6 @@ window.Portal = (function () {
 
   return {
     api: api, bindForm: bindForm, showError: showError, clearErrors: clearErrors, logout: logout,
-    next: next, announce: announce, openPopup: openPopup, keepAlive: sessionWatch.refresh,
+    next: next, announce: announce, keepAlive: sessionWatch.refresh,
   };
 })();
