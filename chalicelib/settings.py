@@ -26,6 +26,8 @@ class Settings:
     backup_codes_bucket: str
     imports_bucket: str
     mail_sender: str
+    # The portal's own origin (https://host): links in mails and the Origin check. Required outside the
+    # local stage for mails with links; a Host header is never trusted instead (see README).
     public_origin: str
     # Local stage only: raw key material (base64). On AWS the keys come from Secrets Manager.
     local_encryption_key: str
