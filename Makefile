@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MOTO_PORT ?= 5000
 
-.PHONY: run test unit api e2e lint venv clean package scan
+.PHONY: run test unit api e2e lint venv clean package scan bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -47,6 +47,10 @@ scan: venv
 STAGE ?= prod
 package: venv
 	$(BIN)/python -m infra.package --stage $(STAGE) --out dist
+
+# Performance and cost against their floors: one table (bench/README.md keeps the latest results).
+bench: venv
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache dist tests/e2e/node_modules

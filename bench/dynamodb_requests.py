@@ -1,15 +1,14 @@
-"""Counts the DynamoDB requests the service makes, and the time spent waiting for them.
+"""Counts the DynamoDB requests the service makes.
 
 DynamoDB bills per request and every request is a network round trip inside the Lambda's
 milliseconds, so the count per flow is the cost figure that matters most. The count comes from a
-botocore event hook (`before-call.dynamodb` / `after-call.dynamodb`) registered on the clients of
-the pynamodb connections the service uses: one per table model (every model is listed in
-`storage.tables.models()`, which the local set-up needs anyway) and the connection of transactions.
+botocore event hook (`before-call.dynamodb`) registered on the clients of the pynamodb connections
+the service uses: one per table model (every model is listed in `storage.tables.models()`, which
+the local set-up needs anyway) and the connection of transactions.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,23 +18,15 @@ HOOK_ID = "bench-dynamodb-requests"
 
 @dataclass
 class DynamoDBRequests:
-    """The requests made inside one `counting()` block, in order, with their total wall time."""
+    """The requests made inside one `counting()` block, by operation name, in order."""
 
     operations: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    _started: dict[int, float] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.operations)
 
-    def before_call(self, event_name: str, context: dict, **_: object) -> None:
+    def before_call(self, event_name: str, **_: object) -> None:
         self.operations.append(event_name.rsplit(".", 1)[-1])
-        self._started[id(context)] = time.perf_counter()
-
-    def after_call(self, context: dict, **_: object) -> None:
-        started = self._started.pop(id(context), None)
-        if started is not None:
-            self.seconds += time.perf_counter() - started
 
 
 def _emitters() -> list:
@@ -58,11 +49,9 @@ def counting() -> Iterator[DynamoDBRequests]:
     requests = DynamoDBRequests()
     emitters = _emitters()
     for events in emitters:
-        events.register("before-call.dynamodb", requests.before_call, unique_id=f"{HOOK_ID}-before")
-        events.register("after-call.dynamodb", requests.after_call, unique_id=f"{HOOK_ID}-after")
+        events.register("before-call.dynamodb", requests.before_call, unique_id=HOOK_ID)
     try:
         yield requests
     finally:
         for events in emitters:
-            events.unregister("before-call.dynamodb", unique_id=f"{HOOK_ID}-before")
-            events.unregister("after-call.dynamodb", unique_id=f"{HOOK_ID}-after")
+            events.unregister("before-call.dynamodb", unique_id=HOOK_ID)

@@ -58,7 +58,6 @@ class Flow:
     act: Callable[[Visitor], Any]
     status: int  # the measured request's expected answer
     target: int | None = None  # the DynamoDB request budget the design sets, if it sets one
-    verifies_password: bool = False  # the request pays for one argon2id verification
     on_login_path: bool = True  # runs on every login: must not load PDF, QR or HTML libraries
 
 
@@ -114,11 +113,10 @@ def nothing(visitor: Visitor) -> None:
 
 
 FLOWS: tuple[Flow, ...] = (
-    Flow("password step, success", account, login, 200, target=3, verifies_password=True),
-    Flow("password step, wrong password", account, wrong_password, 401, target=3, verifies_password=True),
-    Flow("password step, unknown name", nothing, wrong_password, 401, target=3, verifies_password=True),
-    Flow("password step, 5th failure (locks)", lambda visitor: failures(visitor, 4), wrong_password, 401,
-         verifies_password=True),
+    Flow("password step, success", account, login, 200, target=3),
+    Flow("password step, wrong password", account, wrong_password, 401, target=3),
+    Flow("password step, unknown name", nothing, wrong_password, 401, target=3),
+    Flow("password step, 5th failure (locks)", lambda visitor: failures(visitor, 4), wrong_password, 401),
     Flow("GET /me, fresh session", full_session, me, 200, target=1),
     Flow("GET /me, idle > 1 min (touch)", lambda visitor: full_session(visitor, idle_seconds=61), me, 200),
     Flow("logout", full_session, logout, 204),

@@ -1,0 +1,102 @@
+"""`python -m bench [--quick] [--markdown]` (what `make bench` runs): measures cold start, DynamoDB
+requests and handler time per flow, the argon2id cost and the deployment package, and prints one
+table with every figure next to its floor or target. Exit code 1 when a target is missed.
+
+`--quick` takes fewer repetitions (a smoke run); `--markdown` prints the table for bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+from bench import cold_start, handler_time, package_size
+from bench.stage import ROOT, in_process_stage
+from bench.table import Row, markdown, text, verdict
+
+
+def cold_start_rows(runs: int) -> list[Row]:
+    figures = cold_start.measure(runs)
+    return [
+        Row("cold start", f"fresh `python -c \"{cold_start.APP}\"`, median of {runs}", f"{figures.app_ms:.0f} ms",
+            f"floor `{cold_start.FLOOR}` {figures.floor_ms:.0f} ms", ""),
+        Row("cold start", "ratio app / floor", f"{figures.ratio:.2f}", f"target <= {cold_start.TARGET_RATIO}",
+            verdict(figures.ratio <= cold_start.TARGET_RATIO)),
+    ]
+
+
+def login_path_rows() -> list[Row]:
+    result = subprocess.run([sys.executable, "-m", "bench.login_paths"], cwd=ROOT, capture_output=True, text=True,
+                            check=True)
+    loaded = json.loads(result.stdout.strip().splitlines()[-1])["heavy_modules"]
+    found = ", ".join(f"{name} ({importer})" for name, importer in loaded.items()) or "none"
+    return [Row("cold start", "reportlab/segno/jinja2 loaded by login, 2FA and session paths", found,
+                "target none", verdict(not loaded))]
+
+
+def flow_rows(repetitions: int) -> list[Row]:
+    with in_process_stage() as client:
+        flows = handler_time.measure_flows(client, repetitions)
+    argon2 = handler_time.measure_argon2(repetitions)
+    empty_ms = handler_time.measure_empty_route(repetitions * 10)
+    rows = []
+    for figures in flows:
+        target = figures.flow.target
+        rows.append(Row(
+            "DynamoDB", f"requests: {figures.flow.name}",
+            f"{figures.requests} ({', '.join(figures.operations)})",
+            f"target <= {target}" if target is not None else "no target",
+            verdict(figures.requests <= target) if target is not None else "",
+        ))
+    for figures in flows:
+        parts = {"argon2": figures.argon2_ms, "DynamoDB": figures.dynamodb_ms, "SES/S3": figures.other_aws_ms}
+        spent = " + ".join(f"{part} {ms:.1f}" for part, ms in parts.items() if ms >= 0.05)
+        rows.append(Row(
+            "handler", f"ms, median of {repetitions}: {figures.flow.name}",
+            f"own {figures.own_ms:.1f} (total {figures.handler_ms:.1f}: {spent} + own)",
+            f"floor: empty Chalice route {empty_ms:.1f}", f"own = {figures.own_ms / empty_ms:.0f} x floor",
+        ))
+    rows.append(Row("handler", "argon2id verify, m/t/p = "
+                    f"{argon2.memory_kib} KiB/{argon2.time_cost}/{argon2.parallelism}",
+                    f"{argon2.verify_ms:.1f} ms", "chosen security cost (DESIGN.md: >= 19 MiB, t=2, p=1)", ""))
+    return rows
+
+
+def package_rows() -> list[Row]:
+    figures = package_size.measure()
+    rows = []
+    for label, attribute in (("zipped", "zipped"), ("unzipped", "unzipped")):
+        ours, naive = getattr(figures.package, attribute), getattr(figures.naive, attribute)
+        rows.append(Row("package", f"deployment.zip, {label}", f"{ours / 1e6:.1f} MB",
+                        f"naive package {naive / 1e6:.1f} MB", f"{ours / naive:.2f} x naive"))
+    return rows
+
+
+def machine() -> str:
+    load = os.getloadavg()
+    return (f"{time.strftime('%Y-%m-%d %H:%M')} | {platform.processor() or platform.machine()}, "
+            f"{os.cpu_count()} cores | Python {platform.python_version()} | "
+            f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (smoke run)")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    args = parser.parse_args(argv)
+    repetitions = 3 if args.quick else 15
+    started = machine()
+    rows = [*cold_start_rows(3 if args.quick else 7), *login_path_rows(), *flow_rows(repetitions),
+            *package_rows()]
+    print(f"bench: {started}")
+    print(markdown(rows) if args.markdown else text(rows))
+    return 1 if any(row.verdict == "MISSED" for row in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
