@@ -1,0 +1,73 @@
+"""The session-expiry warning in a real browser: it appears before the 15-minute idle timeout, "stay
+logged in" keeps the session, and when time runs out the session ends server-side and the page says
+why. The page's clock is Playwright's fake clock; the server's is real."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import screenshot, totp
+
+PASSWORD = "Expiry-Warning-Test-2031"
+SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+
+
+def logged_in_cookie(portal, username: str) -> str:
+    """A full session made through the API as a browser would (password, then the app's code)."""
+    portal.create_user(username, PASSWORD, "--totp-secret", SECRET)
+    http = portal.session()
+    assert http.post(f"{portal.url}/api/v1/auth/login",
+                     json={"username": username, "password": PASSWORD}).json() == {"next": "totp"}
+    assert http.post(f"{portal.url}/api/v1/auth/totp", json={"code": totp(SECRET)}).status_code == 200
+    return http.cookies["portal_session"]
+
+
+def test_warning_stay_logged_in_then_automatic_logout(portal, page, check_accessibility):
+    cookie = logged_in_cookie(portal, "expiry.user")
+    page.context.add_cookies([{"name": "portal_session", "value": cookie, "url": portal.url}])
+    page.clock.install()
+    with page.expect_response("**/api/v1/session"):
+        page.goto(f"{portal.url}/portal")
+    dialog = page.get_by_role("dialog", name="Uw sessie verloopt bijna")
+    assert not dialog.is_visible()
+
+    page.clock.fast_forward("13:01")  # two minutes before the idle timeout
+    dialog.wait_for()
+    assert "automatisch uitgelogd" in dialog.inner_text()
+    assert page.evaluate("document.activeElement.textContent") == "Ingelogd blijven"
+    check_accessibility(page)
+    screenshot(page, "session-expiry-warning-nl")
+
+    with page.expect_response("**/api/v1/session") as kept:
+        page.get_by_role("button", name="Ingelogd blijven").click()
+    assert kept.value.json()["idle_expires_in"] > 800
+    dialog.wait_for(state="hidden")
+    page.get_by_role("status").filter(has_text="U blijft ingelogd.").wait_for()
+
+    page.clock.fast_forward("13:01")
+    dialog.wait_for()
+    page.keyboard.press("Escape")  # Escape: the person is there, the same as staying
+    dialog.wait_for(state="hidden")
+
+    page.clock.fast_forward("13:01")
+    dialog.wait_for()
+    page.clock.fast_forward("02:00")  # nobody answered
+    page.wait_for_url("**/logged-out?reason=idle")
+    assert "15 minuten niet actief" in page.get_by_role("main").inner_text()
+    check_accessibility(page)
+    screenshot(page, "logged-out-idle-nl")
+    # Ended on the server too, not just forgotten by the browser.
+    stale = portal.session()
+    stale.cookies.set("portal_session", cookie)
+    assert stale.get(f"{portal.url}/api/v1/session").status_code == 401
+
+
+def test_a_session_ended_elsewhere_sends_the_page_to_the_logged_out_page(portal, page):
+    cookie = logged_in_cookie(portal, "expiry.elsewhere")
+    page.context.add_cookies([{"name": "portal_session", "value": cookie, "url": portal.url}])
+    page.goto(f"{portal.url}/portal")
+    other = portal.session()
+    other.cookies.set("portal_session", cookie)
+    assert other.post(f"{portal.url}/api/v1/auth/logout", json={}).status_code == 204
+    # The next thing the page asks the API is refused: the page says so instead of failing silently.
+    page.evaluate("Portal.keepAlive()")
+    page.wait_for_url("**/logged-out?reason=ended")
+    assert "Uw sessie is beëindigd" in page.get_by_role("main").inner_text()
