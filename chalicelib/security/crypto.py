@@ -10,19 +10,23 @@ import hashlib
 import hmac
 import os
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 _VERSION = "v1"
 
 
 def seal(plaintext: str, key: bytes, associated_data: str) -> str:
     """Encrypt and authenticate; `associated_data` binds the ciphertext to its owner (e.g. the username)."""
+    # Imported here: cryptography costs tens of milliseconds per cold start, and only the requests
+    # that seal or open a TOTP secret need it (keyed_hash below does not).
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     nonce = os.urandom(12)
     ciphertext = AESGCM(key).encrypt(nonce, plaintext.encode("utf-8"), associated_data.encode("utf-8"))
     return f"{_VERSION}:{base64.b64encode(nonce + ciphertext).decode('ascii')}"
 
 
 def open_sealed(sealed: str, key: bytes, associated_data: str) -> str:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     version, _, payload = sealed.partition(":")
     if version != _VERSION:
         raise ValueError("unknown sealed format")
