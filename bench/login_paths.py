@@ -3,8 +3,10 @@
 Run in a fresh interpreter (`python -m bench.login_paths`), it imports the app, runs every flow on
 those paths through chalice's test client against moto in this process, and prints as JSON each
 heavy library that ended up in `sys.modules`, with the project line that first imported it. Those
-paths run on every login; PDF, QR and HTML libraries belong to other requests. `--login-page` asks
-for the HTML login page instead, which does load Jinja2 (so a check built on this one can fail).
+paths run on every login; PDF, QR and HTML libraries belong to other requests. It also reports
+what `import app` alone loaded of those and of cryptography (needed only where secrets are opened).
+`--login-page` asks for the HTML login page instead, which does load Jinja2 (so a check built on
+this one can fail).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from collections.abc import Sequence
 from typing import Any
 
 HEAVY = ("reportlab", "segno", "jinja2")
+# Needed on the second-factor path (it opens the sealed TOTP secret), but not by importing the app.
+NOT_AT_IMPORT = (*HEAVY, "cryptography")
 
 
 class ImportWatcher(importlib.abc.MetaPathFinder):
@@ -28,7 +32,7 @@ class ImportWatcher(importlib.abc.MetaPathFinder):
 
     def find_spec(self, fullname: str, path: Sequence[str] | None, target: Any = None) -> None:
         top = fullname.partition(".")[0]
-        if top in HEAVY and top not in self.importers:
+        if top in NOT_AT_IMPORT and top not in self.importers:
             self.importers[top] = self._importer()
         return None  # the normal finders load it
 
@@ -45,6 +49,9 @@ def main(argv: list[str]) -> int:
 
     watcher = ImportWatcher(str(ROOT))
     sys.meta_path.insert(0, watcher)
+    import app  # noqa: F401 - the cold start itself
+
+    at_import = {name: watcher.importers.get(name, "?") for name in NOT_AT_IMPORT if name in sys.modules}
     import contextlib
     import io
 
@@ -64,7 +71,7 @@ def main(argv: list[str]) -> int:
                     raise SystemExit(f"{flow.name}: answered {status}, expected {flow.status}")
                 ran.append(flow.name)
     loaded = {name: watcher.importers.get(name, "?") for name in HEAVY if name in sys.modules}
-    print(json.dumps({"flows": ran, "heavy_modules": loaded}))
+    print(json.dumps({"flows": ran, "heavy_modules": loaded, "loaded_by_import_app": at_import}))
     return 0
 
 

@@ -26,6 +26,7 @@ class ErrorCode(str, Enum):
     ALREADY_DOWNLOADED = "already_downloaded"
     RATE_LIMITED = "rate_limited"
     CONFLICT = "conflict"
+    ENROLLMENT_EXPIRED = "enrollment_expired"
     INTERNAL_ERROR = "internal_error"
 
 
@@ -51,6 +52,7 @@ HTTP_STATUS = {
     ErrorCode.ALREADY_DOWNLOADED: 410,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.CONFLICT: 409,
+    ErrorCode.ENROLLMENT_EXPIRED: 409,
     ErrorCode.INTERNAL_ERROR: 500,
 }
 

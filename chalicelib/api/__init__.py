@@ -12,6 +12,7 @@ from types import ModuleType
 MODULES = (
     "http",
     "auth",
+    "mfa",
     "session",
     "pages",
     "openapi",

@@ -52,6 +52,7 @@ class User(Model):
     pending_totp_secret = UnicodeAttribute(null=True)
     pending_totp_expires = NumberAttribute(null=True)
     pending_totp_confirmed = BooleanAttribute(default=False)
+    pending_totp_step = NumberAttribute(null=True)  # the confirming code's step: last used once active
     backup_codes_left = NumberAttribute(default=0)
     backup_set_id = UnicodeAttribute(null=True)
     backup_pdf_key = UnicodeAttribute(null=True)

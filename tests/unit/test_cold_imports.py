@@ -27,6 +27,8 @@ def test_login_second_factor_and_session_paths_load_no_pdf_qr_or_template_librar
     assert "GET /me, fresh session" in outcome["flows"]
     assert "logout" in outcome["flows"]
     assert outcome["heavy_modules"] == {}, f"loaded on the login path (library: first importer): {outcome}"
+    # Importing the app (every cold start) leaves out cryptography too: only TOTP secrets need it.
+    assert outcome["loaded_by_import_app"] == {}, outcome
 
 
 def test_the_check_sees_a_library_that_a_page_loads():

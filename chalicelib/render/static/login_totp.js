@@ -1,0 +1,24 @@
+// The second step of the login: the app's 6-digit code, or a backup code instead.
+"use strict";
+document.addEventListener("DOMContentLoaded", function () {
+  const totpForm = document.getElementById("totp-form");
+  const backupForm = document.getElementById("backup-code-form");
+  const toggle = document.getElementById("use-backup-code");
+  const labels = { backup: toggle.textContent, app: toggle.dataset.appLabel };
+
+  function done() { Portal.next("/portal"); }
+  function digitsOnly(body) { body.code = body.code.replace(/\s+/g, ""); return body; }
+
+  Portal.bindForm(totpForm, done, digitsOnly);
+  Portal.bindForm(backupForm, done);
+
+  document.querySelector("[data-logout]").addEventListener("click", function () { Portal.logout(); });
+  toggle.addEventListener("click", function () {
+    const showBackup = backupForm.hidden;
+    backupForm.hidden = !showBackup;
+    totpForm.hidden = showBackup;
+    toggle.setAttribute("aria-expanded", String(showBackup));
+    toggle.textContent = showBackup ? labels.app : labels.backup;
+    (showBackup ? backupForm : totpForm).querySelector("input").focus();
+  });
+});

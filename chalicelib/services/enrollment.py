@@ -1,0 +1,142 @@
+"""2FA enrollment, the seed's steps 3 to 11: password again, a new secret (QR code or manual entry),
+a confirming code, then activation with the first set of backup codes.
+
+The new secret is kept sealed as *pending* until a code from the app confirms it, and expires if the
+enrollment is not finished; only activation makes it the active secret. Re-enrollment (a new phone)
+works the same from a full session and also asks the current second factor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pynamodb.exceptions import UpdateError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import clock
+from chalicelib.errors import ErrorCode, PortalError
+from chalicelib.i18n import t
+from chalicelib.security import totp
+from chalicelib.services import backup_codes, notifications, second_factor
+from chalicelib.services.accounts import open_totp_secret, seal_totp_secret
+from chalicelib.services.audit import RequestContext, record
+from chalicelib.services.sessions import FULL, Authenticated, new_session
+from chalicelib.storage.base import is_condition_failure
+from chalicelib.storage.users import User
+
+# The name apps show above the code. No ':' (it separates issuer and account in the URI's label).
+ISSUER = "Belastingdienst"
+# An enrollment not confirmed and activated within this time must start again.
+PENDING_SECONDS = 15 * 60
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    secret: str
+    otpauth_uri: str
+    qr_svg: str
+    account: str
+    issuer: str
+
+
+@dataclass(frozen=True)
+class Activation:
+    cookie_value: str
+    backup_codes_pdf: str | None
+
+
+def start(current: Authenticated, password: str, code: str | None, context: RequestContext) -> Enrollment:
+    """POST /mfa/enrollment: after the password (and, once 2FA is active, a current code) a new
+    pending secret; any earlier pending one is forgotten."""
+    user = current.user
+    if user.mfa_enabled and not code:
+        raise PortalError(ErrorCode.INVALID_REQUEST, field="code")
+    second_factor.check_password(user, password, context)
+    if user.mfa_enabled and code:
+        second_factor.check_second_factor(user, code, context)
+    secret = totp.new_secret()
+    User(user.username).update(
+        actions=[
+            User.pending_totp_secret.set(seal_totp_secret(user.username, secret)),
+            User.pending_totp_expires.set(int(clock.now()) + PENDING_SECONDS),
+            User.pending_totp_confirmed.set(False),
+            User.pending_totp_step.remove(),
+        ],
+        condition=User.username.exists(),
+    )
+    record("mfa.enrollment.start", actor=user.username, target=user.username, outcome="success", context=context,
+           details={"reenrollment": bool(user.mfa_enabled)})
+    from chalicelib.render.qr import qr_svg
+
+    uri = totp.provisioning_uri(secret, user.username, ISSUER)
+    return Enrollment(secret, uri, qr_svg(uri, t("mfa.qr.title", context.lang)), user.username, ISSUER)
+
+
+def confirm(current: Authenticated, code: str, context: RequestContext) -> None:
+    """POST /mfa/enrollment/confirm: a code from the app proves it holds the pending secret.
+
+    Wrong codes here do not count on the lockout counter: whoever holds this session has just been
+    shown the secret, so there is nothing to guess."""
+    user = current.user
+    now = clock.now()
+    if not user.pending_totp_secret or int(user.pending_totp_expires or 0) <= now:
+        raise PortalError(ErrorCode.ENROLLMENT_EXPIRED)
+    key = totp.decode_secret(open_totp_secret(user.username, user.pending_totp_secret))
+    step = totp.matching_step(key, code, now)
+    if step is None:
+        record("mfa.enrollment.confirm", actor=user.username, target=user.username, outcome="failure",
+               context=context)
+        raise PortalError(ErrorCode.INVALID_CODE)
+    try:
+        User(user.username).update(
+            actions=[User.pending_totp_confirmed.set(True), User.pending_totp_step.set(step)],
+            # Confirms the secret this code was checked against, never a newer one started meanwhile.
+            condition=(User.pending_totp_secret == user.pending_totp_secret) & (User.pending_totp_expires > int(now)),
+        )
+    except UpdateError as error:
+        if is_condition_failure(error):
+            raise PortalError(ErrorCode.ENROLLMENT_EXPIRED) from None
+        raise
+    record("mfa.enrollment.confirm", actor=user.username, target=user.username, outcome="success", context=context)
+
+
+def activate(current: Authenticated, context: RequestContext) -> Activation:
+    """POST /mfa/enrollment/activate: the confirmed secret becomes active with a first set of backup
+    codes, and the session is replaced by a new full one, all in one transaction."""
+    user = current.user
+    now = int(clock.now())
+    if not (user.pending_totp_secret and user.pending_totp_confirmed and int(user.pending_totp_expires or 0) > now):
+        raise PortalError(ErrorCode.NOT_CONFIRMED)
+    session, cookie = new_session(user, FULL, "done", context)
+
+    def rotate_session(transaction: TransactWrite) -> None:
+        second_factor.replace_session(transaction, current, session)
+
+    try:
+        new_set = backup_codes.replace_set(
+            user, context, "mfa.activated",
+            user_actions=[
+                User.totp_secret.set(user.pending_totp_secret),  # sealed for this username already
+                User.mfa_enabled.set(True),
+                # The confirming code is used: it cannot log in afterwards.
+                User.totp_last_step.set(int(user.pending_totp_step or 0)),
+                User.last_login.set(now),
+                User.pending_totp_secret.remove(),
+                User.pending_totp_expires.remove(),
+                User.pending_totp_confirmed.set(False),
+                User.pending_totp_step.remove(),
+            ],
+            condition=(
+                (User.pending_totp_secret == user.pending_totp_secret)
+                & (User.pending_totp_confirmed == True)  # noqa: E712 - DynamoDB condition
+                & (User.pending_totp_expires > now)
+            ),
+            writes=rotate_session,
+        )
+    except PortalError as error:
+        if error.code is ErrorCode.CONFLICT:
+            raise PortalError(ErrorCode.NOT_CONFIRMED) from None
+        raise
+    notifications.send(user, "mfa_activated")
+    return Activation(cookie, new_set.pdf_link)
+

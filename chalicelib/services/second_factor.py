@@ -1,0 +1,243 @@
+"""The second step of the login (a TOTP code or a backup code), and the re-check of both factors that
+sensitive changes ask for.
+
+Every attempt is first claimed on the name's second-factor lockout counter, so parallel guesses get no
+more tries than the rules allow. A TOTP code is accepted only for a time step later than the last
+accepted one; the step is recorded by the same conditional write that accepts the code, so a code
+works once even when it arrives twenty times at once. A replay is refused like a wrong code, audited
+as a security event and reported to the owner.
+
+A successful login step is one TransactWrite: replay guard (or backup-code delete), last login, the
+partial session replaced by a new full one, the counter reset and the audit event. With the session
+lookup and the lockout claim that makes three DynamoDB requests for POST /auth/totp.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import clock
+from chalicelib.errors import ErrorCode, PortalError
+from chalicelib.security import backup_codes, passwords, totp
+from chalicelib.services import lockout, notifications
+from chalicelib.services.accounts import open_totp_secret
+from chalicelib.services.audit import RequestContext, new_event
+from chalicelib.services.lockout import Factor
+from chalicelib.services.sessions import FULL, Authenticated, new_session
+from chalicelib.storage import lockouts as lockout_store
+from chalicelib.storage.audit import AuditEvent
+from chalicelib.storage.backup_codes import BackupCode, unused_code_condition
+from chalicelib.storage.base import is_condition_failure, transaction_connection
+from chalicelib.storage.keys import get_keys
+from chalicelib.storage.lockouts import Lockout
+from chalicelib.storage.sessions import Session
+from chalicelib.storage.users import User, get_user
+
+# The owner is warned when this many backup codes or fewer are left.
+LOW_BACKUP_CODES = 3
+
+
+@dataclass(frozen=True)
+class StepUp:
+    """A completed second step: the new full session's cookie (and what is left of the backup codes)."""
+
+    cookie_value: str
+    backup_codes_left: int | None = None
+
+
+# ---------------------------------------------------------------- login
+
+
+def login_with_totp(current: Authenticated, code: str, context: RequestContext) -> StepUp:
+    """POST /auth/totp: a 6-digit code from the app turns the partial session into a full one."""
+    user = current.user
+    attempt = lockout.claim(Factor.SECOND_FACTOR, user.username)
+    step = _unused_step(user, code, attempt, context, "login.totp")
+    session, cookie = new_session(user, FULL, "done", context)
+    try:
+        _commit_login(current, session, context, "login.totp", lambda transaction: transaction.update(
+            User(user.username), actions=[User.totp_last_step.set(step), User.last_login.set(int(clock.now()))],
+            condition=_replay_guard(user, step)))
+    except TransactWriteError as error:
+        if not is_condition_failure(error):
+            raise
+        raise _lost_race(user, step, attempt, context, "login.totp") from None
+    return StepUp(cookie)
+
+
+def login_with_backup_code(current: Authenticated, code: str, context: RequestContext) -> StepUp:
+    """POST /auth/backup-code: one printed code (used up by this login) instead of the app's code."""
+    user = current.user
+    attempt = lockout.claim(Factor.SECOND_FACTOR, user.username)
+    code_hash = _backup_code_hash(user, code)
+    if code_hash is None:
+        raise _refused(user, attempt, context, "login.backup_code")
+    session, cookie = new_session(user, FULL, "done", context)
+    try:
+        _commit_login(current, session, context, "login.backup_code",
+                      _backup_code_use(user, code_hash, User.last_login.set(int(clock.now()))))
+    except TransactWriteError as error:
+        if not is_condition_failure(error):
+            raise
+        # Unknown, used, or of a replaced set: all the same answer.
+        raise _refused(user, attempt, context, "login.backup_code") from None
+    left = max(int(user.backup_codes_left or 0) - 1, 0)
+    _report_backup_code_use(user, left)
+    return StepUp(cookie, left)
+
+
+def _commit_login(current: Authenticated, session: Session, context: RequestContext, action: str,
+                  accept: Callable[[TransactWrite], None]) -> None:
+    """The one transaction of a successful second step: `accept` adds the factor's own conditional
+    write; the session is rotated, the counter reset and the login audited with it."""
+    username = current.user.username
+    with TransactWrite(connection=transaction_connection()) as transaction:
+        accept(transaction)
+        replace_session(transaction, current, session)
+        transaction.update(Lockout(lockout.key(Factor.SECOND_FACTOR, username)),
+                           actions=lockout_store.reset_actions(lockout.FIRST_THRESHOLD))
+        transaction.save(new_event(action, actor=username, target=username, outcome="success", context=context),
+                         condition=AuditEvent.event_id.does_not_exist())
+
+
+def replace_session(transaction: TransactWrite, current: Authenticated, session: Session) -> None:
+    """Within a transaction: the current session ends and `session` (a new token) takes its place.
+    The delete is conditional, so one partial session can be stepped up only once."""
+    transaction.delete(Session(current.session.token_hash), condition=Session.level == current.session.level)
+    transaction.save(session, condition=Session.token_hash.does_not_exist())
+
+
+# ---------------------------------------------------------------- re-checks before sensitive changes
+
+
+def check_password(user: User, password: str, context: RequestContext) -> None:
+    """Re-ask the password; wrong ones count on the password lockout counter like failed logins."""
+    attempt = lockout.claim(Factor.PASSWORD, user.username)
+    if not passwords.verify_password(user.password_hash, password):
+        _count_failure(Factor.PASSWORD, user, attempt, context, "reauth.password")
+        raise PortalError(ErrorCode.INVALID_CREDENTIALS)
+    lockout_store.reset(lockout.key(Factor.PASSWORD, user.username), lockout.FIRST_THRESHOLD)
+
+
+def check_second_factor(user: User, code: str, context: RequestContext) -> None:
+    """Re-ask the active second factor: a TOTP code (the replay guard applies) or a backup code (used
+    up). Each is one conditional write; failures count on the second-factor lockout counter."""
+    attempt = lockout.claim(Factor.SECOND_FACTOR, user.username)
+    if totp.is_well_formed(totp.normalize(code)):
+        step = _unused_step(user, code, attempt, context, "reauth.totp")
+        try:
+            User(user.username).update(actions=[User.totp_last_step.set(step)], condition=_replay_guard(user, step))
+        except UpdateError as error:
+            if not is_condition_failure(error):
+                raise
+            raise _lost_race(user, step, attempt, context, "reauth.totp") from None
+    else:
+        _use_backup_code(user, code, attempt, context)
+    lockout_store.reset(lockout.key(Factor.SECOND_FACTOR, user.username), lockout.FIRST_THRESHOLD)
+
+
+def _use_backup_code(user: User, code: str, attempt: int, context: RequestContext) -> None:
+    code_hash = _backup_code_hash(user, code)
+    if code_hash is None:
+        raise _refused(user, attempt, context, "reauth.backup_code")
+    try:
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            _backup_code_use(user, code_hash)(transaction)
+    except TransactWriteError as error:
+        if not is_condition_failure(error):
+            raise
+        raise _refused(user, attempt, context, "reauth.backup_code") from None
+    _report_backup_code_use(user, max(int(user.backup_codes_left or 0) - 1, 0))
+
+
+# ---------------------------------------------------------------- checking codes
+
+
+def _unused_step(user: User, code: str, attempt: int, context: RequestContext, action: str) -> int:
+    """The time step of a valid TOTP code not used before; refuses (and counts) anything else."""
+    if not user.mfa_enabled or not user.totp_secret:
+        raise _refused(user, attempt, context, action)
+    key = totp.decode_secret(open_totp_secret(user.username, user.totp_secret))
+    step = totp.matching_step(key, code, clock.now())
+    if step is None:
+        raise _refused(user, attempt, context, action)
+    if step <= int(user.totp_last_step or 0):
+        raise _replayed(user, attempt, context, action)
+    return step
+
+
+def _replay_guard(user: User, step: int):  # type: ignore[no-untyped-def]
+    """Accept `step` only if it is later than the last accepted one and the secret is still the one
+    the code was checked against (a re-enrollment or 2FA reset in between makes it worthless)."""
+    return (
+        (User.totp_last_step.does_not_exist() | (User.totp_last_step < step))
+        & (User.totp_secret == user.totp_secret)
+        & (User.mfa_enabled == True)  # noqa: E712 - DynamoDB condition
+    )
+
+
+def _lost_race(user: User, step: int, attempt: int, context: RequestContext, action: str) -> PortalError:
+    """The conditional write refused a code that looked fine: a parallel request used that step first
+    (a replay), or the session was stepped up or the second factor changed in the meantime."""
+    fresh = get_user(user.username)
+    if fresh is not None and int(fresh.totp_last_step or 0) >= step and fresh.totp_secret == user.totp_secret:
+        return _replayed(user, attempt, context, action)
+    return _refused(user, attempt, context, action)
+
+
+def _backup_code_use(user: User, code_hash: str, *actions: object) -> Callable[[TransactWrite], None]:
+    """The writes that use a backup code: its item deleted (it must exist and be of the current set)
+    and the user's count lowered, with any further `actions` on the user item."""
+
+    def use(transaction: TransactWrite) -> None:
+        set_id = user.backup_set_id
+        transaction.delete(BackupCode(user.username, code_hash), condition=unused_code_condition(set_id))
+        transaction.update(User(user.username), actions=[User.backup_codes_left.add(-1), *actions],
+                           condition=(User.backup_set_id == set_id) & (User.mfa_enabled == True))  # noqa: E712
+
+    return use
+
+
+def _backup_code_hash(user: User, code: str) -> str | None:
+    canonical = backup_codes.normalize(code)
+    if canonical is None or not user.mfa_enabled or not user.backup_set_id:
+        return None
+    return backup_codes.digest(get_keys().hmac_key, user.username, user.backup_set_id, canonical)
+
+
+# ---------------------------------------------------------------- outcomes
+
+
+def _refused(user: User, attempt: int, context: RequestContext, action: str) -> PortalError:
+    _count_failure(Factor.SECOND_FACTOR, user, attempt, context, action)
+    return PortalError(ErrorCode.INVALID_CODE)
+
+
+def _replayed(user: User, attempt: int, context: RequestContext, action: str) -> PortalError:
+    """A code of an already used step: the same answer as a wrong code, but a security event for the
+    audit trail and a notice to the owner (someone may have watched the code being typed)."""
+    _count_failure(Factor.SECOND_FACTOR, user, attempt, context, action, outcome="replay")
+    notifications.send(user, "totp_replayed")
+    return PortalError(ErrorCode.INVALID_CODE)
+
+
+def _count_failure(factor: Factor, user: User, attempt: int, context: RequestContext, action: str,
+                   outcome: str = "failure") -> None:
+    result = lockout.record_failure(factor, user.username, attempt)
+    new_event(action, actor=user.username, target=user.username, outcome=outcome, context=context,
+              details={"attempt": attempt}).save(condition=AuditEvent.event_id.does_not_exist())
+    if result:
+        new_event(f"lockout.{result}", actor="system", target=user.username, outcome="success", context=context,
+                  details={"factor": factor.value, "attempt": attempt}).save(
+            condition=AuditEvent.event_id.does_not_exist())
+        notifications.send(user, f"account_{result}")
+
+
+def _report_backup_code_use(user: User, left: int) -> None:
+    """Every use is reported with the count left; from LOW_BACKUP_CODES on, the notice says to make a
+    new list."""
+    notifications.send(user, "backup_codes_low" if left <= LOW_BACKUP_CODES else "backup_code_used", left=left)
