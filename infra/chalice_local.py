@@ -10,8 +10,20 @@ import socketserver
 import sys
 
 from chalice.cli import main
+from chalice.local import ChaliceRequestHandler
 
 socketserver.TCPServer.request_queue_size = 128
+
+
+def _any_method(handler: ChaliceRequestHandler, name: str):  # type: ignore[no-untyped-def]
+    """API Gateway hands the app every method; Python's HTTP server would answer the ones chalice does
+    not list (TRACE, QUERY, ...) with its own 501 page. The app refuses them with 405 like any other."""
+    if name.startswith("do_"):
+        return handler._generic_handle
+    raise AttributeError(name)
+
+
+ChaliceRequestHandler.__getattr__ = _any_method
 # One line per request from the portal itself is enough; botocore's credential notices are noise.
 logging.getLogger("botocore").setLevel(logging.WARNING)
 

@@ -81,6 +81,18 @@ COMPONENTS = {
 }
 
 
+# API.md "Conventions": any state-changing request may be refused for its origin (403 csrf_rejected)
+# or its media type (415), whatever the operation.
+CONVENTION_RESPONSES = {"403": {"$ref": "#/components/responses/Error"},
+                        "415": {"$ref": "#/components/responses/Error"}}
+
+
+def _with_conventions(method: str, operation: dict) -> dict:
+    if method.upper() not in ("POST", "PUT", "PATCH", "DELETE"):
+        return operation
+    return {**operation, "responses": {**CONVENTION_RESPONSES, **operation["responses"]}}
+
+
 @lru_cache(maxsize=1)
 def document() -> dict:
     from chalicelib import api
@@ -89,7 +101,8 @@ def document() -> dict:
     components = {section: dict(entries) for section, entries in COMPONENTS.items()}
     for module in api.modules():
         for path, operations in getattr(module, "OPENAPI", {}).items():
-            paths.setdefault(path, {}).update(operations)
+            paths.setdefault(path, {}).update(
+                {method: _with_conventions(method, operation) for method, operation in operations.items()})
         # A blueprint may add its own schemas/requestBodies/responses next to its routes.
         for section, entries in getattr(module, "OPENAPI_COMPONENTS", {}).items():
             components.setdefault(section, {}).update(entries)

@@ -55,12 +55,17 @@ class Portal:
 
 @pytest.fixture(scope="session")
 def portal():
+    yield from running_portal("portal.log")
+
+
+def running_portal(log_name: str):
+    """Start the local stage on free ports, yield it, stop it (the fuzz run starts its own)."""
     port, moto_port = free_port(), free_port()
     env = {**os.environ, "PORT": str(port), "MOTO_PORT": str(moto_port)}
     for name in ("AWS_ENDPOINT_URL", "PORTAL_STAGE", "PORTAL_TABLE_PREFIX"):
         env.pop(name, None)
     OUTPUT.mkdir(exist_ok=True)
-    log = open(OUTPUT / "portal.log", "w")  # noqa: SIM115 - closed at teardown
+    log = open(OUTPUT / log_name, "w")  # noqa: SIM115 - closed at teardown
     process = subprocess.Popen([sys.executable, "-m", "infra.local", "--port", str(port),
                                 "--moto-port", str(moto_port)], cwd=ROOT, env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
@@ -73,7 +78,7 @@ def portal():
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            raise RuntimeError(f"local portal did not start; see {OUTPUT / 'portal.log'}")
+            raise RuntimeError(f"local portal did not start; see {OUTPUT / log_name}")
         time.sleep(0.3)
     yield Portal(url, moto_port)
     process.terminate()
