@@ -164,6 +164,7 @@ def _second_factor_removal() -> list:
         User.pending_totp_secret.remove(),
         User.pending_totp_expires.remove(),
         User.pending_totp_confirmed.set(False),
+        User.pending_totp_step.remove(),
         User.backup_codes_left.set(0),
         User.backup_set_id.remove(),
         User.backup_pdf_key.remove(),
@@ -174,11 +175,13 @@ def _second_factor_removal() -> list:
 
 
 def _remove_backup_codes(user: User) -> None:
-    """The codes themselves (one item each, kept by the backup-code store). Removing the set id in
-    the transaction above already voids them; this deletes what is left."""
-    from chalicelib.storage import backup_codes
+    """The codes themselves (one item each) and the set's PDF. Removing the set id in the transaction
+    above already voids them; this deletes what is left."""
+    from chalicelib.storage import backup_codes, files
 
     backup_codes.delete_all(user.username)
+    if user.backup_pdf_key:
+        files.delete_backup_codes_pdf(user.backup_pdf_key)
 
 
 def create_account(actor: User, username: str, email: str, roles: list[str], crib: str | None,

@@ -65,12 +65,13 @@ def file_request(username: str, email: str, kind: str, message: str | None, cont
 
 
 def _within_limits(name: str, context: RequestContext) -> None:
-    """One conditional counter update per key (IP, then name) in the current fixed window."""
+    """One conditional counter update per key in the current fixed window: the name first, so
+    requests refused for their name do not use up the address's allowance."""
     now = int(clock.now())
     window = now // WINDOW_SECONDS
     expires_at = (window + 2) * WINDOW_SECONDS
-    limits = ((f"support_request#ip#{context.ip or 'unknown'}#{window}", REQUESTS_PER_IP),
-              (f"support_request#name#{name}#{window}", REQUESTS_PER_NAME))
+    limits = ((f"support_request#name#{name}#{window}", REQUESTS_PER_NAME),
+              (f"support_request#ip#{context.ip or 'unknown'}#{window}", REQUESTS_PER_IP))
     for key, limit in limits:
         if not store.count_within_limit(key, limit, expires_at):
             raise PortalError(ErrorCode.RATE_LIMITED, retry_after=(window + 1) * WINDOW_SECONDS - now)

@@ -105,6 +105,31 @@ def test_reset_2fa_ends_every_session_and_the_next_login_enrolls(staff, make_api
     assert user.totp_secret is None and user.pending_totp_secret is None and user.backup_set_id is None
 
 
+def test_reset_2fa_removes_the_backup_codes_and_their_pdf(staff, make_api, user_factory):
+    import boto3
+
+    from chalicelib.settings import get_settings
+    from chalicelib.storage.backup_codes import codes_of
+    from chalicelib.storage.users import get_user
+    from tests.api.two_factor import enroll
+
+    user_factory("jan.jansen")
+    owner = make_api()
+    assert body(_login(owner, "jan.jansen")) == {"next": "enroll"}
+    enrolled = enroll(owner, "jan.jansen")
+    pdf_key = get_user("jan.jansen").backup_pdf_key
+    assert len(codes_of("jan.jansen")) == 10 and pdf_key
+
+    assert staff.post(f"{ADMIN}/users/jan.jansen/reset-2fa", {"reason": "lost phone and sheet"}).status_code == 204
+    assert codes_of("jan.jansen") == []
+    listed = boto3.client("s3", region_name="us-east-1").list_objects_v2(Bucket=get_settings().backup_codes_bucket)
+    assert pdf_key not in [entry["Key"] for entry in listed.get("Contents", [])]
+    again = make_api()
+    assert body(_login(again, "jan.jansen")) == {"next": "enroll"}
+    # A partial session that must enroll cannot use an old backup code either.
+    assert again.post("/api/v1/auth/backup-code", {"code": enrolled.codes[0]}).status_code in (401, 403)
+
+
 def test_reset_2fa_refuses_an_unknown_identity_check(staff, user_factory):
     user_factory("jan.jansen", totp_secret=SECRET)
     response = staff.post(f"{ADMIN}/users/jan.jansen/reset-2fa", {"reason": "x", "identity_check": "trust me"})
