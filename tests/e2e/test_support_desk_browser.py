@@ -175,7 +175,8 @@ def test_desk_finds_a_user_resets_2fa_and_creates_an_account(portal, browser, pa
 
 
 def test_help_page_in_english_and_papiamentu(portal, page, check_accessibility):
-    for lang, heading, button in (("en", "Need help?", "Send request"), ("pap", "Bo mester yudansa?", "Manda petishon")):
+    for lang, heading, button in (("en", "Need help?", "Send request"),
+                                  ("pap", "Bo mester yudansa?", "Manda petishon")):
         page.goto(f"{portal.url}/help?lang={lang}")
         assert page.get_by_role("heading", name=heading).is_visible()
         assert page.get_by_role("button", name=button).is_visible()
