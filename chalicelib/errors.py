@@ -26,6 +26,9 @@ class ErrorCode(str, Enum):
     ALREADY_DOWNLOADED = "already_downloaded"
     RATE_LIMITED = "rate_limited"
     CONFLICT = "conflict"
+    AUTHORIZATION_EXISTS = "authorization_exists"
+    INVALID_AUTHORIZATION_STATE = "invalid_authorization_state"
+    IMPORT_RUNNING = "import_running"
     ENROLLMENT_EXPIRED = "enrollment_expired"
     INTERNAL_ERROR = "internal_error"
 
@@ -52,6 +55,9 @@ HTTP_STATUS = {
     ErrorCode.ALREADY_DOWNLOADED: 410,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.CONFLICT: 409,
+    ErrorCode.AUTHORIZATION_EXISTS: 409,
+    ErrorCode.INVALID_AUTHORIZATION_STATE: 409,
+    ErrorCode.IMPORT_RUNNING: 409,
     ErrorCode.ENROLLMENT_EXPIRED: 409,
     ErrorCode.INTERNAL_ERROR: 500,
 }

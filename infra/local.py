@@ -73,6 +73,9 @@ def provision() -> None:
         s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
             {"ID": "expire", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": days}}]})
     boto3.client("ses", region_name=settings.region).verify_email_identity(EmailAddress=settings.mail_sender)
+    from infra.local_authorizations import provision_import_events
+
+    provision_import_events()
 
 
 def seed_demo() -> list[dict]:
@@ -86,6 +89,9 @@ def seed_demo() -> list[dict]:
                            firm_name=account.get("firm_name"))
         except PortalError:
             pass  # seeded before (same emulation)
+    from infra.local_authorizations import seed_demo_authorizations
+
+    seed_demo_authorizations()
     return DEMO_ACCOUNTS
 
 
@@ -135,11 +141,15 @@ def main(argv: list[str] | None = None) -> int:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.moto_port, verbose=False)
     server.start()
     chalice = None
+    stop_imports = None
     try:
         provision()
         if not args.no_seed:
             seed_demo()
             print_accounts(args.port)
+        from infra.local_authorizations import start_import_worker
+
+        stop_imports = start_import_worker()  # uploads start their processing, as the S3 event does on AWS
         chalice = subprocess.Popen(  # noqa: S603 - fixed argument list, no shell
             [sys.executable, "-m", "infra.chalice_local", "local", "--stage", "local", "--no-autoreload",
              "--host", "127.0.0.1", "--port", str(args.port)],
@@ -158,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
                 chalice.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 chalice.kill()
+        if stop_imports is not None:
+            stop_imports.set()
         server.stop()
 
 

@@ -22,6 +22,11 @@ MODULES = (
     "admin",
     "support_requests",
     "support_pages",
+    "representative",
+    "authorizations",
+    "representatives_admin",
+    "authorization_pages",
+    "import_events",
 )
 
 

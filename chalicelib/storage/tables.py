@@ -8,13 +8,15 @@ from pynamodb.models import Model
 
 def models() -> list[type[Model]]:
     from chalicelib.storage.audit import AuditEvent
+    from chalicelib.storage.authorizations import Authorization
     from chalicelib.storage.backup_codes import BackupCode
+    from chalicelib.storage.import_jobs import ImportJob
     from chalicelib.storage.lockouts import Lockout
     from chalicelib.storage.sessions import Session
     from chalicelib.storage.support_requests import SupportRequest
     from chalicelib.storage.users import User
 
-    return [User, Lockout, Session, AuditEvent, BackupCode, SupportRequest]
+    return [User, Lockout, Session, AuditEvent, BackupCode, SupportRequest, Authorization, ImportJob]
 
 
 def create_all(wait: bool = False) -> None:

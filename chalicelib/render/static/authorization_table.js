@@ -1,0 +1,81 @@
+// The list of authorizations on both portals: pages from the API (cursor), one row per
+// authorization, texts from the table's data-* attributes, content set as text (never as HTML).
+"use strict";
+
+window.AuthorizationTable = (function () {
+  function day(iso) {
+    const parts = iso.split("-");
+    return parts[2] + "-" + parts[1] + "-" + parts[0];
+  }
+
+  function capitalized(word) {
+    return word.charAt(0).toUpperCase() + word.slice(1);
+  }
+
+  function create(options) {
+    const table = document.getElementById("authorizations");
+    const body = table.querySelector("tbody");
+    const more = document.getElementById("list-more");
+    const empty = document.getElementById("list-empty");
+    const failed = document.getElementById("list-error");
+    const columns = table.dataset.columns.split(" ");
+    let cursor = null;
+
+    function period(item) {
+      if (!item.end_date) { return table.dataset.textOpen.replace("{start}", day(item.start_date)); }
+      return table.dataset.textRange.replace("{start}", day(item.start_date)).replace("{end}", day(item.end_date));
+    }
+
+    function badge(status) {
+      const span = document.createElement("span");
+      span.className = "badge " + status;
+      span.textContent = table.dataset["status" + capitalized(status)] || status;
+      return span;
+    }
+
+    const content = {
+      client_crib: function (item) { return item.client_crib; },
+      client_name: function (item) { return item.client_name; },
+      firm: function (item) { return (item.firm_name || "") + " (CRIB " + item.representative_crib + ")"; },
+      tax_type: function (item) { return item.tax_type + " — " + item.tax_type_name; },
+      period: period,
+      status: function (item) { return badge(item.status); },
+      reference: function (item) { return item.reference; },
+      actions: function (item) {
+        const holder = document.createElement("div");
+        holder.className = "actions";
+        (options.actions ? options.actions(item, table.dataset) : []).forEach(function (button) { holder.appendChild(button); });
+        return holder;
+      },
+    };
+
+    function row(item) {
+      const tr = document.createElement("tr");
+      tr.dataset.authorizationId = item.id;
+      columns.forEach(function (column) {
+        const td = document.createElement("td");
+        const value = content[column](item);
+        if (value instanceof Node) { td.appendChild(value); }
+        else { td.textContent = value === null || value === undefined || value === "" ? "—" : value; }
+        tr.appendChild(td);
+      });
+      return tr;
+    }
+
+    async function load(reset) {
+      if (reset) { cursor = null; body.textContent = ""; }
+      failed.hidden = true;
+      const result = await Portal.api("GET", options.path(cursor));
+      if (!result.ok) { failed.hidden = false; return; }
+      result.data.items.forEach(function (item) { body.appendChild(row(item)); });
+      cursor = result.data.cursor;
+      more.hidden = !cursor;
+      empty.hidden = body.children.length > 0;
+    }
+
+    more.addEventListener("click", function () { load(false); });
+    return { load: load };
+  }
+
+  return { create: create };
+})();

@@ -1,0 +1,264 @@
+"""Authorizations (machtigingen, DESIGN.md "Authorizations"): a representative registers one, the
+client confirms or revokes it from their own portal, each side lists what concerns it.
+
+- The key is derived from representative CRIB + client CRIB + tax type + period (keyed hash, so the
+  ids in URLs reveal no CRIB numbers), so the same authorization is only ever one item.
+- Status is stored as pending / active / revoked; "expired" is derived when read, from the end date
+  (in the portal's time zone), and an expired authorization can no longer be confirmed or revoked.
+- Every change is one conditional request that also writes its audit event; the client's accounts
+  get a notice for every new or changed authorization (bulk imports: one summary per client, see
+  services/imports.py).
+- A representative only ever sees and creates authorizations under their own firm's CRIB; a client
+  only those on their own CRIB. Somebody else's id answers 404, exactly like an unknown one.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from chalicelib import clock
+from chalicelib.errors import ErrorCode, PortalError
+from chalicelib.i18n import t
+from chalicelib.security.crypto import keyed_hash
+from chalicelib.services import cursors, import_rows, notifications, tax_types
+from chalicelib.services.audit import RequestContext, new_event
+from chalicelib.services.import_rows import Row, RowRules
+from chalicelib.storage import authorizations as store
+from chalicelib.storage.audit import AuditEvent
+from chalicelib.storage.authorizations import Authorization
+from chalicelib.storage.keys import get_keys
+from chalicelib.storage.users import User, find_by_crib
+
+PENDING, ACTIVE, REVOKED, EXPIRED = "pending", "active", "revoked", "expired"
+STATUSES = (PENDING, ACTIVE, REVOKED, EXPIRED)
+PAGE_SIZE = 50
+
+# Notification kinds (catalogue keys mail.<kind>.subject/body in authorizations.json).
+REQUESTED = "authorization_requested"
+CONFIRMED = "authorization_confirmed"
+REVOKED_NOTICE = "authorization_revoked"
+
+
+def today() -> date:
+    """The portal's calendar date (Curaçao, UTC-4): end dates are days people read on the island."""
+    return datetime.fromtimestamp(clock.now(), notifications.PORTAL_TIME).date()
+
+
+def authorization_id(representative_crib: str, row: Row) -> str:
+    """The deterministic key of an authorization (128 bits of an HMAC, so it does not reveal CRIBs)."""
+    start, end = row.period
+    return keyed_hash(get_keys().hmac_key, "authorization", representative_crib, row.client_crib, row.tax_type,
+                      start, end)[:32]
+
+
+def representative_crib(user: User) -> str:
+    """The firm CRIB a representative acts for; a representative account without one may not act."""
+    if "representative" not in (user.roles or ()) or not user.crib:
+        raise PortalError(ErrorCode.FORBIDDEN)
+    return user.crib
+
+
+def effective_status(item: Authorization, on: date) -> str:
+    if item.status in (PENDING, ACTIVE) and item.end_date and item.end_date < on.isoformat():
+        return EXPIRED
+    return item.status
+
+
+def new_item(row: Row, *, representative: str, firm_name: str | None, status: str, created_by: str, now: int,
+             import_id: str | None = None) -> Authorization:
+    """An authorization for a checked row, not yet saved."""
+    identifier = authorization_id(representative, row)
+    start, end = row.period
+    return Authorization(
+        identifier,
+        representative_crib=representative,
+        firm_name=firm_name,
+        client_crib=row.client_crib,
+        client_name=row.client_name,
+        reference=row.reference,
+        tax_type=row.tax_type,
+        start_date=start,
+        end_date=end or None,
+        status=status,
+        source="import" if import_id else "single",
+        import_id=import_id,
+        import_row=row.number if import_id else None,
+        created_by=created_by,
+        created_at=now,
+        created_key=f"{now:010d}#{identifier}",
+        updated_at=now,
+        confirmed_at=now if status == ACTIVE else None,
+    )
+
+
+def _iso(timestamp: float | None) -> str | None:
+    if timestamp is None:
+        return None
+    return datetime.fromtimestamp(timestamp, UTC).isoformat().replace("+00:00", "Z")
+
+
+def view(item: Authorization, lang: str, on: date, *, for_representative: bool) -> dict:
+    """An authorization as the API shows it (the client does not see who at the firm entered it)."""
+    shown = {
+        "id": item.authorization_id,
+        "representative_crib": item.representative_crib,
+        "firm_name": item.firm_name,
+        "client_crib": item.client_crib,
+        "client_name": item.client_name,
+        "tax_type": item.tax_type,
+        "tax_type_name": tax_types.name(item.tax_type, lang),
+        "start_date": item.start_date,
+        "end_date": item.end_date,
+        "status": effective_status(item, on),
+        "source": item.source,
+        "created_at": _iso(item.created_at),
+        "confirmed_at": _iso(item.confirmed_at),
+        "revoked_at": _iso(item.revoked_at),
+    }
+    if for_representative:
+        shown.update(reference=item.reference, import_id=item.import_id, created_by=item.created_by)
+    return shown
+
+
+def _day(iso_date: str) -> str:
+    return date.fromisoformat(iso_date).strftime("%d-%m-%Y")
+
+
+def _period(item: Authorization, lang: str) -> str:
+    if not item.end_date:
+        return t("authorizations.period.open", lang, start=_day(item.start_date))
+    return t("authorizations.period.range", lang, start=_day(item.start_date), end=_day(item.end_date))
+
+
+def notify_client(item: Authorization, kind: str) -> None:
+    """Tell every account on the client's CRIB, each in its own language."""
+    for user in find_by_crib(item.client_crib):
+        lang = user.language or "nl"
+        notifications.send(user, kind, firm=item.firm_name or item.representative_crib,
+                           tax_type=tax_types.name(item.tax_type, lang), period=_period(item, lang))
+
+
+def _event(action: str, actor: str, item: Authorization, context: RequestContext, status: str) -> AuditEvent:
+    details = {"authorization_id": item.authorization_id, "representative_crib": item.representative_crib,
+               "tax_type": item.tax_type, "start_date": item.start_date, "end_date": item.end_date or "",
+               "status": status}
+    return new_event(action, actor=actor, target=f"crib:{item.client_crib}", outcome="success", context=context,
+                     details=details)
+
+
+# ---------------------------------------------------------------- representatives
+
+
+def register(user: User, fields: dict[str, str], context: RequestContext) -> dict:
+    """POST /representative/authorizations: one pending authorization, checked by the import rules."""
+    firm = representative_crib(user)
+    checked = import_rows.check_fields(0, fields, RowRules(firm, today()))
+    if isinstance(checked, list):
+        first = checked[0]
+        raise PortalError(ErrorCode.INVALID_REQUEST, field=first.column, reason=first.code)
+    now = int(clock.now())
+    item = new_item(checked, representative=firm, firm_name=user.firm_name, status=PENDING,
+                    created_by=user.username, now=now)
+    try:
+        store.create_single(item, _event("authorization.create", user.username, item, context, PENDING), now=now)
+    except store.AlreadyExistsError:
+        raise PortalError(ErrorCode.AUTHORIZATION_EXISTS) from None
+    except store.ImportWritingError:
+        raise PortalError(ErrorCode.IMPORT_RUNNING) from None
+    notify_client(item, REQUESTED)
+    return view(item, context.lang, today(), for_representative=True)
+
+
+def _status_condition(status: str | None, on: str):  # type: ignore[no-untyped-def]
+    """The filter for a status as people see it (expired is derived from the end date)."""
+    if not status:
+        return None
+    if status not in STATUSES:
+        raise PortalError(ErrorCode.INVALID_REQUEST, field="status")
+    not_ended = Authorization.end_date.does_not_exist() | (Authorization.end_date >= on)
+    if status == REVOKED:
+        return Authorization.status == REVOKED
+    if status == EXPIRED:
+        return Authorization.status.is_in(PENDING, ACTIVE) & Authorization.end_date.exists() & (
+            Authorization.end_date < on)
+    return (Authorization.status == status) & not_ended
+
+
+CURSOR_FIELDS = {"id": str, "created": str}
+
+
+def _page(query, crib: str, index_key: str, cursor: str | None, lang: str, *, for_representative: bool,  # type: ignore[no-untyped-def]
+          condition=None) -> dict:
+    """One page of an index query; the cursor carries only the position, the partition is the caller's."""
+    position = cursors.decode(cursor, CURSOR_FIELDS)
+    last_key = None
+    if position is not None:
+        last_key = {"authorization_id": {"S": position["id"]}, index_key: {"S": crib},
+                    "created_key": {"S": position["created"]}}
+    items, next_key = query(crib, limit=PAGE_SIZE, last_key=last_key, condition=condition)
+    on = today()
+    next_cursor = None
+    if next_key:
+        next_cursor = cursors.encode({"id": next_key["authorization_id"]["S"], "created": next_key["created_key"]["S"]})
+    return {"items": [view(item, lang, on, for_representative=for_representative) for item in items],
+            "cursor": next_cursor}
+
+
+def list_for_representative(user: User, status: str | None, cursor: str | None, lang: str) -> dict:
+    """GET /representative/authorizations: the firm's authorizations, newest first, by status."""
+    firm = representative_crib(user)
+    return _page(store.by_representative, firm, "representative_crib", cursor, lang, for_representative=True,
+                 condition=_status_condition(status, today().isoformat()))
+
+
+# ---------------------------------------------------------------- clients
+
+
+def _client_crib(user: User) -> str | None:
+    return user.crib if "taxpayer" in (user.roles or ()) else None
+
+
+def list_for_client(user: User, cursor: str | None, lang: str) -> dict:
+    """GET /authorizations: every authorization on the caller's CRIB, whoever registered it."""
+    crib = _client_crib(user)
+    if crib is None:
+        cursors.decode(cursor, CURSOR_FIELDS)
+        return {"items": [], "cursor": None}
+    return _page(store.by_client, crib, "client_crib", cursor, lang, for_representative=False)
+
+
+def _change(user: User, identifier: str, *, from_statuses: tuple[str, ...], to_status: str, action: str,
+            actions: list, context: RequestContext) -> Authorization:
+    crib = _client_crib(user)
+    if crib is None or not identifier or len(identifier) > 64:
+        raise PortalError(ErrorCode.NOT_FOUND)
+    item = store.get_authorization(identifier)
+    if item is None or item.client_crib != crib:
+        raise PortalError(ErrorCode.NOT_FOUND)
+    # The read above only chooses what to say; the change itself is conditional on everything again.
+    changed = store.change_status(
+        identifier, client_crib=crib, from_statuses=from_statuses, to_status=to_status,
+        not_ended_on=today().isoformat(), actions=actions,
+        audit=_event(action, user.username, item, context, to_status),
+    )
+    if not changed:
+        raise PortalError(ErrorCode.INVALID_AUTHORIZATION_STATE)
+    item.status = to_status
+    return item
+
+
+def confirm(user: User, identifier: str, context: RequestContext) -> None:
+    """POST /authorizations/{id}/confirm: pending -> active, by the client only."""
+    now = int(clock.now())
+    item = _change(user, identifier, from_statuses=(PENDING,), to_status=ACTIVE, action="authorization.confirm",
+                   actions=[Authorization.confirmed_at.set(now), Authorization.updated_at.set(now)], context=context)
+    notify_client(item, CONFIRMED)
+
+
+def revoke(user: User, identifier: str, context: RequestContext) -> None:
+    """POST /authorizations/{id}/revoke: pending or active -> revoked, by the client only."""
+    now = int(clock.now())
+    item = _change(user, identifier, from_statuses=(PENDING, ACTIVE), to_status=REVOKED, action="authorization.revoke",
+                   actions=[Authorization.revoked_at.set(now), Authorization.revoked_by.set(user.username),
+                            Authorization.updated_at.set(now)], context=context)
+    notify_client(item, REVOKED_NOTICE)

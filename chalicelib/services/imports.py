@@ -1,0 +1,483 @@
+"""Bulk import of authorizations ("massaal machtigingen inlezen", DESIGN.md "Authorizations").
+
+The flow: a representative (or support on their behalf) asks for an import and gets a presigned POST;
+the browser uploads the CSV straight to S3; the upload's S3 event starts `process` (the processing
+function on AWS, a worker of `make run` locally), never an API request.
+
+Processing reads the file twice as a stream (memory stays flat whatever the row count):
+  1. `summarize`: a file that cannot be read at all (empty, binary, not UTF-8, wrong header, over
+     100,000 rows) fails the job with a clear reason before anything is written; otherwise the row
+     total for the progress bar.
+  2. every row is checked; good rows are looked up 100 keys per consistent BatchGetItem and the new
+     ones put 25 per BatchWriteItem (unprocessed items retried with backoff). Each row ends in
+     exactly one of imported / skipped (already present) / failed: imported + skipped + failed = total.
+
+Idempotence and retries. Keys are deterministic, and an imported item remembers its import id and
+row number. A run that finds an item of its own import and row counts it as imported (an earlier
+attempt wrote it), one of its own import but another row as a duplicate row of the file, anything
+else as skipped. So a retry restarts from the first row and arrives at the same counts and the same
+error report without writing anything twice; re-importing a file creates nothing new. One processor
+at a time: a run claims the job with a lease it renews with every progress update (every 1,000 rows);
+a run that dies leaves a lease that lapses, and the retried event claims the job again. While a live
+run holds it, the retry is refused (ImportBusyError) so the event is delivered again later.
+
+Notices: one summary mail per client (an account on the client's CRIB) when the import is done,
+never one per row and never in a request; see `send_notices`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from chalicelib import clock
+from chalicelib.errors import ErrorCode, PortalError
+from chalicelib.i18n import t
+from chalicelib.services import authorizations, import_rows, notifications
+from chalicelib.services.accounts import normalize_username
+from chalicelib.services.audit import RequestContext, new_event
+from chalicelib.services.authorizations import ACTIVE, PENDING, representative_crib
+from chalicelib.services.import_rows import ErrorReport, Row, RowError, RowRules, UnreadableFileError
+from chalicelib.services.staff import require_staff, required_reason
+from chalicelib.storage import authorizations as authorization_store
+from chalicelib.storage import import_jobs as store
+from chalicelib.storage import uploads
+from chalicelib.storage.authorizations import BATCH_GET_LIMIT, BATCH_WRITE_LIMIT
+from chalicelib.storage.import_jobs import DONE, FAILED, PROCESSING, WAITING, ImportJob
+from chalicelib.storage.users import User, find_by_crib, get_user
+
+log = logging.getLogger("portal.imports")
+
+UPLOAD_WINDOW = 15 * 60  # the presigned POST's lifetime
+SLOT_GRACE = 5 * 60  # how long after the upload window an unstarted import keeps the representative's slot
+LEASE_SECONDS = 90  # a run renews it with every progress update; a dead run's lease lapses after this
+LEASE_MARGIN = 30  # renew before writing when less than this is left
+PROGRESS_EVERY = 1000  # rows between progress updates (the job item is written this often)
+NOTICE_CHECKPOINT = 50  # clients between records of how far the notices got
+JOB_RETENTION = 30 * 24 * 3600
+REPORT_LINK_SECONDS = 300
+
+
+class ImportBusyError(Exception):
+    """Another run holds the job's lease; the event must be delivered again later (Lambda retries)."""
+
+
+class LeaseLostError(Exception):
+    """This run no longer holds the job (another took it over): stop without writing more."""
+
+
+# ---------------------------------------------------------------- asking for an import
+
+
+def _new_import(actor: User, representative: User, *, dry_run: bool, activate: bool, reason: str | None,
+                context: RequestContext) -> dict:
+    crib = representative_crib(representative)
+    now = int(clock.now())
+    import_id = secrets.token_hex(16)
+    job = ImportJob(
+        import_id, representative_crib=crib, firm_name=representative.firm_name, created_by=actor.username,
+        created_at=now, dry_run=dry_run, activate=activate, lang=context.lang,
+        rules_date=authorizations.today().isoformat(), status=WAITING, upload_key=uploads.upload_key(import_id),
+        upload_expires=now + UPLOAD_WINDOW, expires_at=now + JOB_RETENTION,
+    )
+    audit = new_event("import.request", actor=actor.username, target=f"import:{import_id}", outcome="success",
+                      context=context, reason=reason,
+                      details={"representative": representative.username, "dry_run": dry_run, "activate": activate})
+    try:
+        store.create_job(job, audit, now=now, hold_slot_until=None if dry_run else now + UPLOAD_WINDOW + SLOT_GRACE)
+    except store.SlotTakenError:
+        raise PortalError(ErrorCode.IMPORT_RUNNING) from None
+    post = uploads.presigned_post(job.upload_key, import_rows.MAX_BYTES, UPLOAD_WINDOW)
+    return {"import_id": import_id, "dry_run": dry_run, "upload": {"url": post["url"], "fields": post["fields"]}}
+
+
+def request_import(user: User, dry_run: bool, context: RequestContext) -> dict:
+    """POST /representative/imports: a job waiting for its upload, and the presigned POST for it."""
+    return _new_import(user, user, dry_run=dry_run, activate=False, reason=None, context=context)
+
+
+def _representative_for_staff(actor: User, username: str) -> User:
+    require_staff(actor)
+    name = normalize_username(username)
+    if name == actor.username:
+        raise PortalError(ErrorCode.FORBIDDEN)
+    representative = get_user(name) if 0 < len(name) <= 64 else None
+    if representative is None or "representative" not in (representative.roles or ()) or not representative.crib:
+        raise PortalError(ErrorCode.NOT_FOUND, field="username")
+    return representative
+
+
+def request_import_for(actor: User, username: str, *, dry_run: bool, signed_forms_received: bool,
+                       reason: str | None, context: RequestContext) -> dict:
+    """POST /admin/representatives/{username}/imports: support imports on a representative's behalf;
+    with the client's signed forms received the authorizations start active."""
+    why = required_reason(reason)
+    representative = _representative_for_staff(actor, username)
+    return _new_import(actor, representative, dry_run=dry_run, activate=signed_forms_received, reason=why,
+                       context=context)
+
+
+# ---------------------------------------------------------------- job status
+
+
+def _reason_view(job: ImportJob, lang: str) -> dict:
+    row = str(job.reason_row) if job.reason_row else "?"
+    return {"reason": job.reason,
+            "reason_message": t(f"import.reason.{job.reason}", lang, row=row, detail=job.reason_detail or "")}
+
+
+def job_view(job: ImportJob, lang: str) -> dict:
+    """What GET .../imports/{id} answers; an upload that never came shows as failed (upload_expired)."""
+    status = job.status
+    shown: dict = {"import_id": job.import_id, "dry_run": bool(job.dry_run), "activate": bool(job.activate)}
+    if status == WAITING and clock.now() > job.upload_expires + SLOT_GRACE:
+        status, job.reason = FAILED, "upload_expired"
+    shown.update(status=status, total=int(job.total), processed=int(job.processed), imported=int(job.imported),
+                 skipped=int(job.skipped), failed=int(job.failed), errors_csv=None)
+    if status == FAILED:
+        shown.update(_reason_view(job, lang))
+    if job.errors_key and status in (DONE, FAILED):
+        shown["errors_csv"] = uploads.download_url(job.errors_key, f"import-{job.import_id[:8]}-errors.csv",
+                                                   REPORT_LINK_SECONDS)
+    return shown
+
+
+def _job_of(crib: str, import_id: str) -> ImportJob:
+    job = store.get_job(import_id) if 0 < len(import_id) <= 64 else None
+    if job is None or job.representative_crib != crib:
+        raise PortalError(ErrorCode.NOT_FOUND)
+    return job
+
+
+def import_status(user: User, import_id: str, lang: str) -> dict:
+    """GET /representative/imports/{id}: only the firm's own imports (others answer 404)."""
+    return job_view(_job_of(representative_crib(user), import_id), lang)
+
+
+def import_status_for(actor: User, username: str, import_id: str, lang: str) -> dict:
+    """GET /admin/representatives/{username}/imports/{id} for the support desk."""
+    representative = _representative_for_staff(actor, username)
+    return job_view(_job_of(representative_crib(representative), import_id), lang)
+
+
+# ---------------------------------------------------------------- processing
+
+
+def handle_upload(bucket: str, key: str) -> str:
+    """The entry point of the S3 event (and of the local worker): process the upload's import."""
+    import_id = uploads.import_id_of(bucket, key)
+    if import_id is None:
+        log.warning(json.dumps({"event": "import.ignored_object"}))
+        return "ignored"
+    return process(import_id)
+
+
+@dataclass
+class _Run:
+    """One processing attempt of one job: its lease, its counters and its pending writes."""
+
+    job: ImportJob
+    token: str
+    lease_until: int
+    total: int = 0
+    imported: int = 0
+    skipped: int = 0
+    failed: int = 0
+    write_requests: int = 0
+    reported_at: int = 0
+    lookup: dict[str, Row] = field(default_factory=dict)  # checked rows waiting for their BatchGetItem
+    buffer: dict[str, Row] = field(default_factory=dict)  # new rows waiting for their BatchWriteItem
+    seen: set[int] = field(default_factory=set)  # dry run only: keys that would be imported
+
+    @property
+    def processed(self) -> int:
+        return self.imported + self.skipped + self.failed
+
+    def counters(self) -> list:
+        return [ImportJob.total.set(self.total), ImportJob.processed.set(self.processed),
+                ImportJob.imported.set(self.imported), ImportJob.skipped.set(self.skipped),
+                ImportJob.failed.set(self.failed)]
+
+    def renew(self) -> None:
+        lease_until = int(clock.now()) + LEASE_SECONDS
+        if not store.renew(self.job, self.token, lease_until, self.counters()):
+            raise LeaseLostError(self.job.import_id)
+        self.lease_until, self.reported_at = lease_until, self.processed
+
+    def progress(self) -> None:
+        if self.processed - self.reported_at >= PROGRESS_EVERY or clock.now() >= self.lease_until - LEASE_MARGIN:
+            self.renew()
+
+
+def process(import_id: str) -> str:
+    """Claim the job and process its file; returns the job's final status ("busy" is raised)."""
+    job = store.get_job(import_id)
+    if job is None:
+        return "unknown"
+    if job.status in (DONE, FAILED):
+        if job.notices == "pending":
+            send_notices(import_id)
+        return job.status
+    now = int(clock.now())
+    token = secrets.token_hex(16)
+    try:
+        claimed = store.claim(import_id, representative_crib=job.representative_crib, holds_slot=not job.dry_run,
+                              now=now, lease_until=now + LEASE_SECONDS, run_token=token)
+    except store.SlotTakenError:
+        # The slot lapsed and another import of the representative took it: an upload that came too
+        # late (nothing written), or a run that died and was not retried in time (its counts stand).
+        _end_unclaimed(job, "upload_expired" if job.status == WAITING else "interrupted")
+        return FAILED
+    if claimed is None:
+        current = store.get_job(import_id)
+        if current is not None and current.status == PROCESSING:
+            raise ImportBusyError(import_id)
+        return current.status if current else "unknown"
+    run = _Run(claimed, token, now + LEASE_SECONDS)
+    try:
+        return _run(run)
+    except LeaseLostError:
+        log.warning(json.dumps({"event": "import.lease_lost", "import_id": import_id}))
+        return "superseded"
+    except Exception:
+        # Give the lease back at once, so the retried event can restart the job without waiting.
+        store.release_lease(run.job, run.token, hold_slot_until=int(clock.now()) + UPLOAD_WINDOW)
+        raise
+
+
+def _run(run: _Run) -> str:
+    job = run.job
+    upload = uploads.describe(job.upload_key)
+    if upload is None or upload.size > import_rows.MAX_BYTES:
+        return _fail(run, UnreadableFileError("upload_missing" if upload is None else "file_too_large",
+                                              detail=str(import_rows.MAX_BYTES // (1024 * 1024))))
+    try:
+        summary = import_rows.summarize(uploads.stream(upload))
+    except UnreadableFileError as problem:
+        return _fail(run, problem)
+    except uploads.ObjectChangedError:
+        return _fail(run, UnreadableFileError("upload_replaced"))
+    run.total = summary.rows
+    run.renew()
+    report = ErrorReport(job.lang, summary.delimiter)
+    try:
+        rules = RowRules(job.representative_crib, date.fromisoformat(job.rules_date))
+        try:
+            for outcome in import_rows.rows(uploads.stream(upload), rules):
+                if isinstance(outcome, Row):
+                    _add(run, outcome, report)
+                else:
+                    _failed(run, outcome, report)
+                run.progress()
+            _resolve(run, report)
+            _flush(run, everything=True)
+        except uploads.ObjectChangedError:
+            # Both passes read the version pass one saw; a second upload with the same form replaced it.
+            return _fail(run, UnreadableFileError("upload_replaced"))
+        errors_key = None
+        if report.lines:
+            errors_key = uploads.report_key(job.import_id)
+            uploads.put_report(errors_key, report.file())
+    finally:
+        report.close()
+    return _finish(run, errors_key)
+
+
+def _failed(run: _Run, errors: list[RowError], report: ErrorReport) -> None:
+    run.failed += 1
+    for error in errors:
+        report.add(error)
+
+
+def _duplicate(run: _Run, row: Row, first_row: int | None, report: ErrorReport) -> None:
+    _failed(run, [RowError(row.number, "-", "duplicate_row", str(first_row) if first_row else "")], report)
+
+
+def _add(run: _Run, row: Row, report: ErrorReport) -> None:
+    key = authorizations.authorization_id(run.job.representative_crib, row)
+    earlier = run.lookup.get(key) or run.buffer.get(key)
+    if earlier is not None:
+        _duplicate(run, row, earlier.number, report)
+        return
+    run.lookup[key] = row
+    if len(run.lookup) >= BATCH_GET_LIMIT:
+        _resolve(run, report)
+
+
+def _resolve(run: _Run, report: ErrorReport) -> None:
+    """Classify the looked-up rows by what exists (one consistent BatchGetItem per 100 keys)."""
+    if not run.lookup:
+        return
+    found = authorization_store.existing(run.lookup, ("authorization_id", "import_id", "import_row"))
+    for key, row in run.lookup.items():
+        item = found.get(key)
+        if item is None:
+            if run.job.dry_run:
+                _dry_run_new(run, key, row, report)
+            else:
+                run.buffer[key] = row
+        elif item.import_id == run.job.import_id and int(item.import_row or 0) == row.number:
+            run.imported += 1  # written by an earlier attempt of this very job
+        elif item.import_id == run.job.import_id:
+            _duplicate(run, row, int(item.import_row or 0), report)
+        else:
+            run.skipped += 1
+    run.lookup.clear()
+    _flush(run, everything=False)
+
+
+def _dry_run_new(run: _Run, key: str, row: Row, report: ErrorReport) -> None:
+    # A dry run writes nothing, so it remembers the keys it would import to find later duplicates:
+    # 128-bit ints, at most MAX_ROWS of them (a few MB at the 100,000-row limit).
+    number = int(key, 16)
+    if number in run.seen:
+        _duplicate(run, row, None, report)
+        return
+    run.seen.add(number)
+    run.imported += 1
+
+
+def _flush(run: _Run, *, everything: bool) -> None:
+    """Write full batches of 25 (and, at the end, the rest)."""
+    job = run.job
+    status = ACTIVE if job.activate else PENDING
+    now = int(clock.now())
+    while len(run.buffer) >= BATCH_WRITE_LIMIT or (everything and run.buffer):
+        keys = list(run.buffer)[:BATCH_WRITE_LIMIT]
+        if clock.now() >= run.lease_until - LEASE_MARGIN:
+            run.renew()
+        items = [authorizations.new_item(run.buffer[key], representative=job.representative_crib,
+                                         firm_name=job.firm_name, status=status, created_by=job.created_by,
+                                         now=now, import_id=job.import_id) for key in keys]
+        run.write_requests += authorization_store.put_batch(items)
+        for key in keys:
+            del run.buffer[key]
+        run.imported += len(keys)
+
+
+def _log(job: ImportJob, status: str, **extra: object) -> None:
+    log.info(json.dumps({"event": f"import.{status}", "import_id": job.import_id, **extra}))
+
+
+def _finish(run: _Run, errors_key: str | None) -> str:
+    job = run.job
+    notices = "pending" if run.imported and not job.dry_run else "none"
+    actions = [*run.counters(), ImportJob.status.set(DONE), ImportJob.finished_at.set(int(clock.now())),
+               ImportJob.notices.set(notices), ImportJob.lease_until.set(int(clock.now()) + LEASE_SECONDS)]
+    if errors_key:
+        actions.append(ImportJob.errors_key.set(errors_key))
+    audit = new_event("import.done", actor=job.created_by, target=f"import:{job.import_id}", outcome="success",
+                      context=RequestContext(), details={"total": run.total, "imported": run.imported,
+                                                         "skipped": run.skipped, "failed": run.failed,
+                                                         "dry_run": bool(job.dry_run)})
+    if not store.end(job, run.token, actions, audit):
+        raise LeaseLostError(job.import_id)
+    _log(job, DONE, total=run.total, imported=run.imported, skipped=run.skipped, failed=run.failed,
+         write_requests=run.write_requests)
+    if notices == "pending":
+        _notify(job.import_id, run.token, None, 0)
+    return DONE
+
+
+def _failure(job: ImportJob, problem: UnreadableFileError) -> tuple[list, object]:
+    actions = [ImportJob.status.set(FAILED), ImportJob.reason.set(problem.reason),
+               ImportJob.finished_at.set(int(clock.now()))]
+    if problem.row:
+        actions.append(ImportJob.reason_row.set(problem.row))
+    if problem.detail:
+        actions.append(ImportJob.reason_detail.set(problem.detail))
+    audit = new_event("import.failed", actor=job.created_by, target=f"import:{job.import_id}", outcome="failure",
+                      context=RequestContext(), details={"reason": problem.reason})
+    return actions, audit
+
+
+def _fail(run: _Run, problem: UnreadableFileError) -> str:
+    """The file cannot be imported: the job fails with the reason (and the counts reached, if any)."""
+    actions, audit = _failure(run.job, problem)
+    notices = "pending" if run.imported and not run.job.dry_run else "none"
+    actions += [*run.counters(), ImportJob.notices.set(notices),
+                ImportJob.lease_until.set(int(clock.now()) + LEASE_SECONDS)]
+    if not store.end(run.job, run.token, actions, audit):
+        raise LeaseLostError(run.job.import_id)
+    _log(run.job, FAILED, reason=problem.reason)
+    if notices == "pending":
+        _notify(run.job.import_id, run.token, None, 0)
+    return FAILED
+
+
+def _end_unclaimed(job: ImportJob, reason: str) -> None:
+    actions, audit = _failure(job, UnreadableFileError(reason))
+    store.end(job, None, actions, audit)
+    _log(job, FAILED, reason=reason)
+
+
+# ---------------------------------------------------------------- client notices
+
+
+def send_notices(import_id: str) -> None:
+    """Resume the client notices of a finished job whose sender died (claimed with a fresh lease)."""
+    now = int(clock.now())
+    token = secrets.token_hex(16)
+    job = store.claim_notices(import_id, now=now, lease_until=now + LEASE_SECONDS, run_token=token)
+    if job is None:
+        return
+    _notify(import_id, token, job.notified_through, int(job.notices_sent or 0))
+
+
+def _clients(import_id: str, after: str | None) -> Iterator[tuple[str, int]]:
+    """(client CRIB, number of this import's authorizations for it), in CRIB order."""
+    current, count = None, 0
+    for crib in authorization_store.clients_of_import(import_id, after):
+        if crib != current and current is not None:
+            yield current, count
+            count = 0
+        current = crib
+        count += 1
+    if current is not None:
+        yield current, count
+
+
+INDEX_WAIT_ATTEMPTS = 20
+
+
+def _await_index(import_id: str, expected: int) -> None:
+    """The import index is a GSI (eventually consistent): wait until it lists every imported item, so
+    the CRIB-ordered pass does not miss the last clients. Bounded; notices go out regardless."""
+    for _ in range(INDEX_WAIT_ATTEMPTS):
+        if authorization_store.count_of_import(import_id) >= expected:
+            return
+        time.sleep(0.5)
+    log.warning(json.dumps({"event": "import.index_lagging", "import_id": import_id}))
+
+
+def _notify(import_id: str, token: str, after: str | None, sent: int) -> None:
+    """One summary mail per client account, in CRIB order, recording how far it got every 50 clients,
+    so a retry continues where a dead sender stopped (a client may get the same notice twice then,
+    never none)."""
+    job = store.get_job(import_id)
+    assert job is not None
+    if after is None:
+        _await_index(import_id, int(job.imported))
+    kind = "authorizations_registered" if job.activate else "authorizations_imported"
+    since_checkpoint = 0
+    last = after
+    for crib, count in _clients(import_id, after):
+        for user in find_by_crib(crib):
+            notifications.send(user, kind, firm=job.firm_name or job.representative_crib, count=count)
+            sent += 1
+        last, since_checkpoint = crib, since_checkpoint + 1
+        if since_checkpoint >= NOTICE_CHECKPOINT:
+            since_checkpoint = 0
+            if not store.notices_progress(import_id, token, [
+                    ImportJob.notified_through.set(last), ImportJob.notices_sent.set(sent),
+                    ImportJob.lease_until.set(int(clock.now()) + LEASE_SECONDS)]):
+                return
+    actions = [ImportJob.notices.set("sent"), ImportJob.notices_sent.set(sent), ImportJob.lease_until.set(0)]
+    if last:
+        actions.append(ImportJob.notified_through.set(last))
+    store.notices_progress(import_id, token, actions)

@@ -1,0 +1,246 @@
+"""The import jobs table: one item per bulk import (its status, counts and lease), and one slot item
+per representative CRIB that serializes the writers of that representative's authorizations.
+
+Every status transition is one conditional request, so at most one processor works on a job:
+  waiting_for_upload -> processing   (claim: also when a processing run's lease has lapsed)
+  processing -> done | failed        (only by the run holding the lease: run_token)
+The slot (key "slot#<representative CRIB>") is taken when a real (not dry-run) import is requested
+and released when it ends; while a run holds it, `writing_until` tells single registrations of that
+representative to wait (they check it in their own transaction). See storage/authorizations.py for
+why that makes the unconditional BatchWriteItem puts safe.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.storage.audit import AuditEvent
+from chalicelib.storage.base import is_condition_failure, meta, transaction_connection
+
+WAITING = "waiting_for_upload"
+PROCESSING = "processing"
+DONE = "done"
+FAILED = "failed"
+# A running import keeps the slot this long past its lease, so when its run dies, the retried event
+# (Lambda retries after about 1 and 3 minutes) finds the slot still its own.
+SLOT_AFTER_LEASE = 5 * 60
+
+
+class ImportJob(Model):
+    Meta = meta("import_jobs", ttl_attribute="expires_at")
+
+    import_id = UnicodeAttribute(hash_key=True)
+    representative_crib = UnicodeAttribute()
+    firm_name = UnicodeAttribute(null=True)
+    created_by = UnicodeAttribute()
+    created_at = NumberAttribute()
+    dry_run = BooleanAttribute(default=False)
+    # Support imported with "signed forms received": the authorizations start active, not pending.
+    activate = BooleanAttribute(default=False)
+    lang = UnicodeAttribute(default="nl")  # of the error report and the reason text
+    rules_date = UnicodeAttribute()  # YYYY-MM-DD: "today" for the row rules, fixed so retries agree
+    status = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+    reason_row = NumberAttribute(null=True)
+    reason_detail = UnicodeAttribute(null=True)
+    upload_key = UnicodeAttribute()
+    upload_expires = NumberAttribute()
+    total = NumberAttribute(default=0)
+    processed = NumberAttribute(default=0)
+    imported = NumberAttribute(default=0)
+    skipped = NumberAttribute(default=0)
+    failed = NumberAttribute(default=0)
+    errors_key = UnicodeAttribute(null=True)
+    run_token = UnicodeAttribute(null=True)
+    lease_until = NumberAttribute(default=0)
+    attempts = NumberAttribute(default=0)
+    started_at = NumberAttribute(null=True)
+    finished_at = NumberAttribute(null=True)
+    notices = UnicodeAttribute(default="none")  # none | pending | sent
+    notified_through = UnicodeAttribute(null=True)  # last client CRIB whose notice went out
+    notices_sent = NumberAttribute(default=0)
+    expires_at = NumberAttribute()  # TTL: jobs are kept for a while, then DynamoDB removes them
+
+
+class ImportSlot(Model):
+    """Shares the import jobs table (a differently keyed item); not in tables.models()."""
+
+    Meta = meta("import_jobs")
+
+    import_id = UnicodeAttribute(hash_key=True)  # "slot#<representative CRIB>"
+    holder = UnicodeAttribute(null=True)  # import id
+    held_until = NumberAttribute(null=True)
+    writing_until = NumberAttribute(null=True)
+
+
+def slot_key(representative_crib: str) -> str:
+    return f"slot#{representative_crib}"
+
+
+def not_writing(now: int):  # type: ignore[no-untyped-def]
+    """The condition (on the slot item) that no import of the representative is writing at `now`."""
+    return ImportSlot.writing_until.does_not_exist() | (ImportSlot.writing_until < now)
+
+
+def get_job(import_id: str) -> ImportJob | None:
+    if import_id.startswith("slot#"):
+        return None
+    try:
+        return ImportJob.get(import_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+class SlotTakenError(Exception):
+    """Another import of the same representative holds the slot."""
+
+
+def create_job(job: ImportJob, audit: AuditEvent, *, now: int, hold_slot_until: int | None) -> None:
+    """Store a new job (and, for a real import, take the representative's slot) with its audit event,
+    in one transaction. Raises SlotTakenError while another import of the representative holds it."""
+    try:
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            if hold_slot_until is not None:
+                transaction.update(
+                    ImportSlot(slot_key(job.representative_crib)),
+                    actions=[ImportSlot.holder.set(job.import_id), ImportSlot.held_until.set(hold_slot_until),
+                             ImportSlot.writing_until.remove()],
+                    condition=ImportSlot.holder.does_not_exist() | (ImportSlot.held_until < now),
+                )
+            transaction.save(job, condition=ImportJob.import_id.does_not_exist())
+            transaction.save(audit, condition=AuditEvent.event_id.does_not_exist())
+    except TransactWriteError as error:
+        if is_condition_failure(error):
+            raise SlotTakenError() from error
+        raise
+
+
+def claim(import_id: str, *, representative_crib: str, holds_slot: bool, now: int, lease_until: int,
+          run_token: str) -> ImportJob | None:
+    """Make this run the job's only processor: from waiting_for_upload, or from processing whose lease
+    lapsed (the previous run died). Counters restart at zero: a run recounts the whole file.
+
+    Returns the claimed job; None when the job is not claimable (done, failed, or being processed).
+    Raises SlotTakenError when the representative's slot went to another import meanwhile.
+    """
+    job = ImportJob(import_id)
+    actions = [
+        ImportJob.status.set(PROCESSING), ImportJob.run_token.set(run_token), ImportJob.lease_until.set(lease_until),
+        ImportJob.attempts.add(1), ImportJob.started_at.set(now), ImportJob.total.set(0),
+        ImportJob.processed.set(0), ImportJob.imported.set(0), ImportJob.skipped.set(0), ImportJob.failed.set(0),
+    ]
+    condition = ImportJob.import_id.exists() & (
+        (ImportJob.status == WAITING) | ((ImportJob.status == PROCESSING) & (ImportJob.lease_until < now)))
+    try:
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            if holds_slot:
+                transaction.condition_check(ImportSlot, slot_key(representative_crib),
+                                            condition=ImportSlot.holder == import_id)
+            transaction.update(job, actions=actions, condition=condition)
+    except TransactWriteError as error:
+        if not is_condition_failure(error):
+            raise
+        reasons = error.cancellation_reasons or []
+        if holds_slot and reasons and reasons[0] is not None:
+            raise SlotTakenError() from error
+        return None
+    return get_job(import_id)
+
+
+def release_lease(job: ImportJob, run_token: str, *, hold_slot_until: int) -> None:
+    """A run that failed unexpectedly gives its lease back, so the retried event can claim the job at
+    once; the representative's slot stays with the job until `hold_slot_until` for that retry."""
+    try:
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            transaction.update(ImportJob(job.import_id), actions=[ImportJob.lease_until.set(0)],
+                               condition=ImportJob.run_token == run_token)
+            if not job.dry_run:
+                transaction.update(ImportSlot(slot_key(job.representative_crib)),
+                                   actions=[ImportSlot.held_until.set(hold_slot_until),
+                                            ImportSlot.writing_until.remove()],
+                                   condition=ImportSlot.holder == job.import_id)
+    except TransactWriteError as error:
+        if not is_condition_failure(error):
+            raise
+
+
+def renew(job: ImportJob, run_token: str, lease_until: int, actions: list) -> bool:
+    """Record progress and extend the lease (and the slot's writing window); False when this run no
+    longer holds the job (another run took it over: stop without writing anything more)."""
+    try:
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            transaction.update(ImportJob(job.import_id), actions=[ImportJob.lease_until.set(lease_until), *actions],
+                               condition=(ImportJob.run_token == run_token) & (ImportJob.status == PROCESSING))
+            if not job.dry_run:
+                transaction.update(ImportSlot(slot_key(job.representative_crib)),
+                                   actions=[ImportSlot.held_until.set(lease_until + SLOT_AFTER_LEASE),
+                                            ImportSlot.writing_until.set(lease_until)],
+                                   condition=ImportSlot.holder == job.import_id)
+    except TransactWriteError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
+
+
+def end(job: ImportJob, run_token: str | None, actions: list, audit: AuditEvent) -> bool:
+    """The job's last transition (done or failed), its audit event and the slot's release, in one
+    transaction. `run_token` None ends a job no run holds (e.g. its upload came too late).
+    False when the condition no longer holds (another run owns the job, or it ended already)."""
+    if run_token is None:
+        condition = (ImportJob.status == WAITING) | (
+            (ImportJob.status == PROCESSING) & (ImportJob.lease_until < int(audit.at)))
+    else:
+        condition = (ImportJob.run_token == run_token) & (ImportJob.status == PROCESSING)
+    try:
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            transaction.update(ImportJob(job.import_id), actions=actions, condition=condition)
+            transaction.save(audit, condition=AuditEvent.event_id.does_not_exist())
+    except TransactWriteError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    if not job.dry_run:
+        release_slot(job)
+    return True
+
+
+def release_slot(job: ImportJob) -> None:
+    """Free the representative's slot if this job still holds it (conditional, so never another's)."""
+    try:
+        ImportSlot(slot_key(job.representative_crib)).update(
+            actions=[ImportSlot.holder.remove(), ImportSlot.held_until.remove(), ImportSlot.writing_until.remove()],
+            condition=ImportSlot.holder == job.import_id,
+        )
+    except UpdateError as error:
+        if not is_condition_failure(error):
+            raise
+
+
+def claim_notices(import_id: str, *, now: int, lease_until: int, run_token: str) -> ImportJob | None:
+    """Take over a finished job's client notices whose sender died (lease lapsed)."""
+    try:
+        ImportJob(import_id).update(
+            actions=[ImportJob.run_token.set(run_token), ImportJob.lease_until.set(lease_until)],
+            condition=(ImportJob.status == DONE) & (ImportJob.notices == "pending") & (ImportJob.lease_until < now),
+        )
+    except UpdateError as error:
+        if is_condition_failure(error):
+            return None
+        raise
+    return get_job(import_id)
+
+
+def notices_progress(import_id: str, run_token: str, actions: list) -> bool:
+    """Record how far the client notices got (only by the run that sends them)."""
+    try:
+        ImportJob(import_id).update(actions=actions, condition=(ImportJob.run_token == run_token)
+                                    & (ImportJob.notices == "pending"))
+    except UpdateError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
