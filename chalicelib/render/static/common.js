@@ -261,6 +261,45 @@ window.Portal = (function () {
     }
   }
 
+  // ------------------------------------------------------------ tables on small screens
+
+  // Tables of three or more columns are shown one block per row on a phone (portal.css); each cell
+  // gets its column's name to show beside it, also for rows a page's script adds later. The explicit
+  // roles keep the table a table for screen readers once CSS changes how it is displayed.
+  function stackTables() {
+    document.querySelectorAll("table").forEach(function (table) {
+      const headers = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+        return th.textContent.trim();
+      });
+      if (headers.length < 3) { return; }
+      table.classList.add("stacked");
+      table.setAttribute("role", "table");
+      table.querySelectorAll("thead, tbody").forEach(function (group) { group.setAttribute("role", "rowgroup"); });
+      table.querySelectorAll("tr").forEach(function (row) {
+        row.setAttribute("role", "row");
+        Array.prototype.forEach.call(row.children, function (cell, index) {
+          const header = cell.tagName === "TH" && cell.closest("thead");
+          cell.setAttribute("role", header ? "columnheader" : cell.tagName === "TH" ? "rowheader" : "cell");
+          if (!header) { cell.dataset.label = headers[index] || ""; }
+        });
+      });
+    });
+  }
+
+  function watchTables() {
+    stackTables();
+    let pending = false;
+    new MutationObserver(function (mutations) {
+      const rowsChanged = mutations.some(function (mutation) {
+        return mutation.target.closest && mutation.target.closest("table");
+      });
+      if (rowsChanged && !pending) {
+        pending = true;
+        window.requestAnimationFrame(function () { pending = false; stackTables(); });
+      }
+    }).observe(document.body, { childList: true, subtree: true });
+  }
+
   // ------------------------------------------------------------ page start
 
   // A page restored from the back/forward cache shows the state of before: never a used code.
@@ -276,6 +315,7 @@ window.Portal = (function () {
     document.querySelectorAll("button[data-copy]").forEach(function (copyButton) {
       copyButton.addEventListener("click", function () { copyFrom(copyButton); });
     });
+    watchTables();
     if (sessionWatch.active()) { sessionWatch.start(); }
   });
 
