@@ -41,9 +41,20 @@ window.Portal = (function () {
     if (general) { general.hidden = true; general.textContent = ""; }
   }
 
+  // The one field a person fills in on this form (a code, a username), if there is just one.
+  function onlyField(form) {
+    const fields = Array.prototype.filter.call(form.querySelectorAll("input, select, textarea"), function (input) {
+      return input.name && input.type !== "hidden" && input.type !== "checkbox" && !input.closest("[hidden]");
+    });
+    return fields.length === 1 ? fields[0] : null;
+  }
+
+  // An error without a field (a wrong code) belongs to the form's only field when it has one; the
+  // field gets focus and the message is announced too (focus alone says nothing if it was there).
   function showError(form, error) {
     const message = (error && error.message) || text("textNetworkError");
-    const field = error && error.field && form.querySelector("[name='" + error.field + "']");
+    const named = error && error.field && form.querySelector("[name='" + error.field + "']");
+    const field = named || (error && !error.field ? onlyField(form) : null);
     if (field) {
       field.setAttribute("aria-invalid", "true");
       const slot = form.querySelector("#" + field.id + "-error");
@@ -54,6 +65,7 @@ window.Portal = (function () {
         if (described.indexOf(slot.id) < 0) { described.unshift(slot.id); }
         field.setAttribute("aria-describedby", described.join(" "));
         field.focus();
+        announce(message);
         return;
       }
     }

@@ -1,0 +1,335 @@
+"""The whole portal as people use it, in a real browser against `make run`'s stage: every capability
+walked through its pages, Dutch first and login plus 2FA enrollment also in English and Papiamentu.
+
+Every page visited is checked with axe-core (no serious or critical WCAG 2.1 AA violation) and saved
+as a screenshot under test-output/screenshots/; the main pages are also checked on a 360 px phone
+screen (nothing wider than the screen). Login and enrollment are done with the keyboard only.
+Labels come from the catalogues (`t`), except where the seed fixes the Dutch wording: those are
+written out, so a changed label fails here.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+
+import pytest
+import requests
+
+from chalicelib.i18n import t
+from tests.e2e.conftest import screenshot, totp
+
+PASSWORD = "Wandelen-Door-Het-Portaal-24"
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 900}
+BACKUP_CODE = re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b")
+# The seed's Dutch labels, word for word (../shared/seed: "2FA Digitaal Portaal instellen").
+SEED = {
+    "login": "Inloggen",
+    "activate": "Activeer uw 2-factor authenticatie",
+    "configure": "Configureer authenticatie",
+    "manual": "Configureer via handmatige invoer",
+    "confirm": "Bevestig de configuratie",
+    "print": "Print de lijst met back-up codes",
+    "activate_print": "Activeren en afdrukken",
+    "activated": "De Two-Factor Authenticatie is nu geactiveerd.",
+}
+# Time steps of TOTP codes already used per account: the portal accepts each step once.
+_used_steps: dict[str, int] = {}
+
+
+def fresh_code(username: str, secret: str) -> str:
+    """A code for a time step this account has not used yet (the next step's code is accepted too)."""
+    step = int(time.time() // 30)
+    offset = 30 if _used_steps.get(username, -1) >= step else 0
+    _used_steps[username] = step + offset // 30
+    return totp(secret, offset)
+
+
+class Visitor:
+    """One person in one browser tab, in one language. `look` is what every page gets."""
+
+    def __init__(self, page, portal, check_accessibility, lang: str = "nl") -> None:
+        self.page, self.portal, self.check, self.lang = page, portal, check_accessibility, lang
+
+    def t(self, key: str, **params: object) -> str:
+        return t(key, self.lang, **params)
+
+    def go(self, path: str) -> None:
+        self.page.goto(f"{self.portal.url}{path}")
+
+    def look(self, name: str, phone: bool = False) -> None:
+        """axe, the page's language and a screenshot; with `phone`, the same on a 360 px screen."""
+        page = self.page
+        assert page.locator("html").get_attribute("lang") == self.lang, page.url
+        self.check(page)
+        screenshot(page, f"{name}-{self.lang}")
+        if phone:
+            page.set_viewport_size(PHONE)
+            try:
+                width = page.evaluate("document.documentElement.scrollWidth")
+                assert width <= PHONE["width"], f"{page.url} is {width}px wide on a {PHONE['width']}px screen"
+                screenshot(page, f"{name}-{self.lang}-phone")
+            finally:
+                page.set_viewport_size(DESKTOP)
+
+    def button(self, name: str):
+        return self.page.get_by_role("button", name=name, exact=True)
+
+    def log_in(self, username: str, password: str, secret: str | None = None) -> None:
+        """The login as people do it with a mouse: password step, then the app's code when asked."""
+        self.go("/login")
+        self.page.get_by_label(self.t("login.username")).fill(username)
+        self.page.get_by_label(self.t("login.password"), exact=True).fill(password)
+        self.button(self.t("login.submit")).click()
+        if secret:
+            self.page.wait_for_url("**/login/totp")
+            self.page.get_by_label(self.t("mfa.login.code_label")).fill(fresh_code(username, secret))
+            self.button(self.t("mfa.login.submit")).click()
+            self.page.wait_for_url("**/portal")
+
+
+def tab_to(page, target) -> None:
+    """Move the keyboard focus to `target` with Tab only (fails if Tab never reaches it)."""
+    element = target.element_handle()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("element => document.activeElement === element", element):
+            return
+    raise AssertionError(f"Tab never reaches {target}")
+
+
+def assert_code_field(field) -> None:
+    """What phones and password managers need to offer the code: one-time-code, numeric keyboard."""
+    assert field.get_attribute("autocomplete") == "one-time-code"
+    assert field.get_attribute("inputmode") == "numeric"
+    assert field.evaluate("element => element.labels.length") == 1
+
+
+def backup_codes_from(url: str) -> list[str]:
+    """The codes on the backup-code sheet behind a (one-time, presigned) link, read with pdftotext."""
+    response = requests.get(url, timeout=10)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/pdf"
+    text = subprocess.run(["pdftotext", "-", "-"], input=response.content, capture_output=True, check=True).stdout
+    codes = BACKUP_CODE.findall(text.decode("utf-8"))
+    assert len(codes) == 10
+    return codes
+
+
+# ---------------------------------------------------------------- login and enrollment
+
+
+def test_first_login_and_2fa_enrollment_with_the_keyboard_only(portal, browser, check_accessibility):
+    """The seed's 11 steps, every step by keyboard; the print pop-up is blocked, so the sheet comes
+    through the fallback link; then the next login (password + code), Back, and a backup code."""
+    portal.create_user("wandel.burger", PASSWORD)
+    context = browser.new_context(viewport=DESKTOP, locale="nl-NL",
+                                  permissions=["clipboard-read", "clipboard-write"])
+    # What a pop-up blocker does to the page: window.open gives nothing.
+    context.add_init_script("window.open = function () { return null; };")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    me = Visitor(page, portal, check_accessibility)
+    keyboard = page.keyboard
+
+    # Step 1: username and password, "Inloggen". A wrong password first: the error is announced.
+    me.go("/login")
+    me.look("login", phone=True)
+    tab_to(page, page.get_by_label("Gebruikersnaam"))
+    keyboard.type("wandel.burger")
+    tab_to(page, page.get_by_label("Wachtwoord", exact=True))
+    keyboard.type("not the password at all")
+    keyboard.press("Enter")
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert alert.inner_text() == me.t("error.invalid_credentials")
+    me.look("login-error")
+    keyboard.press("Control+A")
+    keyboard.type(PASSWORD)
+    keyboard.press("Enter")
+    page.wait_for_url("**/mfa/activate")
+
+    def step(number: int) -> None:
+        section = page.locator(f"[data-step='{number}']")
+        section.wait_for()
+        assert section.locator(".step-indicator").first.inner_text() == f"Stap {number} van 11"
+        me.look(f"enroll-step-{number:02d}", phone=number in (2, 7, 9))
+
+    def press(name: str) -> None:
+        tab_to(page, me.button(name))
+        keyboard.press("Enter")
+
+    # Steps 2-6: "Activeer uw 2-factor authenticatie", the password again, "Configureer authenticatie".
+    step(2)
+    press(SEED["activate"])
+    step(3)
+    tab_to(page, page.get_by_label("Wachtwoord", exact=True))
+    keyboard.type(PASSWORD)
+    keyboard.press("Enter")
+    step(4)
+    assert "Google Authenticator" in page.locator("[data-step='4']").inner_text()
+    press("Volgende")
+    step(5)
+    press("Volgende")
+    step(6)
+    press("Volgende")
+
+    # Step 7: the QR code, its text alternative and the manual entry; copying the secret.
+    step(7)
+    qr = page.locator("#qr-code svg")
+    assert qr.get_attribute("role") == "img"
+    assert qr.get_attribute("aria-label") == me.t("mfa.scan.alt")
+    press(SEED["manual"])
+    secret_box = page.locator("#manual-secret")
+    secret_box.wait_for()
+    secret = secret_box.get_attribute("data-copy-value")
+    assert re.fullmatch(r"[A-Z2-7]{32}", secret)
+    assert secret_box.inner_text().split() == re.findall(".{4}", secret)  # shown in groups of four
+    press("Kopieer de sleutel")
+    page.locator("#live-status").filter(has_text=me.t("layout.copied")).wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == secret
+    me.look("enroll-step-07-manual")
+
+    # Steps 8-9: "Bevestig de configuratie", the code; a wrong code is shown at the field.
+    press(SEED["confirm"])
+    step(9)
+    code_field = page.get_by_label("6-cijferige code")
+    assert_code_field(code_field)
+    tab_to(page, code_field)
+    keyboard.type("000000")
+    keyboard.press("Enter")
+    error = page.locator("#confirm-code-error")
+    error.wait_for()
+    assert error.inner_text().startswith(me.t("error.invalid_code"))
+    assert code_field.get_attribute("aria-invalid") == "true"
+    assert "confirm-code-error" in code_field.get_attribute("aria-describedby").split()
+    assert page.evaluate("document.activeElement.id") == "confirm-code"
+    me.look("enroll-step-09-error")
+    keyboard.press("Control+A")
+    keyboard.type(fresh_code("wandel.burger", secret))
+    assert me.button(SEED["print"]).is_visible()
+    keyboard.press("Enter")
+
+    # Steps 10-11: "Activeren en afdrukken"; the blocked pop-up falls back to a link on the page.
+    step(10)
+    press(SEED["activate_print"])
+    step(11)
+    assert page.get_by_text(SEED["activated"]).is_visible()
+    assert page.locator("[data-popup-blocked]").is_visible()
+    link = page.locator("#backup-codes-link")
+    assert link.is_visible()
+    codes = backup_codes_from(link.get_attribute("href"))
+    tab_to(page, page.get_by_role("link", name="Naar Mijn portaal"))
+    keyboard.press("Enter")
+    page.wait_for_url("**/portal")
+    me.look("portal", phone=True)
+
+    # "De volgende keer": password and the 6-digit code, still by keyboard.
+    tab_to(page, me.button("Uitloggen"))
+    keyboard.press("Enter")
+    page.wait_for_url("**/logged-out")
+    me.look("logged-out", phone=True)
+    tab_to(page, page.get_by_role("link", name="Opnieuw inloggen"))
+    keyboard.press("Enter")
+    page.wait_for_url("**/login")
+    tab_to(page, page.get_by_label("Gebruikersnaam"))
+    keyboard.type("wandel.burger")
+    tab_to(page, page.get_by_label("Wachtwoord", exact=True))
+    keyboard.type(PASSWORD)
+    keyboard.press("Enter")
+    page.wait_for_url("**/login/totp")
+    me.look("login-second-step", phone=True)
+    code_field = page.get_by_label("6-cijferige code")
+    assert_code_field(code_field)
+    assert page.evaluate("document.activeElement.id") == "totp-code"  # the page starts at the code
+    keyboard.type(fresh_code("wandel.burger", secret))
+    keyboard.press("Enter")
+    page.wait_for_url("**/portal")
+
+    # Back never returns to a used code, let alone sends it again.
+    posts: list[str] = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    page.go_back()
+    page.wait_for_load_state()
+    assert "/login" not in page.url and page.url.endswith("/logged-out"), page.url
+    page.go_forward()
+    page.wait_for_url("**/portal")
+    assert posts == []
+
+    # Without the app: one of the printed backup codes.
+    me.button("Uitloggen").click()
+    page.wait_for_url("**/logged-out")
+    me.go("/login")
+    page.get_by_label("Gebruikersnaam").fill("wandel.burger")
+    page.get_by_label("Wachtwoord", exact=True).fill(PASSWORD)
+    me.button("Inloggen").click()
+    page.wait_for_url("**/login/totp")
+    me.button(me.t("mfa.login.use_backup")).click()
+    page.get_by_label(me.t("mfa.login.backup_label"), exact=True).fill(codes[0].lower())
+    me.look("login-backup-code")
+    me.button(me.t("mfa.login.backup_submit")).click()
+    page.wait_for_url("**/portal")
+    context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "pap"])
+def test_login_and_enrollment_in_another_language(portal, browser, check_accessibility, lang):
+    """Chosen once on the login page, the language stays for every following page; the print
+    pop-up opens (no blocker this time)."""
+    username = f"walk.{lang}"
+    portal.create_user(username, PASSWORD)
+    context = browser.new_context(viewport=DESKTOP, locale="nl-NL")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    me = Visitor(page, portal, check_accessibility, lang)
+
+    page.goto(f"{portal.url}/login")
+    page.get_by_role("link", name=t(f"language.{lang}", lang)).click()
+    page.wait_for_url(f"**/login?lang={lang}")
+    me.look("login", phone=True)
+    page.get_by_label(me.t("login.username")).fill(username)
+    page.get_by_label(me.t("login.password"), exact=True).fill(PASSWORD)
+    me.button(me.t("login.submit")).click()
+    page.wait_for_url("**/mfa/activate")  # no ?lang= any more: the cookie carries the choice
+
+    def step(number: int) -> None:
+        section = page.locator(f"[data-step='{number}']")
+        section.wait_for()
+        assert section.locator(".step-indicator").first.inner_text() == me.t("mfa.step", number=number, total=11)
+        me.look(f"enroll-step-{number:02d}")
+
+    step(2)
+    me.button(me.t("mfa.activate_button")).click()
+    step(3)
+    page.get_by_label(me.t("mfa.password.label"), exact=True).fill(PASSWORD)
+    me.button(me.t("mfa.configure_button")).click()
+    step(4)
+    me.button(me.t("mfa.app.skip_button")).click()  # "already have an app": straight to the QR code
+    step(7)
+    me.button(me.t("mfa.manual_button")).click()
+    secret = page.locator("#manual-secret").get_attribute("data-copy-value")
+    me.button(me.t("mfa.confirm_button")).click()
+    step(9)
+    assert_code_field(page.get_by_label(me.t("mfa.code.label")))
+    page.get_by_label(me.t("mfa.code.label")).fill(fresh_code(username, secret))
+    me.button(me.t("mfa.print_button")).click()
+    step(10)
+    with context.expect_page() as popup:
+        me.button(me.t("mfa.activate_print_button")).click()
+    step(11)
+    popup.value.wait_for_load_state("commit")
+    assert "X-Amz-Signature=" in popup.value.url  # the presigned sheet, opened for printing
+    assert page.get_by_text(me.t("mfa.done.activated")).is_visible()
+    popup.value.close()
+    page.get_by_role("link", name=me.t("mfa.done.to_portal")).click()
+    page.wait_for_url("**/portal")
+    me.look("portal", phone=True)
+
+    me.button(me.t("portal.logout")).click()
+    page.wait_for_url("**/logged-out")
+    me.look("logged-out")
+    me.log_in(username, PASSWORD, secret)
+    assert page.get_by_role("heading", name=me.t("portal.title")).is_visible()
+    context.close()
