@@ -53,7 +53,7 @@ def provision_import_events() -> None:
 
 
 def deliver_once(wait_seconds: int = 0) -> int:
-    """Hand every waiting upload event to the processing function; the number handled."""
+    """Hand every waiting upload event to the processing function; the number of uploads handled."""
     import boto3
 
     from chalicelib.api.import_events import process_import
@@ -69,12 +69,12 @@ def deliver_once(wait_seconds: int = 0) -> int:
             return handled
         for message in messages:
             try:
-                process_import(json.loads(message["Body"]), None)
+                outcomes = process_import(json.loads(message["Body"]), None)
             except Exception:  # noqa: BLE001 - left on the queue: delivered again, as Lambda retries
                 log.exception("import event failed; it will be delivered again")
                 continue
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-            handled += 1
+            handled += len(outcomes)
         wait_seconds = 0
 
 

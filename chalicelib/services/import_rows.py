@@ -39,6 +39,7 @@ ISO_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
 DUTCH_DATE = re.compile(r"^([0-9]{2})-([0-9]{2})-([0-9]{4})$")
 EARLIEST_YEAR, LATEST_YEAR = 1950, 2100
 READ_BLOCK = 64 * 1024
+ROW_COLUMN = "*"  # the column of an error about the whole row (its cell count, a duplicate row)
 
 # The csv module refuses fields over 128 KiB by raising mid-file; the 10 MB file limit bounds a field
 # anyway, and an over-long cell is a row error (cell_too_long), not an unreadable file.
@@ -276,7 +277,7 @@ def check_row(number: int, cells: list[str], header: Header, rules: RowRules) ->
     """A file record checked: the column count first, then every field."""
     if len(cells) != len(header.columns):
         shown = header.delimiter.join(cells)
-        return [RowError(number, "-", "wrong_column_count", shown)]
+        return [RowError(number, ROW_COLUMN, "wrong_column_count", shown)]
     return check_fields(number, dict(zip(header.columns, cells, strict=True)), rules)
 
 
@@ -307,7 +308,8 @@ class ErrorReport:
         self.lines = 0
         self._buffer = tempfile.SpooledTemporaryFile(max_size=1024 * 1024, mode="w+b")
         self._buffer.write(codecs.BOM_UTF8)  # so spreadsheet programs read the file as UTF-8
-        self._text = io.TextIOWrapper(self._buffer, encoding="utf-8", newline="", write_through=True)
+        self._text: io.TextIOWrapper | None = io.TextIOWrapper(self._buffer, encoding="utf-8", newline="",
+                                                               write_through=True)
         self._writer = csv.writer(self._text, delimiter=delimiter, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
         self._writer.writerow([t(f"import.report.{column}", lang)
                                for column in ("row", "column", "code", "message", "value")])
@@ -320,11 +322,16 @@ class ErrorReport:
         self.lines += 1
 
     def file(self) -> IO[bytes]:
-        """The finished report, positioned at its start."""
-        self._text.flush()
+        """The finished report, positioned at its start (nothing can be added after this)."""
+        if self._text is not None:
+            self._text.flush()
+            self._text.detach()
+            self._text = None
         self._buffer.seek(0)
         return self._buffer
 
     def close(self) -> None:
-        self._text.detach()
+        if self._text is not None:
+            self._text.detach()
+            self._text = None
         self._buffer.close()

@@ -27,7 +27,6 @@ never one per row and never in a request; see `send_notices`.
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 import time
@@ -59,8 +58,14 @@ LEASE_SECONDS = 90  # a run renews it with every progress update; a dead run's l
 LEASE_MARGIN = 30  # renew before writing when less than this is left
 PROGRESS_EVERY = 1000  # rows between progress updates (the job item is written this often)
 NOTICE_CHECKPOINT = 50  # clients between records of how far the notices got
+NOTICE_WORKERS = 8  # parallel account lookups and mails within one such batch
 JOB_RETENTION = 30 * 24 * 3600
 REPORT_LINK_SECONDS = 300
+
+
+def short(import_id: str) -> str:
+    """How logs name an import: enough to find it, and not mistaken for a secret by the log filter."""
+    return import_id[:12]
 
 
 class ImportBusyError(Exception):
@@ -172,7 +177,7 @@ def handle_upload(bucket: str, key: str) -> str:
     """The entry point of the S3 event (and of the local worker): process the upload's import."""
     import_id = uploads.import_id_of(bucket, key)
     if import_id is None:
-        log.warning(json.dumps({"event": "import.ignored_object"}))
+        log.warning("import.ignored_object")
         return "ignored"
     return process(import_id)
 
@@ -242,7 +247,7 @@ def process(import_id: str) -> str:
     try:
         return _run(run)
     except LeaseLostError:
-        log.warning(json.dumps({"event": "import.lease_lost", "import_id": import_id}))
+        log.warning("import.lease_lost", extra={"import": short(import_id)})
         return "superseded"
     except Exception:
         # Give the lease back at once, so the retried event can restart the job without waiting.
@@ -295,7 +300,8 @@ def _failed(run: _Run, errors: list[RowError], report: ErrorReport) -> None:
 
 
 def _duplicate(run: _Run, row: Row, first_row: int | None, report: ErrorReport) -> None:
-    _failed(run, [RowError(row.number, "-", "duplicate_row", str(first_row) if first_row else "")], report)
+    shown = str(first_row) if first_row else ""
+    _failed(run, [RowError(row.number, import_rows.ROW_COLUMN, "duplicate_row", shown)], report)
 
 
 def _add(run: _Run, row: Row, report: ErrorReport) -> None:
@@ -361,7 +367,7 @@ def _flush(run: _Run, *, everything: bool) -> None:
 
 
 def _log(job: ImportJob, status: str, **extra: object) -> None:
-    log.info(json.dumps({"event": f"import.{status}", "import_id": job.import_id, **extra}))
+    log.info(f"import.{status}", extra={"import": short(job.import_id), **extra})
 
 
 def _finish(run: _Run, errors_key: str | None) -> str:
@@ -452,27 +458,43 @@ def _await_index(import_id: str, expected: int) -> None:
         if authorization_store.count_of_import(import_id) >= expected:
             return
         time.sleep(0.5)
-    log.warning(json.dumps({"event": "import.index_lagging", "import_id": import_id}))
+    log.warning("import.index_lagging", extra={"import": short(import_id)})
+
+
+def _batches(pairs: Iterator[tuple[str, int]], size: int) -> Iterator[list[tuple[str, int]]]:
+    batch: list[tuple[str, int]] = []
+    for pair in pairs:
+        batch.append(pair)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _notify(import_id: str, token: str, after: str | None, sent: int) -> None:
-    """One summary mail per client account, in CRIB order, recording how far it got every 50 clients,
-    so a retry continues where a dead sender stopped (a client may get the same notice twice then,
-    never none)."""
+    """One summary mail per client account, in CRIB order, 50 clients at a time (their account lookups
+    and mails in parallel: a large import has tens of thousands of clients), recording how far it got
+    after each 50, so a retry continues where a dead sender stopped (a client may then get the same
+    notice twice, never none)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     job = store.get_job(import_id)
     assert job is not None
     if after is None:
         _await_index(import_id, int(job.imported))
     kind = "authorizations_registered" if job.activate else "authorizations_imported"
-    since_checkpoint = 0
+    firm = job.firm_name or job.representative_crib
+
+    def notify(pair: tuple[str, int]) -> int:
+        crib, count = pair
+        return sum(notifications.send(user, kind, firm=firm, count=count) for user in find_by_crib(crib))
+
     last = after
-    for crib, count in _clients(import_id, after):
-        for user in find_by_crib(crib):
-            notifications.send(user, kind, firm=job.firm_name or job.representative_crib, count=count)
-            sent += 1
-        last, since_checkpoint = crib, since_checkpoint + 1
-        if since_checkpoint >= NOTICE_CHECKPOINT:
-            since_checkpoint = 0
+    with ThreadPoolExecutor(max_workers=NOTICE_WORKERS) as pool:
+        for batch in _batches(_clients(import_id, after), NOTICE_CHECKPOINT):
+            sent += sum(pool.map(notify, batch))
+            last = batch[-1][0]
             if not store.notices_progress(import_id, token, [
                     ImportJob.notified_through.set(last), ImportJob.notices_sent.set(sent),
                     ImportJob.lease_until.set(int(clock.now()) + LEASE_SECONDS)]):

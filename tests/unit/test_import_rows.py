@@ -56,7 +56,8 @@ def test_good_rows_in_both_date_forms_and_open_end():
 
 
 def test_optional_columns_in_any_order():
-    text = "reference,end_date,client_name,tax_type,start_date,client_crib\nK-12,,Bakkerij Punda,LB,2027-01-01,100000002\n"
+    text = ("reference,end_date,client_name,tax_type,start_date,client_crib\n"
+            "K-12,,Bakkerij Punda,LB,2027-01-01,100000002\n")
     (row,) = outcomes(text)
     assert row == Row(2, "100000002", "LB", date(2027, 1, 1), None, "Bakkerij Punda", "K-12")
 
