@@ -6,9 +6,32 @@ a model is used, so importing the app stays cheap and tests can set the environm
 
 from __future__ import annotations
 
+import threading
+
+import botocore.session
 from pynamodb.connection import Connection
+from pynamodb.connection import base as pynamodb_connection
 
 from chalicelib.settings import get_settings
+
+_sessions = threading.local()
+
+
+def _shared_session() -> botocore.session.Session:
+    """The botocore session of every pynamodb connection on this thread.
+
+    pynamodb gives each model's connection a session of its own, and every new session loads and
+    parses DynamoDB's service description again: tens of milliseconds per table on the first request
+    of each new Lambda instance. One session per thread (botocore sessions are not thread-safe) loads
+    it once; each connection still builds its own client from it.
+    """
+    session = getattr(_sessions, "session", None)
+    if session is None:
+        session = _sessions.session = botocore.session.get_session()
+    return session
+
+
+pynamodb_connection.get_session = _shared_session
 
 
 class LazyMeta(type):
