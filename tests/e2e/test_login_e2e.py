@@ -54,3 +54,11 @@ def test_browser_password_step_and_logout(portal, page):
     cookies = {cookie["name"]: cookie for cookie in page.context.cookies()}
     assert cookies["portal_session"]["httpOnly"] is True
     assert cookies["portal_session"]["sameSite"] == "Strict"
+    # The second step's page lets the user stop here: the partial session ends on the server too.
+    screenshot(page, "login-totp-step-nl")
+    page.get_by_role("button", name="Annuleren en uitloggen").click()
+    page.wait_for_url("**/logged-out")
+    old_cookie = portal.session()
+    old_cookie.cookies.set("portal_session", cookies["portal_session"]["value"])
+    refused = old_cookie.post(f"{portal.url}/api/v1/auth/totp", json={"code": "123456"})
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "not_authenticated"
