@@ -16,10 +16,11 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.i18n import LANGUAGES
-from chalicelib.services import accounts, audit_trail, lockout, notifications
+from chalicelib.services import accounts, audit_trail, lockout, notifications, password_reset
 from chalicelib.services.accounts import STAFF_ROLES, normalize_username
 from chalicelib.services.audit import RequestContext, new_event
-from chalicelib.services.staff import REASON_MAX, is_admin, require_staff, required_reason
+from chalicelib.services.staff import is_admin, require_staff, required_reason
+from chalicelib.storage import backup_codes, files
 from chalicelib.storage import lockouts as lockout_store
 from chalicelib.storage.audit import AuditEvent
 from chalicelib.storage.base import is_condition_failure, transaction_connection
@@ -132,7 +133,7 @@ def unblock(actor: User, username: str, reason: str | None, context: RequestCont
                   context=context, reason=why,
                   details={"was_locked": before["locked"], "was_blocked": before["blocked"]}),
     )
-    notifications.send(user, "account_unblocked")
+    notifications.send(user, notifications.ACCOUNT_UNBLOCKED)
 
 
 def reset_second_factor(actor: User, username: str, reason: str | None, identity_check: str | None,
@@ -153,7 +154,7 @@ def reset_second_factor(actor: User, username: str, reason: str | None, identity
                   context=context, reason=why, details={"identity_check": identity_check or "not_stated"}),
     )
     _remove_backup_codes(user)
-    notifications.send(user, "mfa_reset")
+    notifications.send(user, notifications.MFA_RESET)
 
 
 def _second_factor_removal() -> list:
@@ -177,8 +178,6 @@ def _second_factor_removal() -> list:
 def _remove_backup_codes(user: User) -> None:
     """The codes themselves (one item each) and the set's PDF. Removing the set id in the transaction
     above already voids them; this deletes what is left."""
-    from chalicelib.storage import backup_codes, files
-
     backup_codes.delete_all(user.username)
     if user.backup_pdf_key:
         files.delete_backup_codes_pdf(user.backup_pdf_key)
@@ -193,10 +192,16 @@ def create_account(actor: User, username: str, email: str, roles: list[str], cri
         raise PortalError(ErrorCode.INVALID_REQUEST, field="roles")
     if set(roles) & STAFF_ROLES and not is_admin(actor):
         raise PortalError(ErrorCode.FORBIDDEN)
-    why = reason.strip()[:REASON_MAX] if reason and reason.strip() else None
+    why = required_reason(reason) if reason and reason.strip() else None
     if language is not None and language not in LANGUAGES:
         raise PortalError(ErrorCode.INVALID_REQUEST, field="language")
     user = accounts.new_account(username, email, None, roles=roles, crib=crib, language=language or "nl")
+    # Friendly refusals first; the transaction's condition is what guarantees the username.
+    if get_user(user.username) is not None:
+        raise PortalError(ErrorCode.USERNAME_TAKEN, field="username")
+    if find_by_email(user.email_normalized):
+        # The activation link goes to this address: one address, one account.
+        raise PortalError(ErrorCode.EMAIL_TAKEN, field="email")
     event = new_event("support.create_account", actor=actor.username, target=user.username, outcome="success",
                       context=context, reason=why, details={"roles": sorted(roles)})
     try:
@@ -207,7 +212,5 @@ def create_account(actor: User, username: str, email: str, roles: list[str], cri
         if is_condition_failure(error):
             raise PortalError(ErrorCode.USERNAME_TAKEN, field="username") from None
         raise
-    from chalicelib.services.password_reset import start_activation
-
-    start_activation(user, context)
+    password_reset.start_activation(user, context, actor=actor.username)
     return summary(user)

@@ -192,7 +192,10 @@ def test_only_an_admin_creates_staff_accounts(staff, make_api, full_login):
     admin = make_api()
     full_login(admin, "ada.admin", roles=("admin",))
     assert admin.post(f"{ADMIN}/users", new_staff).status_code == 201
-    assert admin.post(f"{ADMIN}/users", new_staff).status_code == 409
+    taken = admin.post(f"{ADMIN}/users", new_staff)
+    assert taken.status_code == 409 and body(taken)["error"]["code"] == "username_taken"
+    same_address = admin.post(f"{ADMIN}/users", {**new_staff, "username": "other.colleague"})
+    assert same_address.status_code == 409 and body(same_address)["error"]["field"] == "email"
 
 
 @pytest.mark.parametrize(("payload", "field"), [
@@ -223,7 +226,11 @@ def test_every_action_is_in_the_audit_trail_with_actor_target_and_reason(staff, 
     clock_pinned.advance(1)
     staff.post(f"{ADMIN}/users", {"username": "new.person", "email": "new@example.org", "roles": ["taxpayer"],
                                   "reason": "reason three"})
-    events = body(staff.get(f"{ADMIN}/audit?actor=sam.support"))["items"]
+    trail = body(staff.get(f"{ADMIN}/audit?actor=sam.support"))["items"]
+    # The activation mail is recorded too, as sent for the desk (at the same instant as the creation).
+    assert [(event["action"], event["target"]) for event in trail if event["action"].startswith("password_")] == [
+        ("password_activation.request", "new.person")]
+    events = [event for event in trail if event["action"].startswith("support.")]
     assert [(event["action"], event["target"], event["reason"]) for event in events] == [
         ("support.create_account", "new.person", "reason three"),
         ("support.reset_2fa", "jan.jansen", "reason two"),

@@ -115,6 +115,7 @@ def test_the_queue_pages_across_open_and_closed(staff, make_api, clock_pinned):
 
 def test_a_request_opens_and_closes_once_with_a_reason(staff, make_api, clock_pinned):
     reference = body(_file(make_api(), "jan.jansen", "reset_2fa", message="Telefoon kwijt"))["reference"]
+    clock_pinned.advance(60)
     detail = body(staff.get(f"{QUEUE}/{reference.lower()}"))
     assert detail["reference"] == reference and detail["status"] == "open" and detail["message"] == "Telefoon kwijt"
 
