@@ -1,0 +1,238 @@
+"""The portal's main flows driven through the API in-process, remembering every secret they used
+(passwords, TOTP secrets and codes, backup codes, mail-link tokens, session cookies, presigned-URL
+signatures, CRIB numbers), then every documented operation called with secret-bearing input as a
+visitor, a taxpayer, a representative and a support-desk member.
+
+The log-secrets test scans the logs of a run for those secrets; the least-privilege test checks that
+every AWS call of a run is allowed by the deployment template's policy. Steps whose route does not
+exist (yet) are left out, so the driver follows the API as it grows.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
+
+from app import app as chalice_app
+from chalicelib.api.openapi import document
+from tests.api.conftest import body
+from tests.api.two_factor import PASSWORD, code, enroll, password_step
+
+API = "/api/v1"
+
+
+def crib() -> str:
+    return str(secrets.randbelow(800_000_000) + 100_000_000)
+
+
+def backup_code_like() -> str:
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))
+
+
+@dataclass
+class Secrets:
+    values: set[str] = field(default_factory=set)
+
+    def add(self, *values: str | None) -> None:
+        for value in values:
+            if value and len(value) >= 6:
+                self.values.add(value)
+                if re.fullmatch(r"[0-9A-Za-z]{4}(-[0-9A-Za-z]{4}){3}", value):
+                    self.values.add(value.replace("-", "").upper())  # as the service normalizes it
+
+    def found_in(self, text: str) -> list[str]:
+        return sorted(value for value in self.values if value in text)
+
+
+class Flows:
+    """Runs the flows against the `api`-style clients of tests/api/conftest.py."""
+
+    def __init__(self, make_api, user_factory, full_login) -> None:  # type: ignore[no-untyped-def]
+        self.make_api = make_api
+        self.user_factory = user_factory
+        self.full_login = full_login
+        self.secrets = Secrets()
+        self.routes = {(path, method.upper()) for path, methods in chalice_app.routes.items() for method in methods}
+        self.citizen = "jan.logtest"
+        self.citizen_crib = crib()
+
+    def has(self, method: str, path: str) -> bool:
+        return (path, method) in self.routes
+
+    def call(self, api, method: str, path: str, payload: dict | None = None, route: str | None = None):  # type: ignore[no-untyped-def]
+        """One request, if its route exists; remembers the session cookie it leaves."""
+        if not self.has(method, route or path):
+            return None
+        if method == "GET":
+            response = api.get(path)
+        elif method == "DELETE":
+            response = api.delete(path)
+        else:
+            response = api.post(path, payload or {})
+        self.secrets.add(api.cookie)
+        return response
+
+    # ------------------------------------------------------------ main flows
+
+    def run(self) -> None:
+        self.secrets.add(PASSWORD, self.citizen_crib)
+        self.user_factory(self.citizen, crib=self.citizen_crib, email="jan.logtest@example.org")
+        citizen = self.make_api()
+        wrong = f"Wrong-{secrets.token_hex(6)}"
+        self.secrets.add(wrong)
+        self.call(citizen, "POST", f"{API}/auth/login", {"username": self.citizen, "password": wrong})
+        assert password_step(citizen, self.citizen).status_code == 200
+        self.secrets.add(citizen.cookie)
+        if self.has("POST", f"{API}/mfa/enrollment"):
+            self.second_factor(citizen)
+        self.account(citizen)
+        self.support_desk()
+        self.representative()
+        self.sweep()
+
+    def second_factor(self, citizen) -> None:  # type: ignore[no-untyped-def]
+        enrolled = enroll(citizen, self.citizen)
+        self.secrets.add(enrolled.secret, *enrolled.codes, citizen.cookie)
+        link = parse_qs(urlsplit(enrolled.pdf_link).query)
+        self.secrets.add(*link.get("X-Amz-Signature", []), *link.get("X-Amz-Security-Token", []))
+        for attempt in ("totp", "backup-code"):
+            self.call(citizen, "POST", f"{API}/auth/logout")
+            password_step(citizen, self.citizen)
+            self.secrets.add(citizen.cookie)
+            if attempt == "totp":
+                wrong_code = code(enrolled.secret, offset_steps=7)
+                self.secrets.add(wrong_code, code(enrolled.secret))
+                self.call(citizen, "POST", f"{API}/auth/totp", {"code": wrong_code})
+                self.call(citizen, "POST", f"{API}/auth/totp", {"code": code(enrolled.secret)})
+            else:
+                self.call(citizen, "POST", f"{API}/auth/backup-code", {"code": enrolled.codes[0].lower()})
+        self.call(citizen, "POST", f"{API}/mfa/backup-codes/pdf")
+
+    def account(self, citizen) -> None:  # type: ignore[no-untyped-def]
+        from tests.api.sent_mail import last_to, link_token, sent_to
+
+        for path in ("/me", "/account/sessions", "/authorizations", "/session"):
+            self.call(citizen, "GET", f"{API}{path}")
+        new_password = f"Nieuw-Wachtwoord-{secrets.token_hex(4)}"
+        self.secrets.add(new_password)
+        self.call(citizen, "POST", f"{API}/account/password",
+                  {"current_password": PASSWORD, "new_password": new_password})
+        new_email = "jan.nieuw@example.org"
+        if self.call(citizen, "POST", f"{API}/account/email", {"password": new_password, "new_email": new_email}):
+            _, token = link_token(last_to(new_email))
+            self.secrets.add(token)
+            self.call(citizen, "POST", f"{API}/account/email/verify", {"token": token})
+        visitor = self.make_api()
+        if self.call(visitor, "POST", f"{API}/auth/password-reset", {"username": self.citizen}):
+            messages = [message for message in sent_to(new_email) if "#token=" in message.body]
+            if messages:
+                _, token = link_token(messages[-1])
+                reset_password = f"Reset-Wachtwoord-{secrets.token_hex(4)}"
+                self.secrets.add(token, reset_password)
+                self.call(visitor, "POST", f"{API}/auth/password-reset/complete",
+                          {"token": token, "new_password": reset_password})
+        self.call(visitor, "POST", f"{API}/support-requests", {
+            "username": self.citizen, "email": "jan.logtest@example.org", "kind": "unblock",
+            "message": f"Mijn CRIB is {self.citizen_crib}, ik kan niet inloggen"})
+
+    def support_desk(self) -> None:
+        staff = self.make_api()
+        self.full_login(staff, "sam.logtest", roles=("support",))
+        self.secrets.add(staff.cookie)
+        admin = f"{API}/admin"
+        self.call(staff, "GET", f"{admin}/users?q={self.citizen_crib}", route=f"{admin}/users")
+        self.call(staff, "GET", f"{admin}/users/{self.citizen}", route=f"{admin}/users/{{username}}")
+        reason = f"Beller geïdentificeerd, CRIB {self.citizen_crib}"
+        for action in ("unblock", "reset-2fa"):
+            self.call(staff, "POST", f"{admin}/users/{self.citizen}/{action}",
+                      {"reason": reason, "identity_check": "id_document_in_person"},
+                      route=f"{admin}/users/{{username}}/{action}")
+        new_crib, firm_crib = crib(), crib()
+        self.secrets.add(new_crib, firm_crib)
+        self.call(staff, "POST", f"{admin}/users", {"username": "nieuwe.klant", "email": "nieuw@example.org",
+                                                     "crib": new_crib, "roles": ["taxpayer"]})
+        self.call(staff, "POST", f"{admin}/representatives", {"username": "kantoor.logtest", "firm_name": "Kantoor BV",
+                                                              "crib": firm_crib})
+        self.call(staff, "GET", f"{admin}/audit?target={self.citizen}", route=f"{admin}/audit")
+        self.call(staff, "GET", f"{admin}/support-requests")
+
+    def representative(self) -> None:
+        firm = self.make_api()
+        firm_crib = crib()
+        self.secrets.add(firm_crib)
+        self.full_login(firm, "adviseur.logtest", roles=("representative",), crib=firm_crib, firm_name="Advies BV")
+        self.secrets.add(firm.cookie)
+        rep = f"{API}/representative"
+        created = self.call(firm, "POST", f"{rep}/authorizations", {
+            "client_crib": self.citizen_crib, "tax_type": "IB", "start_date": "2027-01-01"})
+        self.call(firm, "GET", f"{rep}/authorizations")
+        imported = self.call(firm, "POST", f"{rep}/imports", {"dry_run": True})
+        if imported is not None and imported.status_code == 201:
+            fields = body(imported)["upload"]["fields"]
+            self.secrets.add(*(str(value) for name, value in fields.items() if "signature" in name.lower()
+                               or "policy" in name.lower() or "token" in name.lower()))
+        client = self.make_api()
+        self.full_login(client, "klant.logtest", crib=self.citizen_crib)
+        self.secrets.add(client.cookie)
+        if created is not None and created.status_code == 201:
+            authorization = body(created).get("id") or body(created).get("authorization_id")
+            for action in ("confirm", "revoke"):
+                self.call(client, "POST", f"{API}/authorizations/{authorization}/{action}",
+                          route=f"{API}/authorizations/{{authorization_id}}/{action}")
+
+    # ------------------------------------------------------------ every documented operation
+
+    def sweep(self) -> None:
+        """Every documented operation, with secrets in every field, path parameter and query."""
+        password, number, backup = f"Geheim-{secrets.token_hex(6)}", crib(), backup_code_like()
+        totp_code = f"{secrets.randbelow(900_000) + 100_000}"
+        token = secrets.token_urlsafe(32)
+        self.secrets.add(password, number, totp_code, backup, token)
+        identities = [self.make_api()]
+        for name, roles in (("burger.sweep", ("taxpayer",)), ("balie.sweep", ("support",)),
+                            ("kantoor.sweep", ("representative",))):
+            identity = self.make_api()
+            self.full_login(identity, name, roles=roles, crib=crib())
+            self.secrets.add(identity.cookie)
+            identities.append(identity)
+        spec = document()
+        for path, operations in spec["paths"].items():
+            concrete = re.sub(r"\{[^}]+\}", number, path)
+            for method, operation in operations.items():
+                payload = self._payload(spec, operation, password, number, totp_code, backup, token)
+                target = f"{concrete}?q={number}&target={number}&cursor={token}" if method == "get" else concrete
+                for identity in identities:
+                    self.call(identity, method.upper(), target, payload, route=path)
+
+    @staticmethod
+    def _payload(spec: dict, operation: dict, password: str, number: str, totp_code: str, backup: str,
+                 token: str) -> dict:
+        request_body = operation.get("requestBody") or {}
+        if "$ref" in request_body:
+            request_body = spec["components"]["requestBodies"][request_body["$ref"].rsplit("/", 1)[1]]
+        schema = request_body.get("content", {}).get("application/json", {}).get("schema", {})
+        if "$ref" in schema:
+            schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+        payload: dict = {}
+        for name, prop in (schema.get("properties") or {}).items():
+            kind = prop.get("type")
+            if prop.get("enum"):
+                payload[name] = prop["enum"][0]
+            elif kind == "boolean":
+                payload[name] = False
+            elif kind == "integer":
+                payload[name] = 1
+            elif kind == "array":
+                payload[name] = [number]
+            elif "password" in name:
+                payload[name] = password
+            elif name == "code":
+                payload[name] = totp_code if "totp" in str(operation.get("summary", "")).lower() else backup
+            elif "token" in name:
+                payload[name] = token
+            else:
+                payload[name] = f"{name} {number}"
+        return payload
