@@ -35,6 +35,10 @@ SEED = {
     "activate_print": "Activeren en afdrukken",
     "activated": "De Two-Factor Authenticatie is nu geactiveerd.",
 }
+# The elements sticking out to the right of the screen (to say what makes a page too wide).
+TOO_WIDE = """() => Array.from(document.querySelectorAll("body *"))
+  .filter(element => element.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+  .slice(0, 5).map(element => element.outerHTML.slice(0, 120))"""
 # Time steps of TOTP codes already used per account: the portal accepts each step once.
 _used_steps: dict[str, int] = {}
 
@@ -69,7 +73,8 @@ class Visitor:
             page.set_viewport_size(PHONE)
             try:
                 width = page.evaluate("document.documentElement.scrollWidth")
-                assert width <= PHONE["width"], f"{page.url} is {width}px wide on a {PHONE['width']}px screen"
+                assert width <= PHONE["width"], (
+                    f"{page.url} is {width}px wide on a {PHONE['width']}px screen: {page.evaluate(TOO_WIDE)}")
                 screenshot(page, f"{name}-{self.lang}-phone")
             finally:
                 page.set_viewport_size(DESKTOP)
@@ -333,3 +338,169 @@ def test_login_and_enrollment_in_another_language(portal, browser, check_accessi
     me.log_in(username, PASSWORD, secret)
     assert page.get_by_role("heading", name=me.t("portal.title")).is_visible()
     context.close()
+
+
+# ---------------------------------------------------------------- self-service
+
+
+def open_mail(me: Visitor, subject: str, to_address: str) -> None:
+    """The local mailbox (/dev/mailbox), the newest mail with this subject, its link."""
+    me.go("/dev/mailbox")
+    mail = me.page.locator("article", has=me.page.get_by_role("heading", name=subject)).first
+    assert to_address in mail.inner_text()
+    me.look("mailbox")
+    mail.get_by_role("link").first.click()
+
+
+def test_password_email_sessions_and_a_forgotten_password(portal, page, check_accessibility):
+    secret = "MFZWIZLSMVZXIZLSMFZWIZLSMVZXIZLS"
+    portal.create_user("wandel.zelf", PASSWORD, "--totp-secret", secret)
+    me = Visitor(page, portal, check_accessibility)
+    me.log_in("wandel.zelf", PASSWORD, secret)
+
+    # Mijn portaal -> account settings: a new e-mail address, confirmed from the mail.
+    page.get_by_role("link", name=me.t("portal.account_link")).click()
+    page.wait_for_url("**/account")
+    me.look("account", phone=True)
+    page.get_by_label(me.t("account.email.new"), exact=True).fill("wandel.nieuw@example.org")
+    page.get_by_label(me.t("account.email.password"), exact=True).fill(PASSWORD)
+    me.button(me.t("account.email.submit")).click()
+    page.get_by_role("status").filter(has_text="wandel.nieuw@example.org").wait_for()
+    open_mail(me, t("mail.email_verify.subject", "nl"), "wandel.nieuw@example.org")
+    page.wait_for_url("**/account/email/verify")
+    me.look("verify-email")
+    me.button(me.t("verify_email.submit")).click()
+    page.get_by_text(me.t("verify_email.done")).wait_for()
+
+    # A new password; the sessions overview.
+    me.go("/account")
+    assert page.locator("#current-email").inner_text() == "wandel.nieuw@example.org"
+    new_password = "Nog-Een-Wandeling-Door-Punda-25"
+    page.get_by_label(me.t("account.password.current"), exact=True).fill(PASSWORD)
+    page.get_by_label(me.t("password_form.new"), exact=True).fill(new_password)
+    page.get_by_label(me.t("password_form.repeat"), exact=True).fill(new_password)
+    me.button(me.t("account.password.submit")).click()
+    page.get_by_text(me.t("account.password.done")).wait_for()
+    me.look("account-password-changed")
+    page.get_by_role("link", name=me.t("account.sessions_link")).click()
+    page.wait_for_url("**/account/sessions")
+    assert page.get_by_text(me.t("sessions.this_one")).is_visible()
+    me.look("sessions", phone=True)
+
+    # Forgotten: from the login page, through the mailbox, to a new password and a login with 2FA.
+    me.button(me.t("portal.logout")).click()
+    page.wait_for_url("**/logged-out")
+    me.go("/login")
+    page.get_by_role("link", name=me.t("login.forgot")).click()
+    page.wait_for_url("**/password/forgot")
+    me.look("forgot-password", phone=True)
+    page.get_by_label(me.t("login.username")).fill("wandel.zelf")
+    me.button(me.t("forgot.submit")).click()
+    page.get_by_role("status").filter(has_text=me.t("forgot.sent")[:30]).wait_for()
+    open_mail(me, t("mail.password_reset.subject", "nl"), "wandel.nieuw@example.org")
+    page.wait_for_url("**/password/reset")
+    me.look("reset-password", phone=True)
+    final_password = "Derde-Wandeling-Langs-Otrobanda-26"
+    page.get_by_label(me.t("password_form.new"), exact=True).fill(final_password)
+    page.get_by_label(me.t("password_form.repeat"), exact=True).fill(final_password)
+    me.button(me.t("set_password.submit")).click()
+    page.get_by_text(me.t("set_password.done")).wait_for()
+    me.log_in("wandel.zelf", final_password, secret)
+    assert page.get_by_role("heading", name=me.t("portal.title")).is_visible()
+
+
+# ---------------------------------------------------------------- lockout and the support desk
+
+
+def test_locked_out_help_request_unblock_2fa_reset_and_audit(portal, browser, page, check_accessibility):
+    """A person locks their account, asks for help without logging in; the desk (with 2FA) unblocks
+    them and closes the request, resets another person's lost 2FA, and reads it all back in the
+    audit trail."""
+    secret, desk_secret = "ORSXG5DFMRSXG5DFORSXG5DFMRSXG5DF", "MRSXG23EMVZWWZDFONVWIZLTNNSGK43L"
+    portal.create_user("wandel.slot", PASSWORD, "--totp-secret", secret)
+    portal.create_user("wandel.telefoon", PASSWORD, "--totp-secret", secret)
+    portal.create_user("wandel.desk", PASSWORD, "--role", "support", "--totp-secret", desk_secret)
+    me = Visitor(page, portal, check_accessibility)
+
+    # Wrong passwords until the portal locks the name; the reason is announced on the page.
+    me.go("/login")
+    page.get_by_label(me.t("login.username")).fill("wandel.slot")
+    alert = page.get_by_role("alert")
+    for attempt in range(6):
+        page.get_by_label(me.t("login.password"), exact=True).fill(f"wrong password number {attempt}")
+        me.button(me.t("login.submit")).click()
+        alert.wait_for()
+        if alert.inner_text() == me.t("error.account_locked"):
+            break
+        page.wait_for_function("document.querySelector('#login-form button[type=submit]').disabled === false")
+    assert alert.inner_text() == me.t("error.account_locked")
+    me.look("login-locked")
+
+    # "Hulp nodig?": a request without logging in, answered with a reference.
+    page.get_by_role("link", name=me.t("help.link")).click()
+    page.wait_for_url("**/help")
+    me.look("help", phone=True)
+    page.get_by_label(me.t("help.kind")).select_option("unblock")
+    page.get_by_label(me.t("help.username")).fill("wandel.slot")
+    page.get_by_label(me.t("help.email")).fill("wandel.slot@example.org")
+    me.button(me.t("help.submit")).click()
+    reference = page.locator("#help-reference")
+    reference.wait_for()
+    me.look("help-sent")
+
+    # The desk: 2FA login, the queue, the request next to the account's state.
+    desk_context = browser.new_context(viewport=DESKTOP, locale="nl-NL")
+    desk_page = desk_context.new_page()
+    desk_page.set_default_timeout(15_000)
+    desk = Visitor(desk_page, portal, check_accessibility)
+    desk.log_in("wandel.desk", PASSWORD, desk_secret)
+    desk_page.get_by_role("link", name=desk.t("support.portal_link")).click()
+    desk_page.wait_for_url("**/support")
+    desk.look("support-search", phone=True)
+    desk_page.get_by_role("link", name=desk.t("support.nav.requests"), exact=True).click()
+    desk.look("support-requests", phone=True)
+    desk_page.get_by_role("link", name=reference.inner_text()).click()
+    desk_page.wait_for_url("**/support/requests/*")
+    desk.look("support-request", phone=True)
+    desk_page.get_by_label(desk.t("support.reason"), exact=True).first.fill(
+        f"Verzoek {reference.inner_text()}, identiteit telefonisch vastgesteld")
+    desk.button(desk.t("support.unblock.submit")).click()
+    desk_page.wait_for_url("**done=unblocked")
+    desk_page.get_by_label(desk.t("support.close.reason")).fill("Account gedeblokkeerd")
+    desk.button(desk.t("support.close.submit")).click()
+    desk_page.wait_for_url("**done=closed")
+    assert desk_page.locator("#request-status").inner_text() == desk.t("support.status.closed")
+    desk.look("support-request-closed")
+
+    # The owner hears about it by mail and logs in again.
+    me.go("/dev/mailbox")
+    assert page.get_by_role("heading", name=me.t("mail.account_unblocked.subject")).first.is_visible()
+    me.log_in("wandel.slot", PASSWORD, secret)
+
+    # Lost phone: the desk finds the account, records how the identity was checked, resets 2FA.
+    desk.go("/support")
+    desk_page.get_by_label(desk.t("support.search.label")).fill("wandel.telefoon")
+    desk.button(desk.t("support.search.submit")).click()
+    desk_page.get_by_role("link", name="wandel.telefoon", exact=True).click()
+    desk_page.wait_for_url("**/support/users/wandel.telefoon")
+    desk.look("support-user", phone=True)
+    desk_page.get_by_label(desk.t("support.reset.identity")).select_option(index=1)
+    desk_page.get_by_label(desk.t("support.reason"), exact=True).nth(1).fill("Telefoon kwijt, paspoort gezien")
+    desk_page.get_by_label(desk.t("support.reset.confirm")).check()
+    desk.button(desk.t("support.reset.submit")).click()
+    desk_page.wait_for_url("**done=reset")
+    owner_context = browser.new_context(viewport=DESKTOP, locale="nl-NL")
+    owner = Visitor(owner_context.new_page(), portal, check_accessibility)
+    owner.log_in("wandel.telefoon", PASSWORD)
+    owner.page.wait_for_url("**/mfa/activate")  # enrollment again, as at the first login
+    owner_context.close()
+
+    # Every step is in the audit trail, with its reason.
+    desk_page.get_by_role("link", name=desk.t("support.nav.audit"), exact=True).click()
+    desk_page.get_by_label(desk.t("support.audit.target")).fill("wandel.slot")
+    desk.button(desk.t("support.audit.submit")).click()
+    desk_page.locator("table.events tbody tr").first.wait_for()
+    trail = desk_page.locator("table.events tbody").inner_text()
+    assert "support.unblock" in trail and "identiteit telefonisch vastgesteld" in trail
+    desk.look("support-audit", phone=True)
+    desk_context.close()
