@@ -8,6 +8,7 @@ unbounded number of queries.
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import date, datetime, timedelta
 
@@ -27,6 +28,7 @@ FIELD_MAX = 200
 # every character an event id uses, which makes an upper bound inclusive of everything it prefixes).
 FIRST, LAST = "0000", "9999~"
 TIME_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
+EVENT_ID = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[0-9a-f]{1,32}$")
 
 
 def describe(event: AuditEvent) -> dict:
@@ -79,33 +81,46 @@ def search(actor: User, *, target: str | None = None, by: str | None = None, act
     lower, upper = _time_bound(since, "from"), _time_bound(until, "to")
     if lower and upper and lower > upper:
         raise PortalError(ErrorCode.INVALID_REQUEST, field="from")
-    position = cursors.decode(cursor, {"d": str, "e": str})
+    bounds = {"since": lower or FIRST, "until": upper + "~" if upper else LAST}
+    day, after = _position(cursor)
     if target or by:
+        if day and not after:
+            raise PortalError(ErrorCode.INVALID_REQUEST, field="cursor")
         source, value = ("target", target) if target else ("actor", by)
-        after = (position["d"], position["e"]) if position else None
-        items = list(store.newest_first(source, value, since=lower or FIRST, until=(upper or "9999") + "~",
-                                        action=action, actor=by, after=after, limit=limit + 1))
+        items = list(store.newest_first(source, value, **bounds, action=action, actor=by, after=after,
+                                        limit=limit + 1))
         return _page(items, limit, next_day=None)
-    return _by_days(action, lower, upper, position, limit)
-
-
-def _by_days(action: str | None, lower: str | None, upper: str | None, position: dict | None, limit: int) -> dict:
-    today = time.strftime("%Y-%m-%d", time.gmtime(clock.now()))
-    last_day = date.fromisoformat(upper[:10] if upper else today)
+    today = date.fromisoformat(time.strftime("%Y-%m-%d", time.gmtime(clock.now())))
+    last_day = date.fromisoformat(upper[:10]) if upper else today
     first_day = date.fromisoformat(lower[:10]) if lower else last_day - timedelta(days=DEFAULT_DAYS)
-    day, after = last_day, None
-    if position:
-        try:
-            day = date.fromisoformat(position["d"])
-        except ValueError:
-            raise PortalError(ErrorCode.INVALID_REQUEST, field="cursor") from None
-        after = (position["d"], position["e"]) if position["e"] else None
+    return _by_days(day or last_day, first_day, after, bounds, action, limit)
+
+
+def _position(cursor: str | None) -> tuple[date | None, tuple[str, str] | None]:
+    """(day to continue on, (day, event_id) to continue after) from a cursor; (None, None) without one."""
+    position = cursors.decode(cursor, {"d": str, "e": str})
+    if position is None:
+        return None, None
+    try:
+        day = date.fromisoformat(position["d"])
+    except ValueError:
+        raise PortalError(ErrorCode.INVALID_REQUEST, field="cursor") from None
+    if not position["e"]:
+        return day, None
+    if not EVENT_ID.match(position["e"]):
+        raise PortalError(ErrorCode.INVALID_REQUEST, field="cursor")
+    return day, (day.isoformat(), position["e"])
+
+
+def _by_days(day: date, first_day: date, after: tuple[str, str] | None, bounds: dict, action: str | None,
+             limit: int) -> dict:
+    """Day partitions from `day` back to `first_day`, at most MAX_DAYS_PER_PAGE of them."""
     items: list[AuditEvent] = []
     for _ in range(MAX_DAYS_PER_PAGE):
         if day < first_day or len(items) > limit:
             break
-        items += store.newest_first("day", day.isoformat(), since=lower or FIRST, until=(upper or "9999") + "~",
-                                    action=action, after=after, limit=limit + 1 - len(items))
+        items += store.newest_first("day", day.isoformat(), **bounds, action=action, after=after,
+                                    limit=limit + 1 - len(items))
         day, after = day - timedelta(days=1), None
     return _page(items, limit, next_day=day.isoformat() if day >= first_day else None)
 

@@ -292,8 +292,21 @@ def test_audit_cursor_pages_an_index_query(staff, clock_pinned):
         (event["id"] for event in first["items"] + second["items"]), reverse=True)
 
 
-@pytest.mark.parametrize("query", ["cursor=not-a-cursor", "cursor=e30", "from=yesterday", "to=2027-13-01",
-                                   "from=2027-02-01&to=2027-01-01", "target=" + "x" * 300])
+def _cursor(position: dict) -> str:
+    from chalicelib.services import cursors
+
+    return cursors.encode(position)
+
+
+@pytest.mark.parametrize("query", [
+    "cursor=not-a-cursor", "cursor=e30", "from=yesterday", "to=2027-13-01", "from=2027-02-01&to=2027-01-01",
+    "target=" + "x" * 300,
+    # Forged cursors: a day that is no date, a key that is no event id, a day cursor on an index query.
+    "cursor=" + _cursor({"d": "", "e": ""}),
+    "cursor=" + _cursor({"d": "2027-01-15", "e": "anything"}),
+    "target=jan&cursor=" + _cursor({"d": "2027-01-15", "e": ""}),
+    "cursor=" + _cursor({"d": "2027-01-15", "e": "2027-01-15T08:00:00.000Z#abc", "x": 1}),
+])
 def test_bad_audit_filters_are_400(staff, query):
     response = staff.get(f"{ADMIN}/audit?{query}")
     assert response.status_code == 400, query
