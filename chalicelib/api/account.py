@@ -39,6 +39,13 @@ def verify_email() -> Response:
     return _no_content()
 
 
+@route(blueprint, f"{API}/account/language", methods=["POST"], auth="full")
+def set_language(current: Authenticated) -> Response:
+    request = current_request()
+    account.set_language(current, json_body(request, {"language": str})["language"], context(request))
+    return _no_content()
+
+
 @route(blueprint, f"{API}/account/sessions", methods=["GET"], auth="full")
 def list_sessions(current: Authenticated) -> Response:
     return json_response({"items": account.list_sessions(current)})
@@ -105,6 +112,12 @@ OPENAPI = {
         "tags": ["account"],
         "requestBody": _json_body({"token": STRING}, ["token"]),
         "responses": {"204": {"description": "The new address is now the account's"}, **_error(400, 409)},
+    }},
+    f"{API}/account/language": {"post": {
+        "summary": "Choose the language of the account's mails (nl, en, pap)",
+        "tags": ["account"], "security": SESSION,
+        "requestBody": _json_body({"language": {"type": "string", "enum": ["nl", "en", "pap"]}}, ["language"]),
+        "responses": {"204": {"description": "Saved"}, **_error(400, 401)},
     }},
     f"{API}/account/sessions": {
         "get": {

@@ -14,6 +14,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
+from chalicelib.i18n import LANGUAGES
 from chalicelib.security import passwords
 from chalicelib.security.tokens import new_token, token_hash
 from chalicelib.services import lockout, notifications
@@ -166,6 +167,15 @@ def verify_email(token: str, context: RequestContext) -> None:
 
 def _taken(email_normalized: str, username: str) -> bool:
     return any(other.username != username for other in find_by_email(email_normalized))
+
+
+def set_language(current: Authenticated, language: str, context: RequestContext) -> None:
+    """POST /account/language: the language of the account's mails (security notices included)."""
+    if language not in LANGUAGES:
+        raise PortalError(ErrorCode.INVALID_REQUEST, field="language")
+    current.user.update(actions=[User.language.set(language)])
+    record("account.language", actor=current.user.username, target=current.user.username, outcome="success",
+           context=context, details={"language": language})
 
 
 # ---------------------------------------------------------------- sessions

@@ -12,6 +12,8 @@ Requests answer the same whether or not the account exists and are rate-limited 
 
 from __future__ import annotations
 
+import time
+
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
@@ -38,12 +40,22 @@ PAGE = {RESET: "/password/reset", ACTIVATION: "/account/activate"}
 RATE_WINDOW_SECONDS = 3600
 REQUESTS_PER_NAME = 5
 REQUESTS_PER_IP = 30
+# Every answer to a request takes at least this long, so its timing does not tell whether a mail was
+# sent (the token write and SES cost some tens of milliseconds that an unknown name would not).
+ANSWER_FLOOR_SECONDS = 0.2
 
 
 def request_reset(username: str, context: RequestContext) -> None:
     """POST /auth/password-reset: mail a reset link if the account exists. Never says whether it does."""
     notifications.base_url(context)  # a missing origin fails alike for every name, existing or not
-    name = normalize_username(username)
+    answer_at = time.monotonic() + ANSWER_FLOOR_SECONDS
+    try:
+        _request_reset(normalize_username(username), context)
+    finally:
+        time.sleep(max(0.0, answer_at - time.monotonic()))
+
+
+def _request_reset(name: str, context: RequestContext) -> None:
     if not _within_limits(name, context):
         record("password_reset.request", actor=name, target=name, outcome="rate_limited", context=context)
         return

@@ -86,6 +86,16 @@ def test_email_change_mails_in_papiamentu(api, full_login):
     assert last_to("alice@nobo.example").subject == "Konfirmá bo adrès di e-mail nobo"
 
 
+def test_the_owner_chooses_the_language_of_mails(api, full_login):
+    full_login(api, "alice")
+    assert api.post("/api/v1/account/language", {"language": "pap"}).status_code == 204
+    api.post("/api/v1/account/password", {"current_password": PASSWORD, "new_password": "Un-Kontraseña-Largu-2027"})
+    assert last_to("alice@example.org").subject == "Bo kontraseña a kambia"
+    for wrong in ("de", "", 3, None):
+        response = api.post("/api/v1/account/language", {"language": wrong})
+        assert response.status_code == 400 and body(response)["error"]["field"] == "language"
+
+
 def test_reset_mail_in_the_accounts_language_not_the_requesters(api, user_factory):
     user_factory("alice", language="pap")
     api.post("/api/v1/auth/password-reset?lang=en", {"username": "alice"})

@@ -1,4 +1,5 @@
-// Account settings: change the password (the other sessions end), ask to change the e-mail address.
+// Account settings: change the password (the other sessions end), the language of mails, ask to change
+// the e-mail address.
 "use strict";
 
 // The repeat field stays in the browser: the API takes the new password once.
@@ -22,6 +23,9 @@ document.addEventListener("DOMContentLoaded", function () {
   const passwordForm = document.getElementById("password-form");
   Portal.bindForm(passwordForm, function () { showDone(passwordForm); },
                   function (body) { return checkRepeat(passwordForm, body); });
+
+  const languageForm = document.getElementById("language-form");
+  Portal.bindForm(languageForm, function () { languageForm.querySelector(".success").hidden = false; });
 
   const emailForm = document.getElementById("email-form");
   Portal.bindForm(emailForm, function (data) {
