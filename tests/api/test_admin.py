@@ -367,3 +367,26 @@ def test_audit_events_are_only_ever_written_as_new_items(staff, make_api, user_f
         condition = request["ConditionExpression"]
         placeholder = next(key for key, name in names.items() if name == "event_id")
         assert condition == f"attribute_not_exists ({placeholder})", request
+
+
+# ---------------------------------------------------------------- the desk's pages
+
+
+def test_desk_pages_are_for_staff_with_2fa_only(staff, make_api, full_login, user_factory):
+    user_factory("jan.jansen", crib="123456789")
+    reference = body(make_api().post("/api/v1/support-requests", {"username": "jan.jansen",
+                                                                 "email": "jan@example.org", "kind": "unblock"}))
+    pages = ["/support", "/support?q=123456789", "/support/users/jan.jansen", "/support/requests",
+             f"/support/requests/{reference['reference']}", "/support/audit?target=jan.jansen"]
+    taxpayer = make_api()
+    full_login(taxpayer, "tax.payer")
+    for path in pages:
+        anonymous = make_api().get(path)
+        assert anonymous.status_code == 302 and anonymous.headers["Location"] == "/login", path
+        assert taxpayer.get(path).status_code == 403, path
+        shown = staff.get(path)
+        assert shown.status_code == 200 and "text/html" in shown.headers["Content-Type"], path
+    assert "jan.jansen" in staff.get("/support?q=123456789").body.decode()
+    missing = staff.get("/support/users/nobody.here")
+    assert missing.status_code == 404 and "Niet gevonden." in missing.body.decode()
+    assert staff.get("/support/audit?from=yesterday").status_code == 400
