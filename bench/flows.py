@@ -1,15 +1,18 @@
 """The flows whose cost is measured: each is an arrangement (not measured) and the ONE HTTP request
-that is measured, sent through chalice's test client to the real app against moto.
+that is measured, sent through chalice's test client to the real app.
 
 `bench.handler_time` times them and `tests/api/test_request_budget.py` pins their DynamoDB request
-counts, so the table in bench/README.md and the test always describe the same requests.
+counts, so the table in bench/README.md and the test always describe the same requests. A visitor's
+state (account, cookie, secrets) can be written down after the arrangement and picked up in another
+process, so a fresh process can run only the measured requests (`bench.login_paths`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,13 +22,22 @@ _names = itertools.count(1)
 
 
 class Visitor:
-    """One browser: keeps its session cookie, sends JSON like the portal's pages do."""
+    """One browser: keeps its session cookie, sends JSON like the portal's pages do, and remembers
+    what its owner knows (the TOTP secret, the printed backup codes)."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, state: dict | None = None) -> None:
         self.client = client
-        self.cookie: str | None = None
-        self.username = f"bench.user{next(_names)}"
         self.last: Any = None
+        self.username: str = f"bench.user{next(_names)}"
+        self.cookie: str | None = None
+        self.secret: str | None = None
+        self.backup_codes: list[str] = []
+        for name, value in (state or {}).items():
+            setattr(self, name, value)
+
+    def state(self) -> dict:
+        return {"username": self.username, "cookie": self.cookie, "secret": self.secret,
+                "backup_codes": self.backup_codes}
 
     def _headers(self) -> dict[str, str]:
         headers = {"Content-Type": "application/json"}
@@ -50,6 +62,10 @@ class Visitor:
     def body(self) -> dict:
         return json.loads(self.last.body)
 
+    def expect(self, status: int) -> None:
+        if self.last.status_code != status:
+            raise RuntimeError(f"{self.last.status_code} instead of {status}: {self.last.body!r}")
+
 
 @dataclass(frozen=True)
 class Flow:
@@ -67,8 +83,8 @@ class Flow:
 def account(visitor: Visitor, *, two_factor: bool = True) -> None:
     from chalicelib.services.accounts import create_account
 
-    create_account(visitor.username, f"{visitor.username}@example.org", PASSWORD,
-                   totp_secret=TOTP_SECRET if two_factor else None)
+    visitor.secret = TOTP_SECRET if two_factor else None
+    create_account(visitor.username, f"{visitor.username}@example.org", PASSWORD, totp_secret=visitor.secret)
 
 
 def full_session(visitor: Visitor, *, idle_seconds: int = 0) -> None:
@@ -89,6 +105,68 @@ def failures(visitor: Visitor, count: int) -> None:
         wrong_password(visitor)
 
 
+def password_step_done(visitor: Visitor) -> None:
+    """An account with 2FA, its password given: a partial session waiting for the second factor."""
+    account(visitor)
+    login(visitor)
+    visitor.expect(200)
+
+
+def enrollment_due(visitor: Visitor) -> None:
+    """A first login: an account without 2FA, its password given, enrollment next."""
+    account(visitor, two_factor=False)
+    login(visitor)
+    visitor.expect(200)
+
+
+def enrollment_started(visitor: Visitor) -> None:
+    enrollment_due(visitor)
+    start_enrollment(visitor)
+    visitor.expect(200)
+
+
+def enrollment_confirmed(visitor: Visitor) -> None:
+    enrollment_started(visitor)
+    confirm_enrollment(visitor)
+    visitor.expect(200)
+
+
+@contextlib.contextmanager
+def printed_codes() -> Iterator[list[list[str]]]:
+    """The backup codes of the sets made inside the block (what the owner reads off the PDF)."""
+    from chalicelib.security import backup_codes
+
+    made: list[list[str]] = []
+    original = backup_codes.new_set
+
+    def new_set(*args: Any, **kwargs: Any) -> list[str]:
+        made.append(original(*args, **kwargs))
+        return made[-1]
+
+    backup_codes.new_set = new_set
+    try:
+        yield made
+    finally:
+        backup_codes.new_set = original
+
+
+def enrolled_password_step_done(visitor: Visitor) -> None:
+    """An account that went through enrollment (with a backup-code set), logged in again up to the
+    second factor."""
+    with printed_codes() as made:
+        enrollment_confirmed(visitor)
+        activate_enrollment(visitor)
+        visitor.expect(200)
+    visitor.backup_codes = made[-1]
+    logout(visitor)
+    login(visitor)
+    visitor.expect(200)
+
+
+def nothing(visitor: Visitor) -> None:
+    return None
+
+
 # ---------------------------------------------------------------- measured requests
 
 
@@ -100,6 +178,27 @@ def wrong_password(visitor: Visitor) -> Any:
     return visitor.post("/api/v1/auth/login", {"username": visitor.username, "password": "Not-The-Password-1"})
 
 
+def current_code(visitor: Visitor) -> str:
+    import pyotp
+
+    from chalicelib import clock
+
+    return pyotp.TOTP(visitor.secret).at(clock.now())
+
+
+def totp(visitor: Visitor) -> Any:
+    return visitor.post("/api/v1/auth/totp", {"code": current_code(visitor)})
+
+
+def wrong_totp(visitor: Visitor) -> Any:
+    wrong = f"{(int(current_code(visitor)) + 500_000) % 1_000_000:06d}"
+    return visitor.post("/api/v1/auth/totp", {"code": wrong})
+
+
+def backup_code(visitor: Visitor) -> Any:
+    return visitor.post("/api/v1/auth/backup-code", {"code": visitor.backup_codes[0]})
+
+
 def me(visitor: Visitor) -> Any:
     return visitor.get("/api/v1/me")
 
@@ -108,8 +207,19 @@ def logout(visitor: Visitor) -> Any:
     return visitor.post("/api/v1/auth/logout")
 
 
-def nothing(visitor: Visitor) -> None:
-    return None
+def start_enrollment(visitor: Visitor) -> Any:
+    response = visitor.post("/api/v1/mfa/enrollment", {"password": PASSWORD})
+    if response.status_code == 200:
+        visitor.secret = visitor.body()["secret"]
+    return response
+
+
+def confirm_enrollment(visitor: Visitor) -> Any:
+    return visitor.post("/api/v1/mfa/enrollment/confirm", {"code": current_code(visitor)})
+
+
+def activate_enrollment(visitor: Visitor) -> Any:
+    return visitor.post("/api/v1/mfa/enrollment/activate")
 
 
 FLOWS: tuple[Flow, ...] = (
@@ -117,9 +227,16 @@ FLOWS: tuple[Flow, ...] = (
     Flow("password step, wrong password", account, wrong_password, 401, target=3),
     Flow("password step, unknown name", nothing, wrong_password, 401, target=3),
     Flow("password step, 5th failure (locks)", lambda visitor: failures(visitor, 4), wrong_password, 401),
+    Flow("second factor, TOTP code", password_step_done, totp, 200, target=3),
+    Flow("second factor, wrong TOTP code", password_step_done, wrong_totp, 401, target=3),
+    Flow("second factor, backup code", enrolled_password_step_done, backup_code, 200, target=3),
     Flow("GET /me, fresh session", full_session, me, 200, target=1),
     Flow("GET /me, idle > 1 min (touch)", lambda visitor: full_session(visitor, idle_seconds=61), me, 200),
     Flow("logout", full_session, logout, 204),
+    Flow("2FA enrollment: password, new secret, QR", enrollment_due, start_enrollment, 200, on_login_path=False),
+    Flow("2FA enrollment: confirm code", enrollment_started, confirm_enrollment, 200, on_login_path=False),
+    Flow("2FA enrollment: activate, backup codes PDF", enrollment_confirmed, activate_enrollment, 200,
+         on_login_path=False),
 )
 
 

@@ -1,9 +1,10 @@
 """Which heavy libraries the login, second-factor and session paths load.
 
-Run in a fresh interpreter (`python -m bench.login_paths`), it imports the app, runs every flow on
-those paths through chalice's test client against moto in this process, and prints as JSON each
-heavy library that ended up in `sys.modules`, with the project line that first imported it. Those
-paths run on every login; PDF, QR and HTML libraries belong to other requests. It also reports
+Run in a fresh interpreter (`python -m bench.login_paths`), it imports the app and sends the
+measured request of every flow on those paths, each arranged beforehand in the separate process of
+`bench.stage.served_stage`, so this process runs nothing but those requests. It prints as JSON each
+heavy library that ended up in `sys.modules`, with the project line that first imported it: those
+paths run on every login, and PDF, QR and HTML libraries belong to other requests. It also reports
 what `import app` alone loaded of those and of cryptography (needed only where secrets are opened).
 `--login-page` asks for the HTML login page instead, which does load Jinja2 (so a check built on
 this one can fail).
@@ -49,27 +50,29 @@ def main(argv: list[str]) -> int:
 
     watcher = ImportWatcher(str(ROOT))
     sys.meta_path.insert(0, watcher)
-    import app  # noqa: F401 - the cold start itself
-
-    at_import = {name: watcher.importers.get(name, "?") for name in NOT_AT_IMPORT if name in sys.modules}
     import contextlib
     import io
 
     from bench.flows import FLOWS, Visitor
-    from bench.stage import in_process_stage
+    from bench.stage import served_stage, use_served_settings
 
+    flows = [] if "--login-page" in argv else [flow for flow in FLOWS if flow.on_login_path]
     ran = []
-    with in_process_stage() as client, contextlib.redirect_stderr(io.StringIO()):
-        if "--login-page" in argv:
-            ran.append(f"GET /login {client.http.get('/login').status_code}")
-        else:
-            for flow in (flow for flow in FLOWS if flow.on_login_path):
-                visitor = Visitor(client)
-                flow.arrange(visitor)
-                status = flow.act(visitor).status_code
+    with served_stage([flow.name for flow in flows]) as stage:
+        use_served_settings(stage.port)
+        import app
+
+        at_import = {name: watcher.importers.get(name, "?") for name in NOT_AT_IMPORT if name in sys.modules}
+        from chalice.test import Client
+
+        with Client(app.app, stage_name="local") as client, contextlib.redirect_stderr(io.StringIO()):
+            for flow, state in zip(flows, stage.visitors, strict=True):
+                status = flow.act(Visitor(client, state)).status_code
                 if status != flow.status:
                     raise SystemExit(f"{flow.name}: answered {status}, expected {flow.status}")
                 ran.append(flow.name)
+            if not flows:
+                ran.append(f"GET /login {client.http.get('/login').status_code}")
     loaded = {name: watcher.importers.get(name, "?") for name in HEAVY if name in sys.modules}
     print(json.dumps({"flows": ran, "heavy_modules": loaded, "loaded_by_import_app": at_import}))
     return 0

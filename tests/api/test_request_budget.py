@@ -3,7 +3,8 @@ function's milliseconds, so a flow that starts making more of them fails here (b
 same flows with their timings; see bench/README.md).
 
 Targets of the design: an authenticated request 1, the password step 3, the second factor 3. The
-pins below are the counts the flows make today; lower them when a flow gets cheaper.
+pins below are the counts the flows make today; lower them when a flow gets cheaper. The flows
+themselves (arrangement + the one measured request) are in bench/flows.py.
 """
 
 from __future__ import annotations
@@ -21,12 +22,25 @@ PINNED = {
     "password step, unknown name": 3,
     # ... plus the lock (UpdateItem) and its audit event: once per five failures
     "password step, 5th failure (locks)": 5,
+    # session + user (TransactGetItems), second-factor claim, then replay guard or code delete + last
+    # login + session rotation + counter reset + audit event in one TransactWriteItems
+    "second factor, TOTP code": 3,
+    "second factor, backup code": 3,
+    # session + user, claim, audit event
+    "second factor, wrong TOTP code": 3,
     # session + user in one TransactGetItems
     "GET /me, fresh session": 1,
     # ... plus recording activity, at most once a minute per session
     "GET /me, idle > 1 min (touch)": 2,
     # delete the session, audit event
     "logout": 2,
+    # session + user, password claim, counter reset, pending secret, audit event
+    "2FA enrollment: password, new secret, QR": 5,
+    # session + user, confirmed step, audit event
+    "2FA enrollment: confirm code": 3,
+    # session + user, old codes (Query), new set + user + session rotation + audit (TransactWriteItems),
+    # PDF link handed out once (UpdateItem)
+    "2FA enrollment: activate, backup codes PDF": 4,
 }
 
 
