@@ -232,8 +232,12 @@ def imports_bucket(prefix: str, importers: list[str]) -> dict:
     properties["CorsConfiguration"] = {"CorsRules": [{
         "AllowedMethods": ["POST"], "AllowedOrigins": [public_origin()], "AllowedHeaders": ["*"], "MaxAge": 600}]}
     if importers:
+        from chalicelib.storage.uploads import UPLOAD_PREFIX
+
+        # Only uploads start processing: the error reports written beside them must not.
         properties["NotificationConfiguration"] = {"LambdaConfigurations": [
-            {"Event": "s3:ObjectCreated:*", "Function": _arn(function_id(name))} for name in importers]}
+            {"Event": "s3:ObjectCreated:*", "Function": _arn(function_id(name)),
+             "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": UPLOAD_PREFIX}]}}} for name in importers]}
         resource["DependsOn"] = [f"{function_id(name)}S3Permission" for name in importers]
     return resource
 

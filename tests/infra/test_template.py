@@ -9,6 +9,7 @@ import pytest
 
 from chalicelib.storage.keys import KEY_MATERIAL
 from chalicelib.storage.tables import models
+from chalicelib.storage.uploads import UPLOAD_PREFIX
 from infra import package as packaging
 from infra import template
 
@@ -250,7 +251,10 @@ def test_an_import_function_is_started_by_uploads_to_the_imports_bucket():
     resources = doc["Resources"]
     bucket = resources["ImportsBucket"]
     [trigger] = bucket["Properties"]["NotificationConfiguration"]["LambdaConfigurations"]
-    assert trigger == {"Event": "s3:ObjectCreated:*", "Function": {"Fn::GetAtt": ["ProcessImport", "Arn"]}}
+    assert trigger["Event"] == "s3:ObjectCreated:*"
+    assert trigger["Function"] == {"Fn::GetAtt": ["ProcessImport", "Arn"]}
+    # Uploads only: the error report the function writes into the same bucket must not start it again.
+    assert trigger["Filter"] == {"S3Key": {"Rules": [{"Name": "prefix", "Value": UPLOAD_PREFIX}]}}
     permission = resources["ProcessImportS3Permission"]["Properties"]
     assert permission["Principal"] == "s3.amazonaws.com"
     assert permission["SourceArn"]["Fn::Sub"].endswith(bucket["Properties"]["BucketName"]["Fn::Sub"])
