@@ -504,3 +504,75 @@ def test_locked_out_help_request_unblock_2fa_reset_and_audit(portal, browser, pa
     assert "support.unblock" in trail and "identiteit telefonisch vastgesteld" in trail
     desk.look("support-audit", phone=True)
     desk_context.close()
+
+
+# ---------------------------------------------------------------- representatives and their clients
+
+
+def test_representative_registers_and_imports_the_client_confirms_and_revokes(portal, browser, page,
+                                                                              check_accessibility):
+    """An adviser registers one authorization and imports a file with good and bad rows (progress shown
+    and announced, error report downloaded); the client confirms one and revokes another."""
+    secret = "OJSXA4TFONSW45DBORUXMZJRGIZTINJW"
+    portal.create_user("wandel.adviseur", PASSWORD, "--role", "representative", "--crib", "200000017",
+                       "--firm-name", "Wandel Belastingadvies", "--totp-secret", secret)
+    portal.create_user("wandel.client", PASSWORD, "--crib", "100000039", "--totp-secret", secret)
+    adviser = Visitor(page, portal, check_accessibility)
+    adviser.log_in("wandel.adviseur", PASSWORD, secret)
+    page.get_by_role("link", name=adviser.t("portal.link.representative")).click()
+    page.wait_for_url("**/representative")
+    adviser.look("representative", phone=True)
+
+    page.get_by_label(adviser.t("representative.single.client_crib")).fill("100000039")
+    page.get_by_label(adviser.t("representative.single.tax_type")).select_option("IB")
+    page.get_by_label(adviser.t("representative.single.start_date")).fill("2026-01-01")
+    adviser.button(adviser.t("representative.single.submit")).click()
+    page.locator("#live-status").filter(has_text=adviser.t("representative.single.done")).wait_for()
+
+    csv_file = ("client_crib;tax_type;start_date;end_date\r\n"
+                "100000039;WB;01-01-2026;31-12-2027\r\n"
+                "100000039;OB;2026-01-01;\r\n"
+                "12345;IB;2026-01-01;\r\n"
+                "100000039;XX;2026-01-01;\r\n")
+    page.get_by_label(adviser.t("representative.import.file")).set_input_files(
+        files=[{"name": "machtigingen.csv", "mimeType": "text/csv", "buffer": csv_file.encode("utf-8")}])
+    adviser.button(adviser.t("representative.import.submit")).click()
+    state = page.locator("#import-state")
+    assert state.get_attribute("aria-live") == "polite"  # progress is announced as it changes
+    page.locator("#import-status[data-state=done]").wait_for(timeout=60_000)
+    assert state.inner_text() == adviser.t("representative.import.status.done")
+    assert page.locator("#import-counts").inner_text() == adviser.t(
+        "representative.import.counts", imported=2, skipped=0, failed=2, total=4)
+    adviser.look("representative-import-done")
+    with page.expect_download() as download:
+        page.get_by_role("link", name=adviser.t("representative.import.errors_link")).click()
+    report = download.value.path().read_text(encoding="utf-8-sig")
+    failed_rows = report.strip().splitlines()[1:]
+    assert len(failed_rows) == 2 and "12345" in failed_rows[0] and "XX" in failed_rows[1], report
+
+    # The client sees all three on "Machtigingen": confirms one, revokes another.
+    client_context = browser.new_context(viewport=DESKTOP, locale="nl-NL")
+    client = Visitor(client_context.new_page(), portal, check_accessibility)
+    client.page.set_default_timeout(15_000)
+    client.log_in("wandel.client", PASSWORD, secret)
+    client.page.get_by_role("link", name=client.t("portal.link.authorizations")).click()
+    client.page.wait_for_url("**/authorizations")
+    rows = client.page.locator("#authorizations tbody tr")
+    rows.nth(2).wait_for()
+    assert rows.count() == 3 and "Wandel Belastingadvies" in rows.first.inner_text()
+    client.look("client-authorizations", phone=True)
+    income = rows.filter(has_text="Inkomstenbelasting")
+    income.get_by_role("button", name=client.t("client.confirm")).click()
+    client.page.locator("#live-status").filter(has_text=client.t("client.confirmed")).wait_for()
+    income.filter(has_text=client.t("authorizations.status.active")).wait_for()
+    client.page.once("dialog", lambda dialog: dialog.accept())
+    rows.filter(has_text="Omzetbelasting").get_by_role("button", name=client.t("client.revoke")).click()
+    rows.filter(has_text="Omzetbelasting").filter(has_text=client.t("authorizations.status.revoked")).wait_for()
+    client.look("client-authorizations-changed")
+    client_context.close()
+
+    # The adviser's list follows the client's choices.
+    page.reload()
+    adviser_rows = page.locator("#authorizations tbody tr")
+    adviser_rows.filter(has_text=adviser.t("authorizations.status.active")).wait_for()
+    assert adviser_rows.filter(has_text=adviser.t("authorizations.status.revoked")).count() == 1
