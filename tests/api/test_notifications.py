@@ -40,6 +40,26 @@ def test_every_kind_is_sent_in_the_recipients_language(user_factory, kind, lang)
     assert (kind in LINK_KINDS) == bool(links)
 
 
+def test_every_kind_sent_anywhere_has_a_template_in_every_language():
+    """Other flows name their kinds as literals or constants; none may lack a template."""
+    from pathlib import Path
+
+    from chalicelib.i18n import catalogue
+
+    root = Path(__file__).resolve().parents[2] / "chalicelib"
+    named: set[str] = set(notifications.KINDS) | {"account_locked", "account_blocked"}
+    for path in root.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        named |= set(re.findall(r"notifications\.send\(\s*\w+,\s*\"([a-z_]+)\"", source))
+        named |= {getattr(notifications, constant) for constant in re.findall(r"notifications\.([A-Z_]+)\b", source)
+                  if isinstance(getattr(notifications, constant, None), str)}
+    assert len(named) > len(notifications.KINDS)
+    for lang in LANGUAGES:
+        missing = sorted(kind for kind in named
+                         if f"mail.{kind}.subject" not in catalogue(lang) or f"mail.{kind}.body" not in catalogue(lang))
+        assert not missing, (lang, missing)
+
+
 def test_the_three_languages_really_differ(user_factory):
     subjects = set()
     for lang in LANGUAGES:
