@@ -493,6 +493,24 @@ def test_locked_out_help_request_unblock_2fa_reset_and_audit(portal, browser, pa
     owner = Visitor(owner_context.new_page(), portal, check_accessibility)
     owner.log_in("wandel.telefoon", PASSWORD)
     owner.page.wait_for_url("**/mfa/activate")  # enrollment again, as at the first login
+
+    # A new account made by the desk: the owner (mail in Papiamentu) sets a password from the mail.
+    desk.go("/support")
+    desk_page.get_by_label(desk.t("support.user.username"), exact=True).fill("wandel.nieuwkomer")
+    desk_page.get_by_label(desk.t("support.user.email"), exact=True).fill("nieuwkomer@example.org")
+    desk_page.get_by_label(desk.t("support.create.language")).select_option("pap")
+    desk_page.get_by_label(desk.t("support.reason"), exact=True).fill("Aangevraagd aan de balie")
+    desk.button(desk.t("support.create.submit")).click()
+    desk_page.wait_for_url("**done=created")
+    open_mail(owner, t("mail.account_activation.subject", "pap"), "nieuwkomer@example.org")
+    owner.page.wait_for_url("**/account/activate")
+    owner.look("activate-account", phone=True)
+    owner.page.get_by_label(owner.t("password_form.new"), exact=True).fill(PASSWORD)
+    owner.page.get_by_label(owner.t("password_form.repeat"), exact=True).fill(PASSWORD)
+    owner.button(owner.t("set_password.submit")).click()
+    owner.page.get_by_text(owner.t("set_password.done")).wait_for()
+    owner.log_in("wandel.nieuwkomer", PASSWORD)
+    owner.page.wait_for_url("**/mfa/activate")  # "Eerste keer inloggen": 2FA first
     owner_context.close()
 
     # Every step is in the audit trail, with its reason.
