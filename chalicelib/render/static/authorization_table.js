@@ -21,9 +21,22 @@ window.AuthorizationTable = (function () {
     const columns = table.dataset.columns.split(" ");
     let cursor = null;
 
+    // The period's text with each date in its own span, so a line may break between the dates only.
     function period(item) {
-      if (!item.end_date) { return table.dataset.textOpen.replace("{start}", day(item.start_date)); }
-      return table.dataset.textRange.replace("{start}", day(item.start_date)).replace("{end}", day(item.end_date));
+      const template = item.end_date ? table.dataset.textRange : table.dataset.textOpen;
+      const dates = { "{start}": day(item.start_date), "{end}": item.end_date ? day(item.end_date) : "" };
+      const holder = document.createElement("span");
+      template.split(/(\{start\}|\{end\})/).forEach(function (part) {
+        if (dates[part] !== undefined) {
+          const date = document.createElement("span");
+          date.className = "date";
+          date.textContent = dates[part];
+          holder.appendChild(date);
+        } else if (part) {
+          holder.appendChild(document.createTextNode(part));
+        }
+      });
+      return holder;
     }
 
     function badge(status) {
@@ -54,6 +67,7 @@ window.AuthorizationTable = (function () {
       tr.dataset.authorizationId = item.id;
       columns.forEach(function (column) {
         const td = document.createElement("td");
+        td.className = "column-" + column;
         const value = content[column](item);
         if (value instanceof Node) { td.appendChild(value); }
         else { td.textContent = value === null || value === undefined || value === "" ? "—" : value; }

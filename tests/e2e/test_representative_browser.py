@@ -1,0 +1,158 @@
+"""The representative portal for real: `make run`'s stage and Chromium. The demo representative logs
+in with password + TOTP, uploads a CSV with good and bad rows straight to S3 from the browser, watches
+the progress bar to the end (processing started by the upload itself), downloads the error report;
+the demo client then confirms one of the new authorizations on "Machtigingen". Plus: parallel
+confirmations of one authorization change it exactly once."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from infra.local import DEMO_ACCOUNTS
+from tests.e2e.conftest import screenshot, totp
+
+ACCOUNTS = {account["username"]: account for account in DEMO_ACCOUNTS}
+ADVISER, CLIENT = ACCOUNTS["demo.adviseur"], ACCOUNTS["demo.klant"]
+
+# demo.klant is CRIB 100000002; the file is what an adviser's spreadsheet exports (Dutch: semicolons).
+IMPORT_FILE = (
+    "client_crib;tax_type;start_date;end_date;client_name;reference\r\n"
+    "100000002;WB;01-01-2026;31-12-2028;Demo Klant;DK-1\r\n"
+    "100000002;LB;2026-01-01;;Demo Klant;DK-2\r\n"
+    "100000010;IB;2026-01-01;;Andere Klant;AK-1\r\n"
+    "12345678;IB;2026-01-01;;Te kort;X-1\r\n"
+    "100000011;XB;2026-01-01;;Onbekend;X-2\r\n"
+    "100000012;IB;2026-02-30;;Geen datum;X-3\r\n"
+    "100000013;OB;2026-01-01;;=HYPERLINK(\"http://example.org\");X-4\r\n"
+    "100000002;WB;2026-01-01;2028-12-31;Dubbel;DK-1\r\n"
+)
+
+
+def log_in(page, portal, account: dict) -> None:
+    """Password, then the authenticator's code. A code whose time step this account already used
+    (another test) is refused once as a replay; the next step's code then works."""
+    page.goto(f"{portal.url}/login")
+    page.get_by_label("Gebruikersnaam").fill(account["username"])
+    page.get_by_label("Wachtwoord", exact=True).fill(account["password"])
+    page.get_by_role("button", name="Inloggen", exact=True).click()
+    page.wait_for_url("**/login/totp")
+    for attempt in range(2):
+        page.get_by_label("6-cijferige code").fill(totp(account["totp_secret"], 30 * attempt))
+        page.get_by_role("button", name="Inloggen", exact=True).click()
+        try:
+            page.wait_for_url("**/portal", timeout=5_000)
+            return
+        except Exception:  # noqa: BLE001 - refused as a replay: the next step's code
+            time.sleep(1)
+    page.wait_for_url("**/portal")
+
+
+def api_login(portal, account: dict):
+    """A logged-in HTTP session (password + a TOTP code for a time step this account has not used)."""
+    http = portal.session()
+    assert http.post(f"{portal.url}/api/v1/auth/login",
+                     json={"username": account["username"], "password": account["password"]}).status_code == 200
+    for _ in range(3):
+        for offset in (0, 30):
+            if http.post(f"{portal.url}/api/v1/auth/totp",
+                         json={"code": totp(account["totp_secret"], offset)}).status_code == 200:
+                return http
+        time.sleep(30)
+    raise AssertionError(f"{account['username']} could not log in")
+
+
+def test_representative_imports_and_client_confirms(portal, browser, page, check_accessibility):
+    log_in(page, portal, ADVISER)
+    page.get_by_role("link", name="Vertegenwoordigersportaal").click()
+    page.wait_for_url("**/representative")
+    assert page.get_by_role("heading", name="Vertegenwoordigersportaal", level=1).is_visible()
+    assert "Demo Belastingadvies B.V." in page.inner_text("main")
+    check_accessibility(page)
+
+    # Upload the file; the page records every progress state it shows.
+    page.get_by_label("CSV-bestand").set_input_files(
+        {"name": "machtigingen.csv", "mimeType": "text/csv", "buffer": IMPORT_FILE.encode("utf-8")})
+    page.evaluate("""() => {
+        window.seenProgress = [];
+        const bar = document.getElementById('import-progress');
+        new MutationObserver(() => window.seenProgress.push([bar.value, bar.max]))
+            .observe(bar, {attributes: true});
+    }""")
+    page.get_by_role("button", name="Bestand inlezen").click()
+    page.wait_for_selector("#import-status[data-state=done]", timeout=60_000)
+    status = page.locator("#import-status")
+    assert status.get_by_role("heading").inner_text() == "Klaar"
+    assert page.locator("#import-progress-text").inner_text() == "8 van 8 rijen verwerkt"
+    assert page.evaluate("document.getElementById('import-progress').value") == 8
+    seen = page.evaluate("window.seenProgress")
+    assert seen and seen[-1] == [8, 8]
+    counts = page.locator("#import-counts").inner_text()
+    assert "Geregistreerd: 3" in counts and "Afgekeurd: 5" in counts and "Totaal: 8" in counts
+    check_accessibility(page)
+    screenshot(page, "representative-import-done-nl")
+
+    # The error report: one line per problem, in Dutch, with the semicolons of the upload, and a
+    # formula cell a spreadsheet shows as text.
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download het foutenrapport (CSV)").click()
+    content = open(download_info.value.path(), encoding="utf-8-sig").read()  # noqa: SIM115
+    lines = list(csv.reader(io.StringIO(content), delimiter=";"))
+    assert lines[0] == ["rij", "kolom", "foutcode", "melding", "waarde"]
+    assert {(line[0], line[2]) for line in lines[1:]} == {
+        ("5", "invalid_crib"), ("6", "unknown_tax_type"), ("7", "invalid_date"), ("8", "formula_cell"),
+        ("9", "duplicate_row")}
+    assert next(line for line in lines if line[0] == "8")[4].startswith("'=HYPERLINK")
+
+    # The firm's list shows the new authorizations, pending.
+    page.get_by_label("Toon").select_option("pending")
+    page.locator("#authorizations tbody tr", has_text="DK-2").wait_for()
+    assert "Wacht op bevestiging" in page.locator("#authorizations tbody tr", has_text="DK-2").inner_text()
+
+    # The client logs in in another browser and confirms one of them.
+    client_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
+    client = client_context.new_page()
+    client.set_default_timeout(15_000)
+    try:
+        log_in(client, portal, CLIENT)
+        client.get_by_role("link", name="Machtigingen").click()
+        client.wait_for_url("**/authorizations")
+        row = client.locator("#authorizations tbody tr", has_text="Winstbelasting")
+        row.wait_for()
+        assert "Demo Belastingadvies B.V." in row.inner_text() and "Wacht op bevestiging" in row.inner_text()
+        check_accessibility(client)
+        screenshot(client, "client-authorizations-nl")
+        row.get_by_role("button", name="Bevestigen").click()
+        client.locator("#client-done", has_text="De machtiging is bevestigd.").wait_for()
+        confirmed = client.locator("#authorizations tbody tr", has_text="Winstbelasting")
+        confirmed.get_by_text("Actief").wait_for()
+        assert confirmed.get_by_role("button", name="Bevestigen").count() == 0
+        screenshot(client, "client-authorization-confirmed-nl")
+    finally:
+        client_context.close()
+
+    # The representative sees it active.
+    page.get_by_label("Toon").select_option("active")
+    page.locator("#authorizations tbody tr", has_text="DK-1").wait_for()
+
+
+def test_parallel_confirmations_change_an_authorization_once(portal):
+    """Twenty confirmations of one pending authorization at the same moment: one 204, the rest 409."""
+    adviser, client = api_login(portal, ADVISER), api_login(portal, CLIENT)
+    created = adviser.post(f"{portal.url}/api/v1/representative/authorizations",
+                           json={"client_crib": CLIENT["crib"], "tax_type": "OB", "start_date": "2026-07-01"})
+    assert created.status_code == 201, created.text
+    identifier = created.json()["id"]
+
+    def confirm(_: int) -> int:
+        http = portal.session()
+        http.cookies.update(client.cookies)
+        return http.post(f"{portal.url}/api/v1/authorizations/{identifier}/confirm").status_code
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(confirm, range(20)))
+    assert sorted(statuses) == [204] + [409] * 19, statuses
+    listed = {item["id"]: item for item in client.get(f"{portal.url}/api/v1/authorizations").json()["items"]}
+    assert listed[identifier]["status"] == "active"
