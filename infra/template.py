@@ -6,6 +6,8 @@ indexes and TTL attribute have one source of truth); beside them the private buc
 key-material secret under a customer-managed KMS key, SES sender parameters, each function's
 environment (the names of exactly these resources), log groups, the S3 event that starts import
 processing, and the functions' IAM policy naming only these resources and the actions the code uses.
+That policy replaces the one Chalice puts on each function's role from `.chalice/policy-<stage>.json`
+(which Chalice requires with autogen_policy off; it holds only the log permissions).
 
     python -m infra.template [--stage prod] > resources.json
 """
@@ -67,9 +69,9 @@ PARAMETERS = {
     },
     "PublicOrigin": {
         "Type": "String",
-        "Default": "",
-        "Description": "https://host of a custom domain in front of the API; empty: the API Gateway URL",
-        "AllowedPattern": "^(https://[A-Za-z0-9.-]+)?$",
+        "Description": "https://host the portal is served from (API Gateway custom domain): links in mails, "
+                       "the CSRF origin check and the CORS rule of the import upload",
+        "AllowedPattern": "^https://[A-Za-z0-9.-]+$",
     },
     "LogRetentionDays": {
         "Type": "Number",
@@ -218,19 +220,14 @@ def tls_only_policy(bucket_ref: dict, bucket_arn: dict) -> dict:
     }
 
 
-def public_origin() -> dict:
-    """The origin the browser pages are served from (CORS for the presigned upload)."""
-    return {"Fn::If": ["HasPublicOrigin", {"Ref": "PublicOrigin"},
-                       _sub("https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}")]}
-
-
 def imports_bucket(prefix: str, importers: list[str]) -> dict:
     resource = bucket(IMPORTS_EXPIRY_DAYS)
     properties = resource["Properties"]
     properties["BucketName"] = imports_bucket_name(prefix)
     # The browser uploads the CSV straight to S3 with the presigned POST from the portal's pages.
     properties["CorsConfiguration"] = {"CorsRules": [{
-        "AllowedMethods": ["POST"], "AllowedOrigins": [public_origin()], "AllowedHeaders": ["*"], "MaxAge": 600}]}
+        "AllowedMethods": ["POST"], "AllowedOrigins": [{"Ref": "PublicOrigin"}], "AllowedHeaders": ["*"],
+        "MaxAge": 600}]}
     if importers:
         from chalicelib.storage.uploads import UPLOAD_PREFIX
 
@@ -384,7 +381,6 @@ def build(stage: str = "prod", functions: list[str] | None = None) -> dict:
         resources[f"{function_id(function)}S3Permission"] = s3_permission(function, prefix)
     return {
         "Parameters": PARAMETERS,
-        "Conditions": {"HasPublicOrigin": {"Fn::Not": [{"Fn::Equals": [{"Ref": "PublicOrigin"}, ""]}]}},
         "Resources": resources,
         "Outputs": {
             "TablePrefix": {"Value": prefix},
