@@ -2,16 +2,6 @@
 // the e-mail address.
 "use strict";
 
-// The repeat field stays in the browser: the API takes the new password once.
-function checkRepeat(form, body) {
-  const repeat = form.querySelector("[name=new_password_repeat]");
-  if (repeat && body.new_password !== body.new_password_repeat) {
-    throw { field: "new_password_repeat", message: repeat.dataset.mismatch };
-  }
-  delete body.new_password_repeat;
-  return body;
-}
-
 function showDone(form, text) {
   const done = form.querySelector(".success");
   if (text) { done.textContent = text; }
@@ -22,7 +12,7 @@ function showDone(form, text) {
 document.addEventListener("DOMContentLoaded", function () {
   const passwordForm = document.getElementById("password-form");
   Portal.bindForm(passwordForm, function () { showDone(passwordForm); },
-                  function (body) { return checkRepeat(passwordForm, body); });
+                  function (body) { return NewPassword.checked(passwordForm, body); });
 
   const languageForm = document.getElementById("language-form");
   Portal.bindForm(languageForm, function () { languageForm.querySelector(".success").hidden = false; });

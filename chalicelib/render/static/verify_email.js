@@ -2,15 +2,5 @@
 "use strict";
 
 document.addEventListener("DOMContentLoaded", function () {
-  const form = document.getElementById("verify-email-form");
-  const token = LinkToken.take();
-  if (!token) {
-    form.hidden = true;
-    document.getElementById("link-missing").hidden = false;
-    return;
-  }
-  Portal.bindForm(form, function () {
-    form.hidden = true;
-    document.getElementById("email-verified").hidden = false;
-  }, function () { return { token: token }; });
+  LinkToken.bindForm(document.getElementById("verify-email-form"), document.getElementById("email-verified"));
 });
