@@ -10,6 +10,8 @@ epoch, so only the caller's own session survives.
 from __future__ import annotations
 
 from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock
@@ -74,7 +76,7 @@ def _check_password(user: User, password: str, field: str, context: RequestConte
 
 
 def _keep_only_current_session(current: Authenticated, context: RequestContext, action: str,
-                               actions: list | None = None, condition=None) -> str:  # type: ignore[no-untyped-def]
+                               actions: list[Action] | None = None, condition: Condition | None = None) -> str:
     """Bump the session epoch (ending every session of the account) and, in the same transaction,
     replace the caller's session by one in the new epoch with the same absolute expiry."""
     user, old = current.user, current.session

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from chalicelib.storage.base import is_condition_failure, meta
@@ -22,7 +24,7 @@ class RateCounter(Model):
     hits = NumberAttribute()
 
 
-def _conditional_update(key: str, actions: list, condition) -> bool:  # type: ignore[no-untyped-def]
+def _conditional_update(key: str, actions: list[Action], condition: Condition) -> bool:
     try:
         RateCounter(key).update(actions=actions, condition=condition)
         return True
