@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MOTO_PORT ?= 5000
 
-.PHONY: run test unit api e2e lint venv clean package scan bench
+.PHONY: run test unit api e2e lint venv clean package scan bench screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -51,6 +51,15 @@ package: venv
 # Performance and cost against their floors: one table (bench/README.md keeps the latest results).
 bench: venv
 	$(BIN)/python -m bench
+
+# docs/screenshots/ (shown in the README): the main pages as the browser walkthrough leaves them.
+SCREENSHOTS := login-nl login-pap-phone enroll-step-07-manual-nl enroll-step-09-error-nl enroll-step-11-nl \
+	login-second-step-nl portal-nl portal-nl-phone account-nl sessions-nl-phone help-nl support-request-nl \
+	representative-import-done-nl client-authorizations-nl session-expiry-warning-nl logged-out-idle-nl
+screenshots: venv $(AXE)
+	$(BIN)/python -m pytest -q tests/e2e/test_portal_walkthrough.py tests/e2e/test_session_expiry.py
+	mkdir -p docs/screenshots
+	for name in $(SCREENSHOTS); do cp test-output/screenshots/$$name.png docs/screenshots/; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache dist tests/e2e/node_modules
