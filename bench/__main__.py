@@ -1,9 +1,10 @@
 """`python -m bench [--quick] [--markdown]` (what `make bench` runs): measures cold start (import
-and first request), DynamoDB requests and handler time per flow, the argon2id cost and the
-deployment package, and prints one table with every figure next to its floor or target. Exit code 1
-when a target is missed.
+and first request), DynamoDB requests and handler time per flow, the argon2id cost, bulk import
+(bench/import_bench.py) and the deployment package, and prints one table with every figure next to
+its floor or target. Exit code 1 when a target is missed.
 
-`--quick` takes fewer repetitions (a smoke run); `--markdown` prints the table for bench/README.md.
+`--quick` takes fewer repetitions and a small import file (a smoke run); `--markdown` prints the
+table for bench/README.md.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import subprocess
 import sys
 import time
 
-from bench import cold_start, first_request, handler_time, package_size
+from bench import cold_start, first_request, handler_time, isolated, package_size
 from bench.stage import ROOT, in_process_stage
 from bench.table import Row, markdown, text, verdict
 
@@ -107,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     repetitions = 3 if args.quick else 15
     started = machine()
     rows = [*cold_start_rows(3 if args.quick else 7), *first_request_rows(3 if args.quick else 7),
-            *login_path_rows(), *flow_rows(repetitions), *package_rows()]
+            *login_path_rows(), *flow_rows(repetitions),
+            *isolated.import_rows([1_000] if args.quick else [10_000, 100_000]), *package_rows()]
     print(f"bench: {started}")
     print(markdown(rows) if args.markdown else text(rows))
     return 1 if any(row.verdict == "MISSED" for row in rows) else 0
