@@ -3,8 +3,7 @@
 DynamoDB bills per request and every request is a network round trip inside the Lambda's
 milliseconds, so the count per flow is the cost figure that matters most. The count comes from a
 botocore event hook (`before-call.dynamodb`) registered on the clients of the pynamodb connections
-the service uses: one per table model (every model is listed in `storage.tables.models()`, which
-the local set-up needs anyway) and the connection of transactions.
+the service uses: one per model class of the service and the connection of transactions.
 """
 
 from __future__ import annotations
@@ -29,12 +28,28 @@ class DynamoDBRequests:
         self.operations.append(event_name.rsplit(".", 1)[-1])
 
 
+def _service_models() -> list:
+    """Every table model: those of `storage.tables.models()` (which imports them all) and any other
+    model class of the service (e.g. a second item type kept in one of those tables)."""
+    from pynamodb.models import Model
+
+    from chalicelib.storage.tables import models
+
+    found = list(models())
+    pending = list(Model.__subclasses__())
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        if model.__module__.startswith("chalicelib.") and model not in found:
+            found.append(model)
+    return found
+
+
 def _emitters() -> list:
     """The event emitters of every DynamoDB client the service's storage layer uses."""
     from chalicelib.storage.base import transaction_connection
-    from chalicelib.storage.tables import models
 
-    connections = [model._get_connection().connection for model in models()] + [transaction_connection()]
+    connections = [model._get_connection().connection for model in _service_models()] + [transaction_connection()]
     emitters = []
     for connection in connections:
         events = connection.client.meta.events
