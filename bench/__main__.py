@@ -10,12 +10,14 @@ table for bench/README.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from bench import cold_start, first_request, handler_time, isolated, package_size
 from bench.stage import ROOT, in_process_stage
@@ -75,7 +77,7 @@ def flow_rows(repetitions: int) -> list[Row]:
         rows.append(Row(
             "handler", f"ms, median of {repetitions}: {figures.flow.name}",
             f"own {figures.own_ms:.1f} (total {figures.handler_ms:.1f}: {spent} + own)",
-            f"floor: empty Chalice route {empty_ms:.1f}", f"own = {figures.own_ms / empty_ms:.0f} x floor",
+            f"floor: empty Chalice route {empty_ms:.1f}", f"own +{figures.own_ms - empty_ms:.1f} ms over floor",
         ))
     rows.append(Row("handler", "argon2id verify, m/t/p = "
                     f"{argon2.memory_kib} KiB/{argon2.time_cost}/{argon2.parallelism}",
@@ -94,10 +96,14 @@ def package_rows() -> list[Row]:
 
 
 def machine() -> str:
+    cpu = platform.machine()
+    with contextlib.suppress(OSError):
+        names = [line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                 if line.startswith("model name")]
+        cpu = names[0] if names else cpu
     load = os.getloadavg()
-    return (f"{time.strftime('%Y-%m-%d %H:%M')} | {platform.processor() or platform.machine()}, "
-            f"{os.cpu_count()} cores | Python {platform.python_version()} | "
-            f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    return (f"{time.strftime('%Y-%m-%d %H:%M')} | {cpu}, {os.cpu_count()} cores | {platform.system()} | "
+            f"Python {platform.python_version()} | load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = [*cold_start_rows(3 if args.quick else 7), *first_request_rows(3 if args.quick else 7),
             *login_path_rows(), *flow_rows(repetitions),
             *isolated.import_rows([1_000] if args.quick else [10_000, 100_000]), *package_rows()]
-    print(f"bench: {started}")
+    load = os.getloadavg()
+    print(f"bench: {started} (at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f})")
     print(markdown(rows) if args.markdown else text(rows))
     return 1 if any(row.verdict == "MISSED" for row in rows) else 0
 
