@@ -2,9 +2,8 @@
 
 from chalice import Chalice
 
-from chalicelib import api, logs
+from chalicelib import api
 
-logs.configure()
 app = Chalice(app_name="digitaal-portaal", configure_logs=False)
 for module in api.modules():
     app.register_blueprint(module.blueprint)

@@ -9,6 +9,12 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+from chalicelib import logs
+
+# Every Lambda entry point (the API handler via app.py, the import function directly) imports this
+# package first: JSON logs with redaction from the first line on.
+logs.configure()
+
 MODULES = (
     "http",
     "auth",

@@ -93,3 +93,20 @@ def test_configure_is_idempotent():
     logs.configure()
     logs.configure()
     assert sum(isinstance(handler, logs.JsonHandler) for handler in logging.getLogger().handlers) == 1
+
+
+def test_on_lambda_every_entry_point_replaces_the_runtimes_plain_handler():
+    """The runtime installs its own text handler; importing the API package (the API handler's app.py or
+    the import function's module) leaves JSON lines only."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = ("import logging; logging.basicConfig(); import chalicelib.api.import_events; "
+              "from chalicelib.logs import JsonHandler; "
+              "assert [type(h) for h in logging.getLogger().handlers] == [JsonHandler]")
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "AWS_LAMBDA_FUNCTION_NAME": "portal-process_import"})
+    assert result.returncode == 0, result.stderr
