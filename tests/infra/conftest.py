@@ -11,6 +11,9 @@ import pytest
 
 from infra import package as packaging
 
+# The in-process API clients of the contract tests, for the flows that the log and policy checks run.
+from tests.api.conftest import api, client, full_login, make_api, user_factory  # noqa: F401
+
 
 @dataclass(frozen=True)
 class Packaged:
@@ -27,7 +30,3 @@ def packaged(tmp_path_factory) -> Packaged:
     removed = packaging.slim(out / "deployment.zip")
     return Packaged(json.loads(template_path.read_text(encoding="utf-8")), template_path, out / "deployment.zip",
                     removed)
-
-
-# The in-process API clients of the contract tests, for the flows that the log and policy checks run.
-from tests.api.conftest import api, client, full_login, make_api, user_factory  # noqa: E402, F401
