@@ -40,6 +40,11 @@ def formatted(raw: str) -> str:
     return "-".join(raw[index:index + GROUP] for index in range(0, len(raw), GROUP))
 
 
+def canonical(printed: str) -> str:
+    """A generated code's 16 characters without the hyphens of its printed form."""
+    return printed.replace("-", "")
+
+
 def normalize(typed: str) -> str | None:
     """What someone typed, as the 16 canonical characters; None if it cannot be a backup code."""
     if len(typed) > 64:

@@ -73,7 +73,7 @@ def replace_set(user: User, context: RequestContext, action: str, *, user_action
             for old in codes_of(user.username):
                 transaction.delete(old)
             for code in codes:
-                code_hash = backup_codes.digest(hmac_key, user.username, set_id, backup_codes.normalize(code) or "")
+                code_hash = backup_codes.digest(hmac_key, user.username, set_id, backup_codes.canonical(code))
                 transaction.save(BackupCode(user.username, code_hash, set_id=set_id, created_at=int(now)))
             transaction.update(
                 User(user.username),

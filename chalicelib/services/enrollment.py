@@ -52,8 +52,8 @@ def start(current: Authenticated, password: str, code: str | None, context: Requ
     if user.mfa_enabled and not code:
         raise PortalError(ErrorCode.INVALID_REQUEST, field="code")
     second_factor.check_password(user, password, context)
-    if user.mfa_enabled and code:
-        second_factor.check_second_factor(user, code, context)
+    if user.mfa_enabled:
+        second_factor.check_second_factor(user, code or "", context)
     secret = totp.new_secret()
     User(user.username).update(
         actions=[

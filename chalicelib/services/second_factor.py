@@ -106,7 +106,13 @@ def _commit_login(current: Authenticated, session: Session, context: RequestCont
 
 def replace_session(transaction: TransactWrite, current: Authenticated, session: Session) -> None:
     """Within a transaction: the current session ends and `session` (a new token) takes its place.
-    The delete is conditional, so one partial session can be stepped up only once."""
+    The delete is conditional, so one partial session can be stepped up only once. A full session
+    that is replaced (re-enrollment) keeps its absolute end: a new token is not a new login."""
+    if current.is_full:
+        old = current.session
+        session.created_at = old.created_at
+        session.absolute_expiry = old.absolute_expiry
+        session.expires_at = min(int(session.expires_at), int(old.absolute_expiry))
     transaction.delete(Session(current.session.token_hash), condition=Session.level == current.session.level)
     transaction.save(session, condition=Session.token_hash.does_not_exist())
 

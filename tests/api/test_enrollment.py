@@ -164,8 +164,11 @@ def test_reenrollment_asks_password_and_current_code_and_replaces_everything(api
     assert missing.status_code == 400 and body(missing)["error"]["field"] == "code"
     wrong = api.post("/api/v1/mfa/enrollment", {"password": PASSWORD, "code": "123456"})
     assert wrong.status_code == 401 and body(wrong)["error"]["code"] == "invalid_code"
+    login_ends = session_of(api).absolute_expiry
     first = enroll_again(api)
     assert len(codes_of("piet")) == 10
+    # A new token, but not a new login: the session still ends 8 hours after the real login.
+    assert session_of(api).absolute_expiry == login_ends
 
     clock_pinned.advance(60)
     second = enroll_again(api, first.secret)
@@ -178,6 +181,13 @@ def test_reenrollment_asks_password_and_current_code_and_replaces_everything(api
     assert api.post("/api/v1/auth/totp", {"code": code(first.secret)}).status_code == 401
     assert api.post("/api/v1/auth/backup-code", {"code": first.codes[0]}).status_code == 401
     assert api.post("/api/v1/auth/totp", {"code": code(second.secret)}).status_code == 200
+
+
+def session_of(api):
+    from chalicelib.security.tokens import token_hash
+    from chalicelib.storage.sessions import Session
+
+    return Session.get(token_hash(api.cookie.split(".")[0]))
 
 
 def enroll_again(api, current_secret: str = SECRET):

@@ -40,6 +40,7 @@ def test_normalization_refuses_what_cannot_be_a_code():
 def test_printed_codes_survive_normalization():
     for code in backup_codes.new_set():
         assert backup_codes.formatted(backup_codes.normalize(code.lower())) == code
+        assert backup_codes.canonical(code) == backup_codes.normalize(code)
 
 
 def test_digest_is_keyed_and_salted():
