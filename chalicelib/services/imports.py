@@ -31,8 +31,10 @@ import logging
 import secrets
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
@@ -137,11 +139,15 @@ def _reason_view(job: ImportJob, lang: str) -> dict:
 
 
 def job_view(job: ImportJob, lang: str) -> dict:
-    """What GET .../imports/{id} answers; an upload that never came shows as failed (upload_expired)."""
+    """What GET .../imports/{id} answers. An upload that never came, and a run that died and was not
+    retried while its slot lasted, show as failed (upload_expired, interrupted): the representative
+    may start a new import then, and what was already written is skipped by it."""
     status = job.status
     shown: dict = {"import_id": job.import_id, "dry_run": bool(job.dry_run), "activate": bool(job.activate)}
     if status == WAITING and clock.now() > job.upload_expires + SLOT_GRACE:
         status, job.reason = FAILED, "upload_expired"
+    elif status == PROCESSING and clock.now() > job.lease_until + store.SLOT_AFTER_LEASE:
+        status, job.reason = FAILED, "interrupted"
     shown.update(status=status, total=int(job.total), processed=int(job.processed), imported=int(job.imported),
                  skipped=int(job.skipped), failed=int(job.failed), errors_csv=None)
     if status == FAILED:
@@ -251,7 +257,7 @@ def process(import_id: str) -> str:
         return "superseded"
     except Exception:
         # Give the lease back at once, so the retried event can restart the job without waiting.
-        store.release_lease(run.job, run.token, hold_slot_until=int(clock.now()) + UPLOAD_WINDOW)
+        store.release_lease(run.job, run.token, now=int(clock.now()))
         raise
 
 
@@ -349,21 +355,40 @@ def _dry_run_new(run: _Run, key: str, row: Row, report: ErrorReport) -> None:
 
 
 def _flush(run: _Run, *, everything: bool) -> None:
-    """Write full batches of 25 (and, at the end, the rest)."""
+    """Write the full batches of 25 (and, at the end, the rest): the batches of one lookup chunk go out
+    in parallel (each a BatchWriteItem of its own) and all are written before the next chunk's lookup,
+    so a later row always finds what an earlier one wrote."""
     job = run.job
     status = ACTIVE if job.activate else PENDING
     now = int(clock.now())
-    while len(run.buffer) >= BATCH_WRITE_LIMIT or (everything and run.buffer):
-        keys = list(run.buffer)[:BATCH_WRITE_LIMIT]
-        if clock.now() >= run.lease_until - LEASE_MARGIN:
-            run.renew()
-        items = [authorizations.new_item(run.buffer[key], representative=job.representative_crib,
-                                         firm_name=job.firm_name, status=status, created_by=job.created_by,
-                                         now=now, import_id=job.import_id) for key in keys]
-        run.write_requests += authorization_store.put_batch(items)
-        for key in keys:
-            del run.buffer[key]
-        run.imported += len(keys)
+    keys = list(run.buffer)
+    end = len(keys) if everything else len(keys) - len(keys) % BATCH_WRITE_LIMIT
+    batches = [keys[start:start + BATCH_WRITE_LIMIT] for start in range(0, end, BATCH_WRITE_LIMIT)]
+    if not batches:
+        return
+    if clock.now() >= run.lease_until - LEASE_MARGIN:
+        run.renew()
+
+    def write(batch: list[str]) -> int:
+        return authorization_store.put_batch([
+            authorizations.new_item(run.buffer[key], representative=job.representative_crib, firm_name=job.firm_name,
+                                    status=status, created_by=job.created_by, now=now, import_id=job.import_id)
+            for key in batch])
+
+    run.write_requests += sum(_writers().map(write, batches))
+    for key in keys[:end]:
+        del run.buffer[key]
+    run.imported += end
+
+
+WRITERS = BATCH_GET_LIMIT // BATCH_WRITE_LIMIT  # one lookup chunk's batches at once
+
+
+@lru_cache(maxsize=1)
+def _writers() -> ThreadPoolExecutor:
+    """The threads that send BatchWriteItem requests (once per container; botocore clients are
+    thread-safe): DynamoDB's latency, not this code, is what an import waits for."""
+    return ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="import-writer")
 
 
 def _log(job: ImportJob, status: str, **extra: object) -> None:
@@ -477,8 +502,6 @@ def _notify(import_id: str, token: str, after: str | None, sent: int) -> None:
     and mails in parallel: a large import has tens of thousands of clients), recording how far it got
     after each 50, so a retry continues where a dead sender stopped (a client may then get the same
     notice twice, never none)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     job = store.get_job(import_id)
     assert job is not None
     if after is None:

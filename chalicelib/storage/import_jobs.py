@@ -150,16 +150,16 @@ def claim(import_id: str, *, representative_crib: str, holds_slot: bool, now: in
     return get_job(import_id)
 
 
-def release_lease(job: ImportJob, run_token: str, *, hold_slot_until: int) -> None:
-    """A run that failed unexpectedly gives its lease back, so the retried event can claim the job at
-    once; the representative's slot stays with the job until `hold_slot_until` for that retry."""
+def release_lease(job: ImportJob, run_token: str, *, now: int) -> None:
+    """A run that failed unexpectedly gives its lease back (lapsed as of `now`), so the retried event
+    can claim the job at once; the representative's slot stays with the job for that retry."""
     try:
         with TransactWrite(connection=transaction_connection()) as transaction:
-            transaction.update(ImportJob(job.import_id), actions=[ImportJob.lease_until.set(0)],
+            transaction.update(ImportJob(job.import_id), actions=[ImportJob.lease_until.set(now - 1)],
                                condition=ImportJob.run_token == run_token)
             if not job.dry_run:
                 transaction.update(ImportSlot(slot_key(job.representative_crib)),
-                                   actions=[ImportSlot.held_until.set(hold_slot_until),
+                                   actions=[ImportSlot.held_until.set(now + SLOT_AFTER_LEASE),
                                             ImportSlot.writing_until.remove()],
                                    condition=ImportSlot.holder == job.import_id)
     except TransactWriteError as error:

@@ -9,6 +9,7 @@ import base64
 import csv
 import io
 import json
+import threading
 
 import pytest
 import requests
@@ -354,6 +355,34 @@ def test_a_run_killed_midway_is_taken_over_after_its_lease(firm, monkeypatch, cl
     assert len(firm_items()) == 300
 
 
+def test_a_run_never_retried_shows_interrupted_and_a_new_import_completes_it(firm, monkeypatch, clock_pinned,
+                                                                            full_login):
+    from chalicelib.services import imports
+
+    started = start(firm)
+    upload(started, MANY.encode())
+    crash_after(monkeypatch, 4, Crash)
+    with pytest.raises(Crash):
+        imports.process(started["import_id"])
+    monkeypatch.undo()
+    written = len(firm_items())
+    assert written == 100
+    clock_pinned.advance(imports.LEASE_SECONDS + 6 * 60)  # the retries never came; the slot lapsed
+    full_login(firm, "rep.punda")
+    job = status(firm, started["import_id"])
+    assert (job["status"], job["reason"]) == ("failed", "interrupted")
+    assert job["reason_message"]
+    again = start(firm)  # the firm may start over
+    # A very late retry of the dead job finds the slot taken: it ends as interrupted, writing nothing.
+    assert imports.process(started["import_id"]) == "failed"
+    upload(again, MANY.encode())
+    assert deliver() == 2  # the dead job's own event comes again as well, and changes nothing
+    completed = status(firm, again["import_id"])
+    counted_once(completed)
+    assert (completed["imported"], completed["skipped"]) == (300 - written, written)
+    assert len(firm_items()) == 300
+
+
 def test_a_second_processor_is_refused_while_the_first_holds_the_job(firm, monkeypatch):
     from chalicelib.services import imports
     from chalicelib.storage import authorizations as store
@@ -361,10 +390,10 @@ def test_a_second_processor_is_refused_while_the_first_holds_the_job(firm, monke
     started = start(firm)
     upload(started, MANY.encode())
     original = store.put_batch
-    observed = []
+    observed, once = [], threading.Lock()
 
     def put_batch(items):  # type: ignore[no-untyped-def]
-        if not observed:
+        if once.acquire(blocking=False):
             try:
                 imports.process(started["import_id"])  # the same event delivered twice, concurrently
             except imports.ImportBusyError:
