@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from chalice import Blueprint, Response
+from chalice.app import Request
 
 from chalicelib.api.http import current_request, language, require
 from chalicelib.errors import PortalError
@@ -39,13 +40,28 @@ def redirect(location: str) -> Response:
     return Response(body="", status_code=302, headers={"Location": location})
 
 
+# Where a partial session continues: the page of its next login step.
+NEXT_STEP_PAGES = {"totp": "/login/totp", "enroll": "/mfa/activate"}
+
+
 def logged_in_page(template: str, auth: str = "full", **values: object) -> Response:
     """A page for a full session; partial sessions go to their next step, others to the login."""
+    request = current_request()
     try:
-        current = require(current_request(), auth)
+        current = require(request, auth)
     except PortalError:
-        return redirect("/login")
+        return redirect(_resume_location(request))
     return page(template, user=current.user, **values)
+
+
+def _resume_location(request: Request) -> str:
+    try:
+        current = require(request, "any")
+    except PortalError:
+        return "/login"
+    if current.is_full:
+        return "/portal"
+    return NEXT_STEP_PAGES.get(current.session.next_step, "/login")
 
 
 @blueprint.route("/", methods=["GET"])
