@@ -19,7 +19,7 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.services import imports
+from chalicelib.services import import_processing
 
 blueprint = Blueprint(__name__)
 
@@ -35,7 +35,7 @@ def uploads_in(event: dict[str, Any]) -> Iterator[tuple[str, str]]:
 
 @blueprint.lambda_function(name="process_import")
 def process_import(event: dict[str, Any], context: Any) -> dict[str, str]:
-    return {key: imports.handle_upload(bucket, key) for bucket, key in uploads_in(event)}
+    return {key: import_processing.handle_upload(bucket, key) for bucket, key in uploads_in(event)}
 
 
 OPENAPI: dict = {}

@@ -7,7 +7,7 @@ client confirms or revokes it from their own portal, each side lists what concer
   (in the portal's time zone), and an expired authorization can no longer be confirmed or revoked.
 - Every change is one conditional request that also writes its audit event; the client's accounts
   get a notice for every new or changed authorization (bulk imports: one summary per client, see
-  services/imports.py).
+  services/import_notices.py).
 - A representative only ever sees and creates authorizations under their own firm's CRIB; a client
   only those on their own CRIB. Somebody else's id answers 404, exactly like an unknown one.
 """

@@ -316,7 +316,7 @@ def check_many(job: dict) -> None:
 
 
 def test_a_run_that_fails_is_retried_without_loss_or_duplicates(firm, monkeypatch):
-    from chalicelib.services import imports
+    from chalicelib.services import import_processing
 
     started = start(firm)
     upload(started, MANY_WITH_DUPLICATES.encode())
@@ -325,56 +325,56 @@ def test_a_run_that_fails_is_retried_without_loss_or_duplicates(firm, monkeypatc
     assert status(firm, started["import_id"])["status"] == "processing"
     assert len(firm_items()) == 125
     monkeypatch.undo()
-    assert imports.process(started["import_id"]) == "done"  # the redelivered event, at once: lease given back
+    assert import_processing.process(started["import_id"]) == "done"  # the redelivered event, at once: lease given back
     job = status(firm, started["import_id"])
     check_many(job)
     assert {line[2] for line in report(job)[1:]} == {"duplicate_row"}
 
 
 def test_a_run_killed_midway_is_taken_over_after_its_lease(firm, monkeypatch, clock_pinned, full_login):
-    from chalicelib.services import imports
+    from chalicelib.services import import_processing
 
     started = start(firm)
     upload(started, MANY_WITH_DUPLICATES.encode())
     crash_after(monkeypatch, 3, Crash)
     with pytest.raises(Crash):
-        imports.process(started["import_id"])
+        import_processing.process(started["import_id"])
     monkeypatch.undo()
     # The dead run's lease still holds: the retry is refused, so the event is delivered again later.
-    with pytest.raises(imports.ImportBusyError):
-        imports.process(started["import_id"])
+    with pytest.raises(import_processing.ImportBusyError):
+        import_processing.process(started["import_id"])
     # Meanwhile the firm cannot register singles (the import may write any of its keys).
     refused = firm.post(REP, {"client_crib": "100000399", "tax_type": "IB", "start_date": "2027-01-01"})
     assert (refused.status_code, body(refused)["error"]["code"]) == (409, "import_running")
-    clock_pinned.advance(imports.LEASE_SECONDS + 1)
-    assert imports.process(started["import_id"]) == "done"
+    clock_pinned.advance(import_processing.LEASE_SECONDS + 1)
+    assert import_processing.process(started["import_id"]) == "done"
     full_login(firm, "rep.punda")
     check_many(status(firm, started["import_id"]))
     # A late duplicate event changes nothing.
-    assert imports.process(started["import_id"]) == "done"
+    assert import_processing.process(started["import_id"]) == "done"
     assert len(firm_items()) == 300
 
 
 def test_a_run_never_retried_shows_interrupted_and_a_new_import_completes_it(firm, monkeypatch, clock_pinned,
                                                                             full_login):
-    from chalicelib.services import imports
+    from chalicelib.services import import_processing
 
     started = start(firm)
     upload(started, MANY.encode())
     crash_after(monkeypatch, 4, Crash)
     with pytest.raises(Crash):
-        imports.process(started["import_id"])
+        import_processing.process(started["import_id"])
     monkeypatch.undo()
     written = len(firm_items())
     assert written == 100
-    clock_pinned.advance(imports.LEASE_SECONDS + 6 * 60)  # the retries never came; the slot lapsed
+    clock_pinned.advance(import_processing.LEASE_SECONDS + 6 * 60)  # the retries never came; the slot lapsed
     full_login(firm, "rep.punda")
     job = status(firm, started["import_id"])
     assert (job["status"], job["reason"]) == ("failed", "interrupted")
     assert job["reason_message"]
     again = start(firm)  # the firm may start over
     # A very late retry of the dead job finds the slot taken: it ends as interrupted, writing nothing.
-    assert imports.process(started["import_id"]) == "failed"
+    assert import_processing.process(started["import_id"]) == "failed"
     upload(again, MANY.encode())
     assert deliver() == 2  # the dead job's own event comes again as well, and changes nothing
     completed = status(firm, again["import_id"])
@@ -384,7 +384,7 @@ def test_a_run_never_retried_shows_interrupted_and_a_new_import_completes_it(fir
 
 
 def test_a_second_processor_is_refused_while_the_first_holds_the_job(firm, monkeypatch):
-    from chalicelib.services import imports
+    from chalicelib.services import import_processing
     from chalicelib.storage import authorizations as store
 
     started = start(firm)
@@ -395,13 +395,13 @@ def test_a_second_processor_is_refused_while_the_first_holds_the_job(firm, monke
     def put_batch(items):  # type: ignore[no-untyped-def]
         if once.acquire(blocking=False):
             try:
-                imports.process(started["import_id"])  # the same event delivered twice, concurrently
-            except imports.ImportBusyError:
+                import_processing.process(started["import_id"])  # the same event delivered twice, concurrently
+            except import_processing.ImportBusyError:
                 observed.append("busy")
         return original(items)
 
     monkeypatch.setattr(store, "put_batch", put_batch)
-    assert imports.process(started["import_id"]) == "done"
+    assert import_processing.process(started["import_id"]) == "done"
     assert observed == ["busy"]
     assert len(firm_items()) == 300
 

@@ -1,0 +1,108 @@
+"""Client notices of a bulk import: one summary mail per client account when the import is done
+("N authorizations of firm X await your confirmation", or for support's signed-forms imports "are
+active"), never one mail per row and never inside an API request.
+
+The pass walks the import's items through a sparse index ordered by client CRIB, looks up and mails
+50 clients at a time in parallel (a large import has tens of thousands of clients), and records how
+far it got under the job's lease, so a retried event resumes there: a client may get the same notice
+twice then, never none.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+from chalicelib import clock
+from chalicelib.services import notifications
+from chalicelib.storage import authorizations as authorization_store
+from chalicelib.storage import import_jobs as store
+from chalicelib.storage.import_jobs import ImportJob
+from chalicelib.storage.users import find_by_crib
+
+log = logging.getLogger("portal.imports")
+
+LEASE_SECONDS = 90  # of whoever works on a job (processing or notices); renewed as the work goes on
+NOTICE_CHECKPOINT = 50  # clients between records of how far the notices got
+NOTICE_WORKERS = 8  # parallel account lookups and mails within one such batch
+
+
+def send_notices(import_id: str) -> None:
+    """Resume the client notices of a finished job whose sender died (claimed with a fresh lease)."""
+    now = int(clock.now())
+    token = secrets.token_hex(16)
+    job = store.claim_notices(import_id, now=now, lease_until=now + LEASE_SECONDS, run_token=token)
+    if job is None:
+        return
+    notify(import_id, token, job.notified_through, int(job.notices_sent or 0))
+
+
+def _clients(import_id: str, after: str | None) -> Iterator[tuple[str, int]]:
+    """(client CRIB, number of this import's authorizations for it), in CRIB order."""
+    current, count = None, 0
+    for crib in authorization_store.clients_of_import(import_id, after):
+        if crib != current and current is not None:
+            yield current, count
+            count = 0
+        current = crib
+        count += 1
+    if current is not None:
+        yield current, count
+
+
+INDEX_WAIT_ATTEMPTS = 20
+
+
+def _await_index(import_id: str, expected: int) -> None:
+    """The import index is a GSI (eventually consistent): wait until it lists every imported item, so
+    the CRIB-ordered pass does not miss the last clients. Bounded; notices go out regardless."""
+    for _ in range(INDEX_WAIT_ATTEMPTS):
+        if authorization_store.count_of_import(import_id) >= expected:
+            return
+        time.sleep(0.5)
+    log.warning("import.index_lagging", extra={"import": import_id[:12]})
+
+
+def _batches(pairs: Iterator[tuple[str, int]], size: int) -> Iterator[list[tuple[str, int]]]:
+    batch: list[tuple[str, int]] = []
+    for pair in pairs:
+        batch.append(pair)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def notify(import_id: str, token: str, after: str | None, sent: int) -> None:
+    """One summary mail per client account, in CRIB order, 50 clients at a time (their account lookups
+    and mails in parallel: a large import has tens of thousands of clients), recording how far it got
+    after each 50, so a retry continues where a dead sender stopped (a client may then get the same
+    notice twice, never none)."""
+    job = store.get_job(import_id)
+    assert job is not None
+    if after is None:
+        _await_index(import_id, int(job.imported))
+    kind = "authorizations_registered" if job.activate else "authorizations_imported"
+    firm = job.firm_name or job.representative_crib
+
+    def notify(pair: tuple[str, int]) -> int:
+        crib, count = pair
+        return sum(notifications.send(user, kind, firm=firm, count=count) for user in find_by_crib(crib))
+
+    last = after
+    with ThreadPoolExecutor(max_workers=NOTICE_WORKERS) as pool:
+        for batch in _batches(_clients(import_id, after), NOTICE_CHECKPOINT):
+            sent += sum(pool.map(notify, batch))
+            last = batch[-1][0]
+            if not store.notices_progress(import_id, token, [
+                    ImportJob.notified_through.set(last), ImportJob.notices_sent.set(sent),
+                    ImportJob.lease_until.set(int(clock.now()) + LEASE_SECONDS)]):
+                return
+    actions = [ImportJob.notices.set("sent"), ImportJob.notices_sent.set(sent), ImportJob.lease_until.set(0)]
+    if last:
+        actions.append(ImportJob.notified_through.set(last))
+    store.notices_progress(import_id, token, actions)
