@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -39,6 +40,21 @@ SEED = {
 TOO_WIDE = """() => Array.from(document.querySelectorAll("body *"))
   .filter(element => element.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
   .slice(0, 5).map(element => element.outerHTML.slice(0, 120))"""
+SECRET = "ORSXG5DFMRSXG5DFORSXG5DFMRSXG5DF"  # the authenticator of the accounts that already have 2FA
+DESK_SECRET = "MRSXG23EMVZWWZDFONVWIZLTNNSGK43L"
+# Everyone the walkthrough meets, made once (in parallel: each is an operations-command run).
+ACCOUNTS = {
+    "wandel.burger": (),
+    "walk.en": (),
+    "walk.pap": (),
+    "wandel.zelf": ("--totp-secret", SECRET),
+    "wandel.slot": ("--totp-secret", SECRET),
+    "wandel.telefoon": ("--totp-secret", SECRET),
+    "wandel.desk": ("--role", "support", "--totp-secret", DESK_SECRET),
+    "wandel.adviseur": ("--role", "representative", "--crib", "200000017", "--firm-name", "Wandel Belastingadvies",
+                        "--totp-secret", SECRET),
+    "wandel.client": ("--crib", "100000039", "--totp-secret", SECRET),
+}
 # Time steps of TOTP codes already used per account: the portal accepts each step once.
 _used_steps: dict[str, int] = {}
 
@@ -123,13 +139,18 @@ def backup_codes_from(url: str) -> list[str]:
     return codes
 
 
+@pytest.fixture(scope="module")
+def accounts(portal) -> None:
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        list(pool.map(lambda item: portal.create_user(item[0], PASSWORD, *item[1]), ACCOUNTS.items()))
+
+
 # ---------------------------------------------------------------- login and enrollment
 
 
-def test_first_login_and_2fa_enrollment_with_the_keyboard_only(portal, browser, check_accessibility):
+def test_first_login_and_2fa_enrollment_with_the_keyboard_only(portal, accounts, browser, check_accessibility):
     """The seed's 11 steps, every step by keyboard; the print pop-up is blocked, so the sheet comes
     through the fallback link; then the next login (password + code), Back, and a backup code."""
-    portal.create_user("wandel.burger", PASSWORD)
     context = browser.new_context(viewport=DESKTOP, locale="nl-NL",
                                   permissions=["clipboard-read", "clipboard-write"])
     # What a pop-up blocker does to the page: window.open gives nothing.
@@ -280,11 +301,10 @@ def test_first_login_and_2fa_enrollment_with_the_keyboard_only(portal, browser, 
 
 
 @pytest.mark.parametrize("lang", ["en", "pap"])
-def test_login_and_enrollment_in_another_language(portal, browser, check_accessibility, lang):
+def test_login_and_enrollment_in_another_language(portal, accounts, browser, check_accessibility, lang):
     """Chosen once on the login page, the language stays for every following page; the print
     pop-up opens (no blocker this time)."""
     username = f"walk.{lang}"
-    portal.create_user(username, PASSWORD)
     context = browser.new_context(viewport=DESKTOP, locale="nl-NL")
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -352,11 +372,9 @@ def open_mail(me: Visitor, subject: str, to_address: str) -> None:
     mail.get_by_role("link").first.click()
 
 
-def test_password_email_sessions_and_a_forgotten_password(portal, page, check_accessibility):
-    secret = "MFZWIZLSMVZXIZLSMFZWIZLSMVZXIZLS"
-    portal.create_user("wandel.zelf", PASSWORD, "--totp-secret", secret)
+def test_password_email_sessions_and_a_forgotten_password(portal, accounts, page, check_accessibility):
     me = Visitor(page, portal, check_accessibility)
-    me.log_in("wandel.zelf", PASSWORD, secret)
+    me.log_in("wandel.zelf", PASSWORD, SECRET)
 
     # Mijn portaal -> account settings: a new e-mail address, confirmed from the mail.
     page.get_by_role("link", name=me.t("portal.account_link")).click()
@@ -405,21 +423,17 @@ def test_password_email_sessions_and_a_forgotten_password(portal, page, check_ac
     page.get_by_label(me.t("password_form.repeat"), exact=True).fill(final_password)
     me.button(me.t("set_password.submit")).click()
     page.get_by_text(me.t("set_password.done")).wait_for()
-    me.log_in("wandel.zelf", final_password, secret)
+    me.log_in("wandel.zelf", final_password, SECRET)
     assert page.get_by_role("heading", name=me.t("portal.title")).is_visible()
 
 
 # ---------------------------------------------------------------- lockout and the support desk
 
 
-def test_locked_out_help_request_unblock_2fa_reset_and_audit(portal, browser, page, check_accessibility):
+def test_locked_out_help_request_unblock_2fa_reset_and_audit(portal, accounts, browser, page, check_accessibility):
     """A person locks their account, asks for help without logging in; the desk (with 2FA) unblocks
     them and closes the request, resets another person's lost 2FA, and reads it all back in the
     audit trail."""
-    secret, desk_secret = "ORSXG5DFMRSXG5DFORSXG5DFMRSXG5DF", "MRSXG23EMVZWWZDFONVWIZLTNNSGK43L"
-    portal.create_user("wandel.slot", PASSWORD, "--totp-secret", secret)
-    portal.create_user("wandel.telefoon", PASSWORD, "--totp-secret", secret)
-    portal.create_user("wandel.desk", PASSWORD, "--role", "support", "--totp-secret", desk_secret)
     me = Visitor(page, portal, check_accessibility)
 
     # Wrong passwords until the portal locks the name; the reason is announced on the page.
@@ -453,7 +467,7 @@ def test_locked_out_help_request_unblock_2fa_reset_and_audit(portal, browser, pa
     desk_page = desk_context.new_page()
     desk_page.set_default_timeout(15_000)
     desk = Visitor(desk_page, portal, check_accessibility)
-    desk.log_in("wandel.desk", PASSWORD, desk_secret)
+    desk.log_in("wandel.desk", PASSWORD, DESK_SECRET)
     desk_page.get_by_role("link", name=desk.t("support.portal_link")).click()
     desk_page.wait_for_url("**/support")
     desk.look("support-search", phone=True)
@@ -475,7 +489,7 @@ def test_locked_out_help_request_unblock_2fa_reset_and_audit(portal, browser, pa
     # The owner hears about it by mail and logs in again.
     me.go("/dev/mailbox")
     assert page.get_by_role("heading", name=me.t("mail.account_unblocked.subject")).first.is_visible()
-    me.log_in("wandel.slot", PASSWORD, secret)
+    me.log_in("wandel.slot", PASSWORD, SECRET)
 
     # Lost phone: the desk finds the account, records how the identity was checked, resets 2FA.
     desk.go("/support")
@@ -527,16 +541,12 @@ def test_locked_out_help_request_unblock_2fa_reset_and_audit(portal, browser, pa
 # ---------------------------------------------------------------- representatives and their clients
 
 
-def test_representative_registers_and_imports_the_client_confirms_and_revokes(portal, browser, page,
+def test_representative_registers_and_imports_the_client_confirms_and_revokes(portal, accounts, browser, page,
                                                                               check_accessibility):
     """An adviser registers one authorization and imports a file with good and bad rows (progress shown
     and announced, error report downloaded); the client confirms one and revokes another."""
-    secret = "OJSXA4TFONSW45DBORUXMZJRGIZTINJW"
-    portal.create_user("wandel.adviseur", PASSWORD, "--role", "representative", "--crib", "200000017",
-                       "--firm-name", "Wandel Belastingadvies", "--totp-secret", secret)
-    portal.create_user("wandel.client", PASSWORD, "--crib", "100000039", "--totp-secret", secret)
     adviser = Visitor(page, portal, check_accessibility)
-    adviser.log_in("wandel.adviseur", PASSWORD, secret)
+    adviser.log_in("wandel.adviseur", PASSWORD, SECRET)
     page.get_by_role("link", name=adviser.t("portal.link.representative")).click()
     page.wait_for_url("**/representative")
     adviser.look("representative", phone=True)
@@ -572,7 +582,7 @@ def test_representative_registers_and_imports_the_client_confirms_and_revokes(po
     client_context = browser.new_context(viewport=DESKTOP, locale="nl-NL")
     client = Visitor(client_context.new_page(), portal, check_accessibility)
     client.page.set_default_timeout(15_000)
-    client.log_in("wandel.client", PASSWORD, secret)
+    client.log_in("wandel.client", PASSWORD, SECRET)
     client.page.get_by_role("link", name=client.t("portal.link.authorizations")).click()
     client.page.wait_for_url("**/authorizations")
     rows = client.page.locator("#authorizations tbody tr")
