@@ -20,6 +20,7 @@ from chalicelib.services.accounts import validate_email, validate_username
 from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.services.staff import require_staff, required_reason
 from chalicelib.services.support_desk import user_detail
+from chalicelib.storage import rate_limits
 from chalicelib.storage import support_requests as store
 from chalicelib.storage.audit import AuditEvent
 from chalicelib.storage.base import is_condition_failure, transaction_connection
@@ -68,13 +69,11 @@ def _within_limits(name: str, context: RequestContext) -> None:
     """One conditional counter update per key in the current fixed window: the name first, so
     requests refused for their name do not use up the address's allowance."""
     now = int(clock.now())
-    window = now // WINDOW_SECONDS
-    expires_at = (window + 2) * WINDOW_SECONDS
-    limits = ((f"support_request#name#{name}#{window}", REQUESTS_PER_NAME),
-              (f"support_request#ip#{context.ip or 'unknown'}#{window}", REQUESTS_PER_IP))
+    limits = ((f"support_request#name#{name}", REQUESTS_PER_NAME),
+              (f"support_request#ip#{context.ip or 'unknown'}", REQUESTS_PER_IP))
     for key, limit in limits:
-        if not store.count_within_limit(key, limit, expires_at):
-            raise PortalError(ErrorCode.RATE_LIMITED, retry_after=(window + 1) * WINDOW_SECONDS - now)
+        if not rate_limits.hit(key, now, WINDOW_SECONDS, limit):
+            raise PortalError(ErrorCode.RATE_LIMITED, retry_after=rate_limits.window_end(now, WINDOW_SECONDS) - now)
 
 
 # ---------------------------------------------------------------- the desk's side

@@ -1,48 +1,44 @@
-"""Fixed-window request counters (e.g. forgotten-password requests per name and per IP address).
+"""Fixed-window request counters (forgotten-password requests, support requests, per name and per IP).
 
-They live in the lockouts table under their own key prefixes (`rate#...`), so they need no table of
-their own. Every decision is one conditional UpdateItem: parallel requests can never get more than
-`limit` hits into one window.
+They live in the lockouts table under their own key prefixes. The window number is part of the key,
+so counting is ONE conditional ADD per key: parallel requests can never get more than `limit` hits
+into a window, and a new window simply starts a new item. TTL removes old counters (housekeeping
+only: an old window's item is never read again).
 """
 
 from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
-from pynamodb.expressions.condition import Condition
-from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from chalicelib.storage.base import is_condition_failure, meta
 
 
 class RateCounter(Model):
-    Meta = meta("lockouts")
+    Meta = meta("lockouts", ttl_attribute="expires_at")
 
-    key = UnicodeAttribute(hash_key=True)  # "rate#<purpose>#<what is counted>"
-    window_start = NumberAttribute()
-    hits = NumberAttribute()
+    key = UnicodeAttribute(hash_key=True)  # "<purpose>#<what is counted>#<window number>"
+    hits = NumberAttribute(default=0)
+    expires_at = NumberAttribute()
 
 
-def _conditional_update(key: str, actions: list[Action], condition: Condition) -> bool:
+def window_end(now: int, window_seconds: int) -> int:
+    """When the fixed window that contains `now` ends (epoch seconds)."""
+    return (now // window_seconds + 1) * window_seconds
+
+
+def hit(key: str, now: int, window_seconds: int, limit: int) -> bool:
+    """Count one request under `key` in the current window; False (nothing counted) once `limit` is reached."""
+    window = now // window_seconds
+    expires_at = window_end(now, window_seconds) + window_seconds
     try:
-        RateCounter(key).update(actions=actions, condition=condition)
-        return True
+        RateCounter(f"{key}#{window}").update(
+            actions=[RateCounter.hits.add(1), RateCounter.expires_at.set(expires_at)],
+            condition=RateCounter.hits.does_not_exist() | (RateCounter.hits < limit),
+        )
     except UpdateError as error:
         if is_condition_failure(error):
             return False
         raise
-
-
-def hit(key: str, now: int, window_seconds: int, limit: int) -> bool:
-    """Count one request; False when the window's limit is reached."""
-    # Within the current window: one more hit while under the limit.
-    if _conditional_update(key, [RateCounter.hits.add(1)],
-                           (RateCounter.window_start > now - window_seconds) & (RateCounter.hits < limit)):
-        return True
-    # No window yet, or the last one is over: this request starts a new one.
-    return _conditional_update(
-        key,
-        [RateCounter.window_start.set(now), RateCounter.hits.set(1)],
-        RateCounter.window_start.does_not_exist() | (RateCounter.window_start <= now - window_seconds),
-    )
+    return True

@@ -1,10 +1,8 @@
-"""The support requests table (requests from people who cannot log in) and the fixed-window counters
-that rate-limit filing them.
+"""The support requests table (requests from people who cannot log in).
 
 A request is written once and changes only through one conditional update (open -> closed). The
 queue index is keyed by status with the filing time as sort key, so the desk reads open requests
-newest first without a scan. The counters live in the lockouts table under their own key prefix:
-one conditional ADD per key and window, so parallel requests cannot exceed the limit.
+newest first without a scan. Filing is rate-limited with storage/rate_limits.py.
 """
 
 from __future__ import annotations
@@ -12,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.storage.base import is_condition_failure, meta
+from chalicelib.storage.base import meta
 
 OPEN = "open"
 CLOSED = "closed"
@@ -79,28 +77,3 @@ def close_actions(closed_at: int, closed_by: str, reason: str) -> list:
 def close_condition():  # type: ignore[no-untyped-def]
     """Only an existing, open request can be closed (a second close is refused, not repeated)."""
     return SupportRequest.reference.exists() & (SupportRequest.status == OPEN)
-
-
-class RequestCounter(Model):
-    """Filing counters, e.g. key "support_request#ip#203.0.113.7#493827" (the window number ends the key)."""
-
-    Meta = meta("lockouts")
-
-    key = UnicodeAttribute(hash_key=True)
-    count = NumberAttribute(default=0)
-    # Removal by TTL is only housekeeping: the window is part of the key, so old counters never count.
-    expires_at = NumberAttribute()
-
-
-def count_within_limit(key: str, limit: int, expires_at: int) -> bool:
-    """Count one more request under `key`; False (and nothing counted) once `limit` is reached."""
-    try:
-        RequestCounter(key).update(
-            actions=[RequestCounter.count.add(1), RequestCounter.expires_at.set(expires_at)],
-            condition=RequestCounter.count.does_not_exist() | (RequestCounter.count < limit),
-        )
-    except UpdateError as error:
-        if is_condition_failure(error):
-            return False
-        raise
-    return True
