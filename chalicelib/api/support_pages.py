@@ -22,7 +22,7 @@ from chalicelib.storage.users import User
 blueprint = Blueprint(__name__)
 
 # Notices a page shows after an action reloaded it (?done=...); anything else is ignored.
-DONE = ("unblocked", "reset", "created", "closed")
+DONE = ("unblocked", "reset", "created", "closed", "representative")
 
 
 def _query(name: str) -> str:

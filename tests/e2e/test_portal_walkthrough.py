@@ -51,8 +51,7 @@ ACCOUNTS = {
     "wandel.slot": ("--totp-secret", SECRET),
     "wandel.telefoon": ("--totp-secret", SECRET),
     "wandel.desk": ("--role", "support", "--totp-secret", DESK_SECRET),
-    "wandel.adviseur": ("--role", "representative", "--crib", "200000017", "--firm-name", "Wandel Belastingadvies",
-                        "--totp-secret", SECRET),
+    "wandel.adviseur": ("--totp-secret", SECRET),
     "wandel.client": ("--crib", "100000039", "--totp-secret", SECRET),
 }
 # Time steps of TOTP codes already used per account: the portal accepts each step once.
@@ -543,8 +542,22 @@ def test_locked_out_help_request_unblock_2fa_reset_and_audit(portal, accounts, b
 
 def test_representative_registers_and_imports_the_client_confirms_and_revokes(portal, accounts, browser, page,
                                                                               check_accessibility):
-    """An adviser registers one authorization and imports a file with good and bad rows (progress shown
-    and announced, error report downloaded); the client confirms one and revokes another."""
+    """The desk gives an adviser's account representative portal access; the adviser registers one
+    authorization and imports a file with good and bad rows (progress shown and announced, error
+    report downloaded); the client confirms one and revokes another."""
+    desk_context = browser.new_context(viewport=DESKTOP, locale="nl-NL")
+    desk = Visitor(desk_context.new_page(), portal, check_accessibility)
+    desk.page.set_default_timeout(15_000)
+    desk.log_in("wandel.desk", PASSWORD, DESK_SECRET)
+    desk.go("/support/users/wandel.adviseur")
+    desk.page.get_by_label(desk.t("support.representative.firm_name")).fill("Wandel Belastingadvies")
+    desk.page.get_by_label(desk.t("support.representative.crib")).fill("200000017")
+    desk.page.get_by_label(desk.t("support.reason"), exact=True).nth(2).fill("Verzoek per brief, KvK gezien")
+    desk.button(desk.t("support.representative.submit")).click()
+    desk.page.get_by_role("status").filter(has_text=desk.t("support.done.representative")).wait_for()
+    desk.look("support-representative-access")
+    desk_context.close()
+
     adviser = Visitor(page, portal, check_accessibility)
     adviser.log_in("wandel.adviseur", PASSWORD, SECRET)
     page.get_by_role("link", name=adviser.t("portal.link.representative")).click()

@@ -5,6 +5,9 @@ document.addEventListener("DOMContentLoaded", function () {
   const transforms = {
     reason: function (body) { return { reason: body.reason }; },
     reset: function (body) { return { reason: body.reason, identity_check: body.identity_check || null }; },
+    representative: function (body) {
+      return { username: body.username, firm_name: body.firm_name, crib: body.crib, reason: body.reason };
+    },
     create: function (body) {
       const account = { username: body.username, email: body.email, roles: [body.roles],
                         language: body.language, reason: body.reason };
