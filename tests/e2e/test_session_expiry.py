@@ -68,6 +68,6 @@ def test_a_session_ended_elsewhere_sends_the_page_to_the_logged_out_page(portal,
     other.cookies.set("portal_session", cookie)
     assert other.post(f"{portal.url}/api/v1/auth/logout", json={}).status_code == 204
     # The next thing the page asks the API is refused: the page says so instead of failing silently.
-    page.evaluate("Portal.keepAlive()")
+    page.evaluate("Portal.api('GET', '/api/v1/me')")
     page.wait_for_url("**/logged-out?reason=ended")
     assert "Uw sessie is beëindigd" in page.get_by_role("main").inner_text()

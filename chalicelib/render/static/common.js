@@ -255,7 +255,7 @@ window.Portal = (function () {
       refresh().then(function () { timer = window.setInterval(tick, 1000); });
     }
 
-    return { active: active, start: start, afterRequest: afterRequest, forget: forget, refresh: refresh };
+    return { active: active, start: start, afterRequest: afterRequest, forget: forget };
   })();
 
   // ------------------------------------------------------------ copying
@@ -332,7 +332,7 @@ window.Portal = (function () {
   });
 
   return {
-    api: api, bindForm: bindForm, showError: showError, clearErrors: clearErrors, logout: logout,
-    next: next, announce: announce, keepAlive: sessionWatch.refresh,
+    api: api, bindForm: bindForm, showError: showError, clearErrors: clearErrors, logout: logout, next: next,
+    announce: announce,
   };
 })();
