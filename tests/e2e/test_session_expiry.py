@@ -68,6 +68,36 @@ def test_a_session_ended_elsewhere_sends_the_page_to_the_logged_out_page(portal,
     other.cookies.set("portal_session", cookie)
     assert other.post(f"{portal.url}/api/v1/auth/logout", json={}).status_code == 204
     # The next thing the page asks the API is refused: the page says so instead of failing silently.
-    page.evaluate("Portal.api('GET', '/api/v1/me')")
+    page.evaluate("() => { Portal.api('GET', '/api/v1/me'); }")
+    page.wait_for_url("**/logged-out?reason=ended")
+    assert "Uw sessie is beëindigd" in page.get_by_role("main").inner_text()
+
+
+def test_a_password_only_session_warns_before_its_fixed_end(portal, page, check_accessibility):
+    """Enrollment runs on a password-only session that ends 10 minutes after the password step
+    whatever the person does: the warning says so and offers no "stay logged in"."""
+    portal.create_user("expiry.enrolling", PASSWORD)
+    page.clock.install()
+    page.goto(f"{portal.url}/login")
+    page.get_by_label("Gebruikersnaam").fill("expiry.enrolling")
+    page.get_by_label("Wachtwoord", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen", exact=True).click()
+    page.wait_for_url("**/mfa/activate")
+    page.wait_for_load_state("networkidle")
+    dialog = page.get_by_role("dialog", name="Uw sessie verloopt bijna")
+
+    # At two minutes before the end the page asks the server once (the session may have become a
+    # full one meanwhile). The server's clock did not jump with the page's, so its answer starts the
+    # page's countdown again: the next jump reaches the warning.
+    with page.expect_response("**/api/v1/session"):
+        page.clock.fast_forward("08:01")
+    page.clock.fast_forward("08:01")
+    dialog.wait_for()
+    assert "ook als u actief bent" in dialog.inner_text()
+    assert not page.get_by_role("button", name="Ingelogd blijven").is_visible()
+    check_accessibility(page)
+    page.get_by_role("button", name="Begrepen").click()
+    dialog.wait_for(state="hidden")
+    page.clock.fast_forward("02:00")
     page.wait_for_url("**/logged-out?reason=ended")
     assert "Uw sessie is beëindigd" in page.get_by_role("main").inner_text()
