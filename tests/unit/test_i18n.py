@@ -93,12 +93,14 @@ def test_the_text_finder_finds_literal_texts():
 <h1>{{ t("login.title") }}</h1>
 <p>Welkom terug</p>
 <input placeholder="naam@voorbeeld.cw" aria-label="{{ t('login.username') }}" value="data stays">
-<img alt="Logo" src="/static/favicon.svg">
+<img alt="Logo" src="/static/favicon.svg" data-kind="reason">
+<p data-text-error="Er ging iets mis" data-done="{{ t('layout.copied') }}" hidden></p>
 <button type="submit" value="Verstuur">{{ t("login.submit") }}</button>
 <p>{{ "Een zin buiten de catalogus" }} — {{ user.username }}: 3</p>
 <script src="/static/login.js"></script>"""
     found = {finding.text for finding in template_findings(template, "page.html")}
-    assert found == {"Welkom terug", "naam@voorbeeld.cw", "Logo", "Verstuur", '"Een zin buiten de catalogus"'}
+    assert found == {"Welkom terug", "naam@voorbeeld.cw", "Logo", "Verstuur", '"Een zin buiten de catalogus"',
+                     "Er ging iets mis"}
     assert [finding.line for finding in template_findings(template, "page.html")
             if finding.text == "Welkom terug"] == [3]
 

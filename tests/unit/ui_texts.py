@@ -80,6 +80,9 @@ class _TemplateText(HTMLParser):
             self._raw_depth += 1
         attributes = dict(attrs)
         for name, value in attrs:
+            # data-* values are what page scripts show (data-text-..., data-required, ...).
+            if name.startswith("data-") and value and natural_language(value.replace(MARK, " ")):
+                self.findings.append(Finding(self.where, self.getpos()[0], value))
             if name not in VISIBLE_ATTRIBUTES or not value:
                 continue
             if name == "value" and not (tag == "button" or (attributes.get("type") or "") in BUTTON_TYPES):
