@@ -155,7 +155,8 @@ def register(user: User, fields: dict[str, str], context: RequestContext) -> dic
     checked = import_rows.check_fields(0, fields, RowRules(firm, today()))
     if isinstance(checked, list):
         first = checked[0]
-        raise PortalError(ErrorCode.INVALID_REQUEST, field=first.column, reason=first.code)
+        # The reason is the row rule's catalogue key, so the message says what is wrong (as in an import).
+        raise PortalError(ErrorCode.INVALID_REQUEST, field=first.column, reason=f"import.row.{first.code}")
     now = int(clock.now())
     item = new_item(checked, representative=firm, firm_name=user.firm_name, status=PENDING,
                     created_by=user.username, now=now)

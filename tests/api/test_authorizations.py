@@ -167,7 +167,10 @@ def test_bad_input_is_refused_naming_the_field(firm, fields, field, reason):
     error = body(response)["error"]
     assert (error["code"], error["field"]) == ("invalid_request", field)
     if reason:
-        assert error["reason"] == reason
+        from chalicelib.i18n import t
+
+        assert error["reason"] == f"import.row.{reason}"
+        assert error["message"].startswith(t(f"import.row.{reason}", "nl"))
     assert items(firm.get(REP)) == []
 
 
