@@ -221,11 +221,12 @@ def release_slot(job: ImportJob) -> None:
 
 
 def claim_notices(import_id: str, *, now: int, lease_until: int, run_token: str) -> ImportJob | None:
-    """Take over a finished job's client notices whose sender died (lease lapsed)."""
+    """Take over an ended job's client notices whose sender died (lease lapsed)."""
     try:
         ImportJob(import_id).update(
             actions=[ImportJob.run_token.set(run_token), ImportJob.lease_until.set(lease_until)],
-            condition=(ImportJob.status == DONE) & (ImportJob.notices == "pending") & (ImportJob.lease_until < now),
+            condition=(ImportJob.status.is_in(DONE, FAILED) & (ImportJob.notices == "pending")
+                       & (ImportJob.lease_until < now)),
         )
     except UpdateError as error:
         if is_condition_failure(error):

@@ -406,6 +406,41 @@ def test_a_second_processor_is_refused_while_the_first_holds_the_job(firm, monke
     assert len(firm_items()) == 300
 
 
+def test_notices_resume_after_the_sender_dies_and_reach_every_client(firm, monkeypatch, clock_pinned):
+    from chalicelib.services import import_notices, import_processing, notifications
+    from chalicelib.services.accounts import create_account
+
+    clients = [f"1{index:08d}" for index in range(500, 560)]
+    for crib in clients:
+        create_account(f"klant.{crib}", f"{crib}@example.org", None, crib=crib)
+    monkeypatch.setattr(import_notices, "NOTICE_CHECKPOINT", 20)
+    original, sent = notifications.send, {"count": 0}
+
+    def send(user, kind, **params):  # type: ignore[no-untyped-def]
+        sent["count"] += 1
+        if sent["count"] == 30:
+            raise Crash("the sender dies")
+        return original(user, kind, **params)
+
+    monkeypatch.setattr(notifications, "send", send)
+    started = start(firm)
+    upload(started, (HEADER + "".join(f"{crib},IB,2027-01-01,\n{crib},OB,2027-01-01,\n" for crib in clients)).encode())
+    with pytest.raises(Crash):
+        import_processing.process(started["import_id"])
+    assert status(firm, started["import_id"])["status"] == "done"  # the job ended before the notices began
+    monkeypatch.setattr(notifications, "send", original)
+    clock_pinned.advance(import_notices.LEASE_SECONDS + 1)
+    assert import_processing.process(started["import_id"]) == "done"  # the event again: notices resume
+    per_client = [len(sent_to(f"{crib}@example.org")) for crib in clients]
+    assert all(count >= 1 for count in per_client)  # never none
+    assert per_client[:20] == [1] * 20  # what was recorded as sent is not sent again
+    assert sum(per_client) < len(clients) + 20
+    assert "2 " in sent_to(f"{clients[-1]}@example.org")[0].body
+    from chalicelib.storage.import_jobs import get_job
+
+    assert get_job(started["import_id"]).notices == "sent"
+
+
 # ---------------------------------------------------------------- support imports on a representative's behalf
 
 
