@@ -50,7 +50,7 @@ def login_path_rows() -> list[Row]:
         return ", ".join(f"{name} ({importer})" for name, importer in loaded.items()) or "none"
 
     return [
-        Row("cold start", "cryptography/reportlab/segno/jinja2 loaded by `import app`",
+        Row("cold start", "argon2/cryptography/reportlab/segno/jinja2 loaded by `import app`",
             listed(outcome["loaded_by_import_app"]), "target none", verdict(not outcome["loaded_by_import_app"])),
         Row("cold start", "reportlab/segno/jinja2 loaded by login, 2FA and session paths",
             listed(outcome["heavy_modules"]), "target none", verdict(not outcome["heavy_modules"])),

@@ -5,9 +5,9 @@ measured request of every flow on those paths, each arranged beforehand in the s
 `bench.stage.served_stage`, so this process runs nothing but those requests. It prints as JSON each
 heavy library that ended up in `sys.modules`, with the project line that first imported it: those
 paths run on every login, and PDF, QR and HTML libraries belong to other requests. It also reports
-what `import app` alone loaded of those and of cryptography (needed only where secrets are opened).
-`--login-page` asks for the HTML login page instead, which does load Jinja2 (so a check built on
-this one can fail).
+what `import app` alone loaded of those and of cryptography and argon2 (needed only where secrets
+are opened and passwords checked). `--login-page` asks for the HTML login page instead, which does
+load Jinja2 (so a check built on this one can fail).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from typing import Any
 
 HEAVY = ("reportlab", "segno", "jinja2")
-# Needed on the second-factor path (it opens the sealed TOTP secret), but not by importing the app.
-NOT_AT_IMPORT = (*HEAVY, "cryptography")
+# Needed where passwords are checked or TOTP secrets opened, but not by importing the app.
+NOT_AT_IMPORT = (*HEAVY, "cryptography", "argon2")
 
 
 class ImportWatcher(importlib.abc.MetaPathFinder):

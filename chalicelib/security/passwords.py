@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from typing import TYPE_CHECKING
 
 from chalicelib.settings import get_settings
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
@@ -17,6 +18,9 @@ _COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")
 
 @lru_cache(maxsize=1)
 def _hasher() -> PasswordHasher:
+    # Imported here, once per container: most requests (a session, a page) never check a password.
+    from argon2 import PasswordHasher
+
     settings = get_settings()
     return PasswordHasher(
         time_cost=settings.argon2_time_cost,
@@ -38,6 +42,8 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """Constant-cost check; a missing hash (unknown user, no password set) verifies a dummy and fails."""
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
     try:
         if stored_hash is None:
             _hasher().verify(_dummy_hash(), password)

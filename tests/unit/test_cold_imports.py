@@ -27,7 +27,8 @@ def test_login_second_factor_and_session_paths_load_no_pdf_qr_or_template_librar
     assert "GET /me, fresh session" in outcome["flows"]
     assert "logout" in outcome["flows"]
     assert outcome["heavy_modules"] == {}, f"loaded on the login path (library: first importer): {outcome}"
-    # Importing the app (every cold start) leaves out cryptography too: only TOTP secrets need it.
+    # Importing the app (every cold start) leaves out cryptography and argon2 too: only the requests
+    # that open TOTP secrets or check passwords need them.
     assert outcome["loaded_by_import_app"] == {}, outcome
 
 
