@@ -445,7 +445,7 @@ def test_locked_out_help_request_unblock_2fa_reset_and_audit(portal, accounts, b
         alert.wait_for()
         if alert.inner_text() == me.t("error.account_locked"):
             break
-        page.wait_for_function("document.querySelector('#login-form button[type=submit]').disabled === false")
+        page.wait_for_function("() => !document.querySelector('#login-form button[type=submit]').disabled")
     assert alert.inner_text() == me.t("error.account_locked")
     me.look("login-locked")
 
