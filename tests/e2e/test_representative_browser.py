@@ -20,14 +20,14 @@ ADVISER, CLIENT = ACCOUNTS["demo.adviseur"], ACCOUNTS["demo.klant"]
 # demo.klant is CRIB 100000002; the file is what an adviser's spreadsheet exports (Dutch: semicolons).
 IMPORT_FILE = (
     "client_crib;tax_type;start_date;end_date;client_name;reference\r\n"
-    "100000002;WB;01-01-2026;31-12-2028;Demo Klant;DK-1\r\n"
-    "100000002;LB;2026-01-01;;Demo Klant;DK-2\r\n"
+    "100000002;WB;01-03-2026;31-12-2028;Demo Klant;DK-1\r\n"
+    "100000002;LB;2026-03-01;;Demo Klant;DK-2\r\n"
     "100000010;IB;2026-01-01;;Andere Klant;AK-1\r\n"
     "12345678;IB;2026-01-01;;Te kort;X-1\r\n"
     "100000011;XB;2026-01-01;;Onbekend;X-2\r\n"
     "100000012;IB;2026-02-30;;Geen datum;X-3\r\n"
     "100000013;OB;2026-01-01;;=HYPERLINK(\"http://example.org\");X-4\r\n"
-    "100000002;WB;2026-01-01;2028-12-31;Dubbel;DK-1\r\n"
+    "100000002;WB;2026-03-01;2028-12-31;Dubbel;DK-1\r\n"
 )
 
 
