@@ -79,3 +79,11 @@ def test_static_files_include_the_icon_and_refuse_traversal(api):
     icon = api.get("/static/favicon.svg")
     assert icon.status_code == 200 and icon.headers["Content-Type"] == "image/svg+xml"
     assert api.get("/static/..%2Fpages.py").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/login", "/login/totp", "/mfa/activate", "/mfa/backup-codes", "/portal",
+                                  "/password/reset?token=x", "/account/activate?token=x", "/logged-out"])
+def test_pages_are_never_cached(api, full_login, path):
+    """Back and forward load a page anew: never a stored copy with a code typed into it."""
+    full_login(api, "jan.jansen")
+    assert api.get(path).headers["Cache-Control"] == "no-store"
