@@ -33,8 +33,10 @@ ASYNC_FUNCTION_TIMEOUT = 900  # Lambda's maximum: 100,000 rows must never be cut
 ASYNC_FUNCTION_MEMORY = 1024
 
 # The DynamoDB requests the storage layer makes (pynamodb: get/save/update/delete, transactions,
-# queries, batch writes). TransactGet/TransactWrite are authorized per item by these actions.
+# queries, batch reads and writes of the import). TransactGet/TransactWrite are authorized per item
+# by these actions.
 TABLE_ACTIONS = [
+    "dynamodb:BatchGetItem",
     "dynamodb:BatchWriteItem",
     "dynamodb:ConditionCheckItem",
     "dynamodb:DeleteItem",

@@ -122,8 +122,9 @@ def test_every_aws_call_of_the_main_flows_is_allowed_by_the_role_policy(
     resolve = Resolver(doc, get_settings())
     Flows(make_api, user_factory, full_login).run()
     assert len(recorded_calls) > 100
+    # SQS is the local stage's stand-in for S3 invoking the import function; on AWS it is not there.
     needed = {(action, resource, tuple(sorted(context.items())))
-              for service, operation, params in recorded_calls
+              for service, operation, params in recorded_calls if service != "sqs"
               for action, resource, context in requests_of(service, operation, params)}
     refused = sorted(request for request in needed if not allowed(statements, resolve, request[0], request[1],
                                                                     dict(request[2])))
