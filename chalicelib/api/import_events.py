@@ -19,8 +19,6 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.services import import_processing
-
 blueprint = Blueprint(__name__)
 
 
@@ -35,6 +33,9 @@ def uploads_in(event: dict[str, Any]) -> Iterator[tuple[str, str]]:
 
 @blueprint.lambda_function(name="process_import")
 def process_import(event: dict[str, Any], context: Any) -> dict[str, str]:
+    # Imported here: the API's cold starts import this module too, and never process a file.
+    from chalicelib.services import import_processing
+
     return {key: import_processing.handle_upload(bucket, key) for bucket, key in uploads_in(event)}
 
 

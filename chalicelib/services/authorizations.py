@@ -15,19 +15,22 @@ client confirms or revokes it from their own portal, each side lists what concer
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.i18n import t
 from chalicelib.security.crypto import keyed_hash
-from chalicelib.services import cursors, import_rows, notifications, tax_types
+from chalicelib.services import cursors, notifications, tax_types
 from chalicelib.services.audit import RequestContext, new_event
-from chalicelib.services.import_rows import Row, RowRules
 from chalicelib.storage import authorizations as store
 from chalicelib.storage.audit import AuditEvent
 from chalicelib.storage.authorizations import Authorization
 from chalicelib.storage.keys import get_keys
 from chalicelib.storage.users import User, find_by_crib
+
+if TYPE_CHECKING:
+    from chalicelib.services.import_rows import Row
 
 PENDING, ACTIVE, REVOKED, EXPIRED = "pending", "active", "revoked", "expired"
 STATUSES = (PENDING, ACTIVE, REVOKED, EXPIRED)
@@ -151,8 +154,11 @@ def _event(action: str, actor: str, item: Authorization, context: RequestContext
 
 def register(user: User, fields: dict[str, str], context: RequestContext) -> dict:
     """POST /representative/authorizations: one pending authorization, checked by the import rules."""
+    # The file rules load with the first use: every cold start of the portal imports this module.
+    from chalicelib.services import import_rows
+
     firm = representative_crib(user)
-    checked = import_rows.check_fields(0, fields, RowRules(firm, today()))
+    checked = import_rows.check_fields(0, fields, import_rows.RowRules(firm, today()))
     if isinstance(checked, list):
         first = checked[0]
         # The reason is the row rule's catalogue key, so the message says what is wrong (as in an import).

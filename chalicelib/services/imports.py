@@ -15,7 +15,7 @@ import secrets
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.i18n import t
-from chalicelib.services import authorizations, import_rows
+from chalicelib.services import authorizations
 from chalicelib.services.accounts import normalize_username
 from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.services.authorizations import representative_crib
@@ -52,7 +52,9 @@ def _new_import(actor: User, representative: User, *, dry_run: bool, activate: b
         store.create_job(job, audit, now=now, hold_slot_until=None if dry_run else now + UPLOAD_WINDOW + SLOT_GRACE)
     except store.SlotTakenError:
         raise PortalError(ErrorCode.IMPORT_RUNNING) from None
-    post = uploads.presigned_post(job.upload_key, import_rows.MAX_BYTES, UPLOAD_WINDOW)
+    from chalicelib.services.import_rows import MAX_BYTES  # the file rules, loaded where first needed
+
+    post = uploads.presigned_post(job.upload_key, MAX_BYTES, UPLOAD_WINDOW)
     return {"import_id": import_id, "dry_run": dry_run, "upload": {"url": post["url"], "fields": post["fields"]}}
 
 
