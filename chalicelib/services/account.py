@@ -19,14 +19,12 @@ from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.i18n import LANGUAGES
 from chalicelib.security import passwords
 from chalicelib.security.tokens import new_token, token_hash
-from chalicelib.services import lockout, notifications
+from chalicelib.services import login, notifications
 from chalicelib.services.accounts import normalize_email, validate_email
 from chalicelib.services.audit import RequestContext, new_event, record
 from chalicelib.services.devices import describe
-from chalicelib.services.lockout import Factor
 from chalicelib.services.password_reset import link_token, parse_link_token
 from chalicelib.services.sessions import FULL, Authenticated, list_for, new_session
-from chalicelib.storage import lockouts as lockout_store
 from chalicelib.storage.audit import AuditEvent
 from chalicelib.storage.base import is_condition_failure, transaction_connection
 from chalicelib.storage.sessions import Session
@@ -48,7 +46,7 @@ def change_password(current: Authenticated, current_password: str, new_password:
     problem = passwords.password_problem(new_password, username=user.username, email=user.email)
     if problem:
         raise PortalError(ErrorCode.WEAK_PASSWORD, field="new_password", reason=problem)
-    _check_password(user, current_password, "current_password", context)
+    login.recheck_password(user, current_password, context, "account.password_check", "current_password")
     cookie = _keep_only_current_session(
         current, context, "password.change",
         actions=[User.password_hash.set(passwords.hash_password(new_password))],
@@ -57,22 +55,6 @@ def change_password(current: Authenticated, current_password: str, new_password:
     )
     notifications.send(user, notifications.PASSWORD_CHANGED)
     return cookie
-
-
-def _check_password(user: User, password: str, field: str, context: RequestContext) -> None:
-    """Re-ask the password; wrong ones count towards the lockout of the name like failed logins."""
-    attempt = lockout.claim(Factor.PASSWORD, user.username)
-    if passwords.verify_password(user.password_hash, password):
-        lockout_store.reset(lockout.key(Factor.PASSWORD, user.username), lockout.FIRST_THRESHOLD)
-        return
-    result = lockout.record_failure(Factor.PASSWORD, user.username, attempt)
-    record("account.password_check", actor=user.username, target=user.username, outcome="failure",
-           context=context, details={"attempt": attempt})
-    if result:
-        record(f"lockout.{result}", actor="system", target=user.username, outcome="success", context=context,
-               details={"factor": Factor.PASSWORD.value, "attempt": attempt})
-        notifications.send(user, f"account_{result}")
-    raise PortalError(ErrorCode.INVALID_CREDENTIALS, field=field)
 
 
 def _keep_only_current_session(current: Authenticated, context: RequestContext, action: str,
@@ -115,7 +97,7 @@ def request_email_change(current: Authenticated, password: str, new_email: str, 
         address = validate_email(new_email)
     except PortalError:
         raise PortalError(ErrorCode.INVALID_EMAIL, field="new_email") from None
-    _check_password(user, password, "password", context)
+    login.recheck_password(user, password, context, "account.password_check", "password")
     if _taken(normalize_email(address), user.username) or normalize_email(address) == user.email_normalized:
         raise PortalError(ErrorCode.EMAIL_TAKEN, field="new_email")
     token = new_token()

@@ -17,7 +17,7 @@ from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.i18n import t
 from chalicelib.security import totp
-from chalicelib.services import backup_codes, notifications, second_factor
+from chalicelib.services import backup_codes, login, notifications, second_factor
 from chalicelib.services.accounts import open_totp_secret, seal_totp_secret
 from chalicelib.services.audit import RequestContext, record
 from chalicelib.services.sessions import FULL, Authenticated, new_session
@@ -51,7 +51,7 @@ def start(current: Authenticated, password: str, code: str | None, context: Requ
     user = current.user
     if user.mfa_enabled and not code:
         raise PortalError(ErrorCode.INVALID_REQUEST, field="code")
-    second_factor.check_password(user, password, context)
+    login.recheck_password(user, password, context)
     if user.mfa_enabled:
         second_factor.check_second_factor(user, code or "", context)
     secret = totp.new_secret()

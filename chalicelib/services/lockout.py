@@ -12,7 +12,10 @@ from enum import Enum
 
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
+from chalicelib.services import audit, notifications
+from chalicelib.services.audit import RequestContext
 from chalicelib.storage import lockouts
+from chalicelib.storage.users import User
 
 FIRST_THRESHOLD = 5
 LOCK_SECONDS = {5: 60, 10: 300, 15: 900}
@@ -58,6 +61,20 @@ def record_failure(factor: Factor, username: str, attempt: int) -> str | None:
     if not lockouts.apply_lock(key(factor, username), attempt, until, attempt + FIRST_THRESHOLD, block=block):
         return None  # a success or an unblock reset the counter meanwhile
     return "blocked" if block else "locked"
+
+
+def count_failure(factor: Factor, username: str, user: User | None, attempt: int, context: RequestContext,
+                  action: str, outcome: str = "failure") -> None:
+    """A failed attempt: lock or block at a threshold, audit the attempt (and the lock), tell the owner
+    of an existing account that it was locked."""
+    result = record_failure(factor, username, attempt)
+    audit.record(action, actor=username, target=username, outcome=outcome, context=context,
+                 details={"attempt": attempt})
+    if result:
+        audit.record(f"lockout.{result}", actor="system", target=username, outcome="success", context=context,
+                     details={"factor": factor.value, "attempt": attempt})
+        if user is not None:
+            notifications.send(user, f"account_{result}")
 
 
 def clear(username: str) -> None:

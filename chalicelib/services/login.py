@@ -7,10 +7,9 @@ from dataclasses import dataclass
 
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.security import passwords
-from chalicelib.services import lockout, notifications
+from chalicelib.services import lockout
 from chalicelib.services.accounts import normalize_username
 from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.services.lockout import Factor
@@ -33,7 +32,7 @@ def login(username: str, password: str, context: RequestContext) -> LoginResult:
     attempt = lockout.claim(Factor.PASSWORD, name)
     user = get_user(name) if 0 < len(name) <= 64 else None
     if not passwords.verify_password(user.password_hash if user else None, password):
-        _failed(name, user, attempt, context)
+        lockout.count_failure(Factor.PASSWORD, name, user, attempt, context, "login.password")
         raise PortalError(ErrorCode.INVALID_CREDENTIALS)
     assert user is not None  # verify_password never accepts a missing account
     if passwords.needs_rehash(user.password_hash):
@@ -52,17 +51,12 @@ def login(username: str, password: str, context: RequestContext) -> LoginResult:
     return LoginResult(next_step, cookie_value)
 
 
-def _failed(name: str, user: User | None, attempt: int, context: RequestContext) -> None:
-    result = lockout.record_failure(Factor.PASSWORD, name, attempt)
-    new_event("login.password", actor=name, target=name, outcome="failure", context=context,
-              details={"attempt": attempt}).save(condition=AuditEvent.event_id.does_not_exist())
-    if result:
-        new_event(f"lockout.{result}", actor="system", target=name, outcome="success", context=context,
-                  details={"factor": Factor.PASSWORD.value, "attempt": attempt}).save()
-        if user is not None:
-            notifications.send(user, f"account_{result}")
-
-
-def logged_in_at(user: User) -> None:
-    """Remember the last complete login (shown to support)."""
-    user.update(actions=[User.last_login.set(int(clock.now()))])
+def recheck_password(user: User, password: str, context: RequestContext, action: str = "reauth.password",
+                     field: str | None = None) -> None:
+    """Sensitive changes re-ask the password; wrong ones count on the password lockout counter like
+    failed logins (401 invalid_credentials naming `field`)."""
+    attempt = lockout.claim(Factor.PASSWORD, user.username)
+    if not passwords.verify_password(user.password_hash, password):
+        lockout.count_failure(Factor.PASSWORD, user.username, user, attempt, context, action)
+        raise PortalError(ErrorCode.INVALID_CREDENTIALS, field=field)
+    lockout_store.reset(lockout.key(Factor.PASSWORD, user.username), lockout.FIRST_THRESHOLD)

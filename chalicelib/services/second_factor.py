@@ -22,7 +22,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
-from chalicelib.security import backup_codes, passwords, totp
+from chalicelib.security import backup_codes, totp
 from chalicelib.services import lockout, notifications
 from chalicelib.services.accounts import open_totp_secret
 from chalicelib.services.audit import RequestContext, new_event
@@ -120,15 +120,6 @@ def replace_session(transaction: TransactWrite, current: Authenticated, session:
 # ---------------------------------------------------------------- re-checks before sensitive changes
 
 
-def check_password(user: User, password: str, context: RequestContext) -> None:
-    """Re-ask the password; wrong ones count on the password lockout counter like failed logins."""
-    attempt = lockout.claim(Factor.PASSWORD, user.username)
-    if not passwords.verify_password(user.password_hash, password):
-        _count_failure(Factor.PASSWORD, user, attempt, context, "reauth.password")
-        raise PortalError(ErrorCode.INVALID_CREDENTIALS)
-    lockout_store.reset(lockout.key(Factor.PASSWORD, user.username), lockout.FIRST_THRESHOLD)
-
-
 def check_second_factor(user: User, code: str, context: RequestContext) -> None:
     """Re-ask the active second factor: a TOTP code (the replay guard applies) or a backup code (used
     up). Each is one conditional write; failures count on the second-factor lockout counter."""
@@ -219,28 +210,16 @@ def _backup_code_hash(user: User, code: str) -> str | None:
 
 
 def _refused(user: User, attempt: int, context: RequestContext, action: str) -> PortalError:
-    _count_failure(Factor.SECOND_FACTOR, user, attempt, context, action)
+    lockout.count_failure(Factor.SECOND_FACTOR, user.username, user, attempt, context, action)
     return PortalError(ErrorCode.INVALID_CODE)
 
 
 def _replayed(user: User, attempt: int, context: RequestContext, action: str) -> PortalError:
     """A code of an already used step: the same answer as a wrong code, but a security event for the
     audit trail and a notice to the owner (someone may have watched the code being typed)."""
-    _count_failure(Factor.SECOND_FACTOR, user, attempt, context, action, outcome="replay")
+    lockout.count_failure(Factor.SECOND_FACTOR, user.username, user, attempt, context, action, outcome="replay")
     notifications.send(user, "totp_replayed")
     return PortalError(ErrorCode.INVALID_CODE)
-
-
-def _count_failure(factor: Factor, user: User, attempt: int, context: RequestContext, action: str,
-                   outcome: str = "failure") -> None:
-    result = lockout.record_failure(factor, user.username, attempt)
-    new_event(action, actor=user.username, target=user.username, outcome=outcome, context=context,
-              details={"attempt": attempt}).save(condition=AuditEvent.event_id.does_not_exist())
-    if result:
-        new_event(f"lockout.{result}", actor="system", target=user.username, outcome="success", context=context,
-                  details={"factor": factor.value, "attempt": attempt}).save(
-            condition=AuditEvent.event_id.does_not_exist())
-        notifications.send(user, f"account_{result}")
 
 
 def _report_backup_code_use(user: User, left: int) -> None:
