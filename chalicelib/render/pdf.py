@@ -43,33 +43,23 @@ def backup_codes_pdf(codes: list[str], username: str, lang: str, created_at: flo
         y -= 11 * mm
 
     y -= 6 * mm
-    canvas.setFont("Helvetica", 11)
     for key in ("mfa.pdf.use", "mfa.pdf.once", "mfa.pdf.new_list"):
-        y = _paragraph(canvas, t(key, lang), left, y, width - 2 * left)
+        y = _paragraph(canvas, t(key, lang), left, y, width - 2 * left, "Helvetica", 11)
         y -= 3 * mm
-    canvas.setFont("Helvetica-Bold", 12)
-    _paragraph(canvas, t("mfa.pdf.do_not_store", lang), left, y - 3 * mm, width - 2 * left)
+    _paragraph(canvas, t("mfa.pdf.do_not_store", lang), left, y - 3 * mm, width - 2 * left, "Helvetica-Bold", 12)
 
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
 
 
-def _paragraph(canvas, text: str, x: float, y: float, max_width: float) -> float:  # type: ignore[no-untyped-def]
-    """Draw `text` wrapped to `max_width` in the current font; returns the y below it."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth
+def _paragraph(canvas, text: str, x: float, y: float, max_width: float, font: str,  # type: ignore[no-untyped-def]
+               size: float) -> float:
+    """Draw `text` in `font` wrapped to `max_width`; returns the y below it."""
+    from reportlab.lib.utils import simpleSplit
 
-    font, size = canvas._fontname, canvas._fontsize
-    line = ""
-    for word in text.split():
-        candidate = f"{line} {word}".strip()
-        if line and stringWidth(candidate, font, size) > max_width:
-            canvas.drawString(x, y, line)
-            y -= size * 1.45
-            line = word
-        else:
-            line = candidate
-    if line:
+    canvas.setFont(font, size)
+    for line in simpleSplit(text, font, size, max_width):
         canvas.drawString(x, y, line)
         y -= size * 1.45
     return y

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 
 
@@ -22,6 +21,3 @@ def new_reference(prefix: str) -> str:
     body = "".join(secrets.choice(alphabet) for _ in range(8))
     return f"{prefix}-{body[:4]}-{body[4:]}"
 
-
-def equal(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))

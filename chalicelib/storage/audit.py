@@ -75,17 +75,6 @@ def by_target(target: str, limit: int, last_key: dict | None) -> Iterator[AuditE
     return AuditEvent.target_index.query(target, scan_index_forward=False, limit=limit, last_evaluated_key=last_key)
 
 
-def by_actor(actor: str, limit: int, last_key: dict | None) -> Iterator[AuditEvent]:
-    return AuditEvent.actor_index.query(actor, scan_index_forward=False, limit=limit, last_evaluated_key=last_key)
-
-
-def by_day(day: str, limit: int, last_key: dict | None) -> Iterator[AuditEvent]:
-    return AuditEvent.query(day, scan_index_forward=False, limit=limit, last_evaluated_key=last_key)
-
-
-SOURCES = ("target", "actor", "day")
-
-
 def newest_first(source: str, value: str, *, since: str, until: str, action: str | None = None,
                  actor: str | None = None, after: tuple[str, str] | None = None,
                  limit: int) -> Iterator[AuditEvent]:
