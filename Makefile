@@ -5,28 +5,39 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MOTO_PORT ?= 5000
 
-.PHONY: run test unit api e2e lint venv clean package scan bench screenshots
+.PHONY: run test unit api e2e lint venv run-venv system-deps clean package scan bench screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: requirements.txt tests/requirements.txt | $(BIN)/python
+# `make run` installs only what serving needs (runtime, chalice, moto); the test tools come with `make test`.
+$(VENV)/.run-installed: requirements.txt infra/requirements-local.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r infra/requirements-local.txt
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.run-installed tests/requirements.txt
 	$(BIN)/pip install --quiet -r tests/requirements.txt
 	touch $@
 
+run-venv: $(VENV)/.run-installed
 venv: $(VENV)/.installed
+
+# Debian's chromium, oathtool, zbar-tools, poppler-utils and npm: installed when missing (as root),
+# otherwise the exact command to run is printed.
+system-deps:
+	bash infra/system_deps.sh
 
 # axe-core, injected into pages by the browser tests to check accessibility.
 AXE := tests/e2e/node_modules/axe-core/axe.min.js
-$(AXE): tests/e2e/package.json tests/e2e/package-lock.json
+$(AXE): tests/e2e/package.json tests/e2e/package-lock.json | system-deps
 	npm ci --prefix tests/e2e --no-audit --no-fund --silent
 	touch $@
 
-run: venv
+run: run-venv
 	PORT=$(PORT) MOTO_PORT=$(MOTO_PORT) $(BIN)/python -m infra.local
 
-test: venv $(AXE)
+test: system-deps venv $(AXE)
 	$(BIN)/python -m infra.scans
 	$(BIN)/python -m pytest -q tests
 
@@ -36,7 +47,7 @@ unit: venv
 api: venv
 	$(BIN)/python -m pytest -q tests/api
 
-e2e: venv $(AXE)
+e2e: system-deps venv $(AXE)
 	$(BIN)/python -m pytest -q tests/e2e
 
 # Scans: ruff, bandit, pip-audit (a printed notice when the advisory database cannot be reached).
@@ -56,7 +67,7 @@ bench: venv
 SCREENSHOTS := login-nl login-pap-phone enroll-step-07-manual-nl enroll-step-09-error-nl enroll-step-11-nl \
 	login-second-step-nl portal-nl portal-nl-phone account-nl sessions-nl-phone help-nl support-request-nl \
 	representative-import-done-nl client-authorizations-nl session-expiry-warning-nl logged-out-idle-nl
-screenshots: venv $(AXE)
+screenshots: system-deps venv $(AXE)
 	$(BIN)/python -m pytest -q tests/e2e/test_portal_walkthrough.py tests/e2e/test_session_expiry.py
 	mkdir -p docs/screenshots
 	for name in $(SCREENSHOTS); do cp test-output/screenshots/$$name.png docs/screenshots/; done

@@ -12,6 +12,8 @@ import sys
 from chalice.cli import main
 from chalice.local import ChaliceRequestHandler
 
+from chalicelib import logs
+
 socketserver.TCPServer.request_queue_size = 128
 
 
@@ -23,8 +25,15 @@ def _any_method(handler: ChaliceRequestHandler, name: str):  # type: ignore[no-u
     raise AttributeError(name)
 
 
+def _no_access_line(handler: ChaliceRequestHandler, format: str, *args: object) -> None:  # noqa: A002
+    """The portal logs every request itself (one JSON line); the HTTP server's own line would repeat it."""
+
+
 ChaliceRequestHandler.__getattr__ = _any_method
-# One line per request from the portal itself is enough; botocore's credential notices are noise.
+ChaliceRequestHandler.log_message = _no_access_line
+# One line per request from the portal itself is enough: with the JSON handler on the root logger
+# first, `chalice local`'s basicConfig adds no second, plain handler; botocore's notices are noise.
+logs.configure()
 logging.getLogger("botocore").setLevel(logging.WARNING)
 
 if __name__ == "__main__":
