@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MOTO_PORT ?= 5000
 
-.PHONY: run test unit api e2e lint venv run-venv system-deps clean package scan bench screenshots
+.PHONY: run test fast unit api e2e lint venv run-venv system-deps clean package scan bench screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -37,9 +37,14 @@ $(AXE): tests/e2e/package.json tests/e2e/package-lock.json | system-deps
 run: run-venv
 	PORT=$(PORT) MOTO_PORT=$(MOTO_PORT) $(BIN)/python -m infra.local
 
+# The fast loop (unit + API, on two processes) first, then the real stage, the template and the fuzzer.
 test: system-deps venv $(AXE)
 	$(BIN)/python -m infra.scans
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q -n 2 tests/unit tests/api
+	$(BIN)/python -m pytest -q tests/e2e tests/infra tests/fuzz
+
+fast: venv
+	$(BIN)/python -m pytest -q -n 2 tests/unit tests/api
 
 unit: venv
 	$(BIN)/python -m pytest -q tests/unit

@@ -1,4 +1,4 @@
-"""Shared test set-up: the local stage's settings, an in-process AWS (moto) per test, a pinned clock."""
+"""Shared test set-up: the local stage's settings, an in-process AWS (moto) emptied for each test, a pinned clock."""
 
 from __future__ import annotations
 
@@ -19,15 +19,18 @@ def _local_stage_environment() -> None:
     for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_S3", "AWS_PROFILE"):
         os.environ.pop(name, None)
     os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": "us-east-1"})
+                       "AWS_DEFAULT_REGION": "us-east-1",
+                       # The emulation is emptied between tests; SQS's once-a-minute purge rule would refuse it.
+                       "MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR": "false"})
 
 
 _local_stage_environment()
 
 
-@pytest.fixture
-def aws():
-    """A fresh in-process AWS with every table, bucket and the SES sender of the local stage."""
+@pytest.fixture(scope="package")
+def aws_world():
+    """One in-process AWS per test package with every table, bucket and the SES sender of the local
+    stage (building it anew for every test cost most of the API suite's time)."""
     from moto import mock_aws
 
     from chalicelib.settings import reset_settings
@@ -37,7 +40,52 @@ def aws():
         from infra.local import provision
 
         provision()
-        yield
+        yield _World()
+
+
+class _World:
+    """Empties the in-process AWS between tests: every item, object, queued upload event and sent mail."""
+
+    def __init__(self) -> None:
+        import boto3
+
+        self.dynamodb = boto3.client("dynamodb", region_name=os.environ["AWS_DEFAULT_REGION"])
+        self.s3 = boto3.client("s3", region_name=os.environ["AWS_DEFAULT_REGION"])
+        self.sqs = boto3.client("sqs", region_name=os.environ["AWS_DEFAULT_REGION"])
+        self.keys = {name: [part["AttributeName"] for part in
+                            self.dynamodb.describe_table(TableName=name)["Table"]["KeySchema"]]
+                     for name in self.dynamodb.list_tables()["TableNames"]}
+
+    def wipe(self) -> None:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ses import ses_backends
+
+        for table, key in self.keys.items():
+            for page in self.dynamodb.get_paginator("scan").paginate(
+                    TableName=table, ProjectionExpression=", ".join(f"#k{i}" for i in range(len(key))),
+                    ExpressionAttributeNames={f"#k{i}": name for i, name in enumerate(key)}):
+                for start in range(0, len(page["Items"]), 25):
+                    self.dynamodb.batch_write_item(RequestItems={table: [
+                        {"DeleteRequest": {"Key": item}} for item in page["Items"][start:start + 25]]})
+        for bucket in self.s3.list_buckets()["Buckets"]:
+            for page in self.s3.get_paginator("list_object_versions").paginate(Bucket=bucket["Name"]):
+                versions = page.get("Versions", []) + page.get("DeleteMarkers", [])
+                if versions:
+                    self.s3.delete_objects(Bucket=bucket["Name"], Delete={"Objects": [
+                        {"Key": item["Key"], "VersionId": item["VersionId"]} for item in versions]})
+        for queue_url in self.sqs.list_queues().get("QueueUrls", []):
+            self.sqs.purge_queue(QueueUrl=queue_url)
+        ses_backends[DEFAULT_ACCOUNT_ID][os.environ["AWS_DEFAULT_REGION"]].sent_messages.clear()
+
+
+@pytest.fixture
+def aws(aws_world):
+    """Every table, bucket and the SES sender of the local stage, empty at the start of each test."""
+    from chalicelib.settings import reset_settings
+
+    reset_settings()
+    aws_world.wipe()
+    yield
 
 
 @pytest.fixture
