@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MOTO_PORT ?= 5000
 
-.PHONY: run test fast unit api e2e lint venv run-venv system-deps clean package scan bench screenshots
+.PHONY: run test fast unit api e2e lint venv run-venv system-deps clean package scan bench bench-load screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -67,6 +67,10 @@ package: venv
 # Performance and cost against their floors: one table (bench/README.md keeps the latest results).
 bench: venv
 	$(BIN)/python -m bench
+
+# 50 and 100 concurrent clients logging in (password + TOTP + /me + logout) for 60 s each, on loopback.
+bench-load: venv
+	$(BIN)/python -m bench.load
 
 # docs/screenshots/ (shown in the README): the main pages as the browser walkthrough leaves them.
 SCREENSHOTS := login-nl login-pap-phone enroll-step-07-manual-nl enroll-step-09-error-nl enroll-step-11-nl \
