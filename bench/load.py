@@ -55,18 +55,23 @@ class Accounts:
         self._busy: set[str] = set()
         self._lock = threading.Lock()
 
-    def take(self) -> tuple[str, str] | None:
-        """An idle account and its code; a later step's login of the same account must not overtake
-        an earlier one still in flight (the replay guard would then refuse the earlier code)."""
+    def take(self) -> str | None:
+        """An idle account whose next step is due; a later step's login of the same account must not
+        overtake an earlier one still in flight (the replay guard would then refuse the earlier code)."""
         now_step = int(time.time() // 30)
         with self._lock:
             for name, step in self._next_step.items():
-                use = max(step, now_step)
-                if name not in self._busy and use <= now_step + 1:
-                    self._next_step[name] = use + 1
+                if name not in self._busy and max(step, now_step) <= now_step + 1:
                     self._busy.add(name)
-                    return name, pyotp.TOTP(self._secrets[name]).at(use * 30)
+                    return name
         return None
+
+    def code(self, name: str) -> str:
+        """The code to type now (a code read when the login started may be stale by the second step)."""
+        with self._lock:
+            use = max(self._next_step[name], int(time.time() // 30))
+            self._next_step[name] = use + 1
+            return pyotp.TOTP(self._secrets[name]).at(use * 30)
 
     def release(self, name: str) -> None:
         with self._lock:
@@ -122,20 +127,21 @@ def create_accounts(moto_port: int, count: int) -> dict[str, str]:
 def client(url: str, accounts: Accounts, deadline: float, results: Results) -> None:
     headers = {"Content-Type": "application/json", "Origin": url}
     while time.monotonic() < deadline:
-        taken = accounts.take()
-        if taken is None:
+        name = accounts.take()
+        if name is None:
             time.sleep(0.2)
             continue
-        name, code = taken
         http = requests.Session()
         http.headers.update(headers)
         started = time.perf_counter()
         steps = (("password", "post", "/api/v1/auth/login", {"username": name, "password": PASSWORD}),
-                 ("totp", "post", "/api/v1/auth/totp", {"code": code}),
+                 ("totp", "post", "/api/v1/auth/totp", None),
                  ("me", "get", "/api/v1/me", None),
                  ("logout", "post", "/api/v1/auth/logout", {}))
         ok = True
         for label, method, path, payload in steps:
+            if label == "totp":
+                payload = {"code": accounts.code(name)}
             begun = time.perf_counter()
             try:
                 response = getattr(http, method)(f"{url}{path}", json=payload, timeout=REQUEST_TIMEOUT)
