@@ -25,6 +25,7 @@ class ErrorCode(str, Enum):
     NOT_CONFIRMED = "not_confirmed"
     ALREADY_DOWNLOADED = "already_downloaded"
     RATE_LIMITED = "rate_limited"
+    TOO_MANY_REQUESTS = "too_many_requests"
     CONFLICT = "conflict"
     AUTHORIZATION_EXISTS = "authorization_exists"
     INVALID_AUTHORIZATION_STATE = "invalid_authorization_state"
@@ -54,6 +55,7 @@ HTTP_STATUS = {
     ErrorCode.NOT_CONFIRMED: 409,
     ErrorCode.ALREADY_DOWNLOADED: 410,
     ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.TOO_MANY_REQUESTS: 429,
     ErrorCode.CONFLICT: 409,
     ErrorCode.AUTHORIZATION_EXISTS: 409,
     ErrorCode.INVALID_AUTHORIZATION_STATE: 409,

@@ -39,6 +39,8 @@ class Settings:
     session_idle_seconds: int
     session_absolute_seconds: int
     partial_session_seconds: int
+    # Failed password evaluations allowed per source address and minute (argon2 work is the cost).
+    ip_failures_per_minute: int
 
     @property
     def is_local(self) -> bool:
@@ -77,6 +79,7 @@ def get_settings() -> Settings:
         session_idle_seconds=int(_env("PORTAL_SESSION_IDLE_SECONDS", "900")),
         session_absolute_seconds=int(_env("PORTAL_SESSION_ABSOLUTE_SECONDS", "28800")),
         partial_session_seconds=int(_env("PORTAL_PARTIAL_SESSION_SECONDS", "600")),
+        ip_failures_per_minute=int(_env("PORTAL_IP_FAILURES_PER_MINUTE", "30")),
     )
 
 

@@ -10,9 +10,11 @@ import socketserver
 import sys
 
 from chalice.cli import main
-from chalice.local import ChaliceRequestHandler
+from chalice.local import ChaliceRequestHandler, ForbiddenError, LocalGateway
 
 from chalicelib import logs
+from chalicelib.api.http import gateway_refusal
+from chalicelib.errors import ErrorCode
 
 socketserver.TCPServer.request_queue_size = 128
 
@@ -25,12 +27,30 @@ def _any_method(handler: ChaliceRequestHandler, name: str):  # type: ignore[no-u
     raise AttributeError(name)
 
 
+_handle_request = LocalGateway.handle_request
+
+
+def _gateway_in_the_envelope(gateway: LocalGateway, method: str, path: str, headers: dict, body: bytes | None):  # type: ignore[no-untyped-def]
+    """Like the deployed gateway's responses (infra/template.py): an unknown path is 404 and an OPTIONS
+    request (no route takes one; no CORS is configured) 405, both in the contract's envelope with the
+    security headers, instead of the emulated gateway's {"message": "Missing Authentication Token"} and
+    its empty 200 preflight answer."""
+    try:
+        response = _handle_request(gateway, method, path, headers, body)
+    except ForbiddenError:
+        return gateway_refusal(ErrorCode.NOT_FOUND, headers, path)
+    if method == "OPTIONS":
+        return gateway_refusal(ErrorCode.METHOD_NOT_ALLOWED, headers, path)
+    return response
+
+
 def _no_access_line(handler: ChaliceRequestHandler, format: str, *args: object) -> None:  # noqa: A002
     """The portal logs every request itself (one JSON line); the HTTP server's own line would repeat it."""
 
 
 ChaliceRequestHandler.__getattr__ = _any_method
 ChaliceRequestHandler.log_message = _no_access_line
+LocalGateway.handle_request = _gateway_in_the_envelope
 # One line per request from the portal itself is enough: with the JSON handler on the root logger
 # first, `chalice local`'s basicConfig adds no second, plain handler; botocore's notices are noise.
 logs.configure()

@@ -351,6 +351,45 @@ def function_overrides(function: str, prefix: str) -> dict:
     return {"DependsOn": [f"{function_id(function)}LogGroup"], "Properties": properties}
 
 
+# ---------------------------------------------------------------- API Gateway's own answers
+
+# API Gateway answers some requests without calling the function: a path no route has ("Missing
+# Authentication Token", 403), throttling, its own faults. Those answers get the contract's envelope
+# and the security headers too (the local stage's gateway does the same, infra/chalice_local.py).
+GATEWAY_RESPONSES = {
+    "MISSING_AUTHENTICATION_TOKEN": ("404", "not_found"),
+    "THROTTLED": ("429", "too_many_requests"),
+    "DEFAULT_4XX": (None, "invalid_request"),
+    "DEFAULT_5XX": ("503", "service_unavailable"),
+}
+
+
+def gateway_responses() -> dict[str, Any]:
+    from chalicelib.i18n import t
+
+    # A gateway response header is a static value in single quotes, so the CSP (whose sources are
+    # quoted) cannot be given here; a JSON body under nosniff and X-Frame-Options DENY renders nothing.
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY",
+        "Cache-Control": "no-store", "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    }
+    resources: dict[str, Any] = {}
+    for response_type, (status, code) in GATEWAY_RESPONSES.items():
+        body = json.dumps({"error": {"code": code, "message": t(f"error.{code}", "nl")}}, ensure_ascii=False)
+        properties: dict[str, Any] = {
+            "RestApiId": {"Ref": "RestAPI"},
+            "ResponseType": response_type,
+            "ResponseParameters": {f"gatewayresponse.header.{name}": f"'{value}'" for name, value in headers.items()},
+            "ResponseTemplates": {"application/json": body},
+        }
+        if status:
+            properties["StatusCode"] = status
+        resources[f"GatewayResponse{to_cfn_resource_name(response_type.lower())}"] = {
+            "Type": "AWS::ApiGateway::GatewayResponse", "Properties": properties}
+    return resources
+
+
 # ---------------------------------------------------------------- the template
 
 
@@ -373,6 +412,8 @@ def build(stage: str = "prod", functions: list[str] | None = None) -> dict:
             "AliasName": _sub("alias/${AWS::StackName}-key-material"), "TargetKeyId": {"Ref": "PortalKey"}}},
         "KeyMaterialSecret": secret(),
     })
+    if API_HANDLER in functions:
+        resources.update(gateway_responses())
     for function in functions:
         logical = function_id(function)
         resources[logical] = function_overrides(function, prefix)

@@ -91,12 +91,28 @@ def context(request: Request) -> RequestContext:
 Field = type | tuple  # a type, or (type, required)
 
 
+def _encodable(value: Any) -> bool:
+    """False for text with a lone UTF-16 surrogate ("\\ud800" is valid JSON but no character): it
+    cannot be hashed, stored or mailed, so it is refused at the door rather than half-way a flow."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, list):
+        return all(_encodable(item) for item in value)
+    return True
+
+
 def json_body(request: Request, fields: dict[str, Field]) -> dict[str, Any]:
     """The JSON object body with the named fields checked; 400 invalid_request names the first bad one."""
     raw = request.raw_body or b""
     try:
         body = json.loads(raw.decode("utf-8")) if raw.strip() else {}
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    # ValueError covers malformed JSON and integers longer than Python's 4300-digit limit; deeply
+    # nested arrays or objects exhaust the parser's recursion.
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise PortalError(ErrorCode.INVALID_REQUEST, field="body") from None
     if not isinstance(body, dict):
         raise PortalError(ErrorCode.INVALID_REQUEST, field="body")
@@ -112,6 +128,8 @@ def json_body(request: Request, fields: dict[str, Field]) -> dict[str, Any]:
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise PortalError(ErrorCode.INVALID_REQUEST, field=name)
         if isinstance(value, str) and (not value.strip() and required or len(value) > 4096):
+            raise PortalError(ErrorCode.INVALID_REQUEST, field=name)
+        if not _encodable(value):
             raise PortalError(ErrorCode.INVALID_REQUEST, field=name)
         result[name] = value
     return result
@@ -201,6 +219,9 @@ def route(bp: Blueprint, path: str, methods: list[str], auth: str | None = None,
                 return view(require(request, auth, roles), **path_params)
             except PortalError as error:
                 return error_response(error, language(request))
+            except Exception:  # noqa: BLE001 - chalice would answer a view's exception with its own 500 body
+                log.exception("unhandled error")
+                return error_response(PortalError(ErrorCode.INTERNAL_ERROR), language(request))
 
         bp.route(path, methods=methods, content_types=["application/json", "*/*"], **options)(wrapper)
         return view
@@ -292,6 +313,22 @@ def _respond(request: Request, get_response: Callable[[Request], Response]) -> R
         response = _normalize_framework_error(response, lang)
     _secure_headers(response, request.path or "")
     return response
+
+
+def gateway_refusal(code: ErrorCode, request_headers: dict[str, str], path: str) -> dict[str, Any]:
+    """API Gateway's own refusals (a path no route has, an OPTIONS request nobody routes) in the
+    contract's envelope with the security headers, as a Lambda proxy response. The local stage's
+    gateway answers with it; on AWS the template's gateway responses carry the same envelope."""
+    lowered = {name.lower(): value for name, value in (request_headers or {}).items()}
+    jar = {}
+    for part in lowered.get("cookie", "").split(";"):
+        name, sep, value = part.strip().partition("=")
+        if sep:
+            jar.setdefault(name, value)
+    lang = pick_language(None, jar.get("lang"), lowered.get("accept-language"))
+    response = error_response(PortalError(code), lang)
+    _secure_headers(response, path)
+    return response.to_dict()
 
 
 @blueprint.middleware("http")

@@ -7,6 +7,8 @@ import re
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.storage.users import User
 
+# The longest name an account can have; anything longer is refused before it reaches a storage key.
+USERNAME_MAX = 64
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,63}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s<>\"'`,;:()\[\]\\]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 CRIB_PATTERN = re.compile(r"^[0-9]{9}$")

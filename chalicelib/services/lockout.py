@@ -8,14 +8,19 @@ parallel requests can never evaluate more attempts than these rules allow.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 
 from chalicelib import clock
-from chalicelib.errors import ErrorCode, PortalError
+from chalicelib.errors import HTTP_STATUS, ErrorCode, PortalError
 from chalicelib.services import audit, notifications
 from chalicelib.services.audit import RequestContext
 from chalicelib.storage import lockouts
 from chalicelib.storage.users import User
+
+log = logging.getLogger("portal.lockout")
 
 FIRST_THRESHOLD = 5
 LOCK_SECONDS = {5: 60, 10: 300, 15: 900}
@@ -38,6 +43,38 @@ def claim(factor: Factor, username: str) -> int:
     if attempt is not None:
         return attempt
     raise refusal(lockouts.read_state(key(factor, username)), now)
+
+
+@contextmanager
+def attempt(factor: Factor, username: str, context: RequestContext, action: str,
+            user: User | None = None) -> Iterator[int]:
+    """Claim one evaluation for the block and make sure it is settled whatever happens in it.
+
+    The block settles the attempt itself (a failure through `count_failure`, a success by resetting
+    the counter); a refusal it raises has done so. Anything else escaping the block (a bug, AWS
+    trouble) leaves a claim nobody settles; it is counted as a failed attempt here, the safe side: no
+    evaluation gets through uncounted, and a threshold claim becomes a lock that support sees, instead
+    of a name refused for ever with no lock set. Input that could never be evaluated is refused before
+    the claim, so junk cannot lock anybody out.
+    """
+    number = claim(factor, username)
+    try:
+        yield number
+    except PortalError as error:
+        if HTTP_STATUS[error.code] >= 500:
+            _settle(factor, username, user, number, context, action)
+        raise
+    except Exception:
+        _settle(factor, username, user, number, context, action)
+        raise
+
+
+def _settle(factor: Factor, username: str, user: User | None, number: int, context: RequestContext,
+            action: str) -> None:
+    try:
+        count_failure(factor, username, user, number, context, action, outcome="error")
+    except Exception:  # noqa: BLE001 - the original error is the one to report
+        log.exception("an unsettled lockout attempt could not be counted")
 
 
 def refusal(state: lockouts.LockoutState, now: int) -> PortalError:

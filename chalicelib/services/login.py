@@ -7,18 +7,24 @@ from dataclasses import dataclass
 
 from pynamodb.transactions import TransactWrite
 
+from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.security import passwords
 from chalicelib.services import lockout
-from chalicelib.services.accounts import normalize_username
+from chalicelib.services.accounts import USERNAME_MAX, normalize_username
 from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.services.lockout import Factor
 from chalicelib.services.sessions import PARTIAL, new_session
+from chalicelib.settings import get_settings
 from chalicelib.storage import lockouts as lockout_store
+from chalicelib.storage import rate_limits
 from chalicelib.storage.audit import AuditEvent
 from chalicelib.storage.base import transaction_connection
 from chalicelib.storage.lockouts import Lockout
+from chalicelib.storage.rate_limits import RateCounter
 from chalicelib.storage.users import User, get_user
+
+ADDRESS_WINDOW_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -29,12 +35,37 @@ class LoginResult:
 
 def login(username: str, password: str, context: RequestContext) -> LoginResult:
     name = normalize_username(username)
-    attempt = lockout.claim(Factor.PASSWORD, name)
-    user = get_user(name) if 0 < len(name) <= 64 else None
-    if not passwords.verify_password(user.password_hash if user else None, password):
-        lockout.count_failure(Factor.PASSWORD, name, user, attempt, context, "login.password")
-        raise PortalError(ErrorCode.INVALID_CREDENTIALS)
-    assert user is not None  # verify_password never accepts a missing account
+    # Checked before the claim: a name no account can have is refused without touching the counter
+    # (and a longer one would exceed DynamoDB's key size in the lockout item).
+    if not 0 < len(name) <= USERNAME_MAX:
+        raise PortalError(ErrorCode.INVALID_REQUEST, field="username")
+    with lockout.attempt(Factor.PASSWORD, name, context, "login.password") as attempt:
+        address_slot = _claim_address_slot(name, context)
+        user = get_user(name)
+        if not passwords.verify_password(user.password_hash if user else None, password):
+            lockout.count_failure(Factor.PASSWORD, name, user, attempt, context, "login.password")
+            raise PortalError(ErrorCode.INVALID_CREDENTIALS)
+        assert user is not None  # verify_password never accepts a missing account
+        return _logged_in(user, name, password, address_slot, context)
+
+
+def _claim_address_slot(name: str, context: RequestContext) -> str | None:
+    """One of the source address's failed-evaluation slots for this minute, claimed before any argon2
+    work, with one conditional ADD; a success gives it back. When none is left: 429 too_many_requests,
+    and the name's lockout claim is released (nothing was evaluated)."""
+    if not context.ip:
+        return None
+    now = int(clock.now())
+    key = f"rate#password_failures#ip#{context.ip}"
+    if not rate_limits.hit(key, now, ADDRESS_WINDOW_SECONDS, get_settings().ip_failures_per_minute):
+        lockout_store.release_attempt(lockout.key(Factor.PASSWORD, name))
+        raise PortalError(ErrorCode.TOO_MANY_REQUESTS,
+                          retry_after=rate_limits.window_end(now, ADDRESS_WINDOW_SECONDS) - now)
+    return rate_limits.window_key(key, now, ADDRESS_WINDOW_SECONDS)
+
+
+def _logged_in(user: User, name: str, password: str, address_slot: str | None,
+               context: RequestContext) -> LoginResult:
     if passwords.needs_rehash(user.password_hash):
         user.update(actions=[User.password_hash.set(passwords.hash_password(password))])
     next_step = "totp" if user.mfa_enabled else "enroll"
@@ -43,6 +74,8 @@ def login(username: str, password: str, context: RequestContext) -> LoginResult:
         transaction.update(Lockout(lockout.key(Factor.PASSWORD, name)),
                            actions=lockout_store.reset_actions(lockout.FIRST_THRESHOLD))
         transaction.save(session)
+        if address_slot:
+            transaction.update(RateCounter(address_slot), actions=[RateCounter.hits.add(-1)])
         transaction.save(
             new_event("login.password", actor=name, target=name, outcome="success", context=context,
                       details={"next": next_step}),
@@ -55,8 +88,8 @@ def recheck_password(user: User, password: str, context: RequestContext, action:
                      field: str | None = None) -> None:
     """Sensitive changes re-ask the password; wrong ones count on the password lockout counter like
     failed logins (401 invalid_credentials naming `field`)."""
-    attempt = lockout.claim(Factor.PASSWORD, user.username)
-    if not passwords.verify_password(user.password_hash, password):
-        lockout.count_failure(Factor.PASSWORD, user.username, user, attempt, context, action)
-        raise PortalError(ErrorCode.INVALID_CREDENTIALS, field=field)
-    lockout_store.reset(lockout.key(Factor.PASSWORD, user.username), lockout.FIRST_THRESHOLD)
+    with lockout.attempt(Factor.PASSWORD, user.username, context, action, user) as attempt:
+        if not passwords.verify_password(user.password_hash, password):
+            lockout.count_failure(Factor.PASSWORD, user.username, user, attempt, context, action)
+            raise PortalError(ErrorCode.INVALID_CREDENTIALS, field=field)
+        lockout_store.reset(lockout.key(Factor.PASSWORD, user.username), lockout.FIRST_THRESHOLD)

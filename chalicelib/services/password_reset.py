@@ -22,7 +22,7 @@ from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.security import passwords
 from chalicelib.security.tokens import new_token, token_hash
 from chalicelib.services import lockout, notifications
-from chalicelib.services.accounts import USERNAME_PATTERN, normalize_username
+from chalicelib.services.accounts import USERNAME_MAX, USERNAME_PATTERN, normalize_username
 from chalicelib.services.audit import RequestContext, new_event, record
 from chalicelib.services.lockout import Factor
 from chalicelib.storage import lockouts as lockout_store
@@ -48,9 +48,13 @@ ANSWER_FLOOR_SECONDS = 0.2
 def request_reset(username: str, context: RequestContext) -> None:
     """POST /auth/password-reset: mail a reset link if the account exists. Never says whether it does."""
     notifications.base_url(context)  # a missing origin fails alike for every name, existing or not
+    name = normalize_username(username)
+    # No account has a longer name; refusing it says nothing, and it would not fit a storage key.
+    if len(name) > USERNAME_MAX:
+        raise PortalError(ErrorCode.INVALID_REQUEST, field="username")
     answer_at = time.monotonic() + ANSWER_FLOOR_SECONDS
     try:
-        _request_reset(normalize_username(username), context)
+        _request_reset(name, context)
     finally:
         time.sleep(max(0.0, answer_at - time.monotonic()))
 

@@ -55,36 +55,37 @@ class StepUp:
 def login_with_totp(current: Authenticated, code: str, context: RequestContext) -> StepUp:
     """POST /auth/totp: a 6-digit code from the app turns the partial session into a full one."""
     user = current.user
-    attempt = lockout.claim(Factor.SECOND_FACTOR, user.username)
-    step = _unused_step(user, code, attempt, context, "login.totp")
-    session, cookie = new_session(user, FULL, "done", context)
-    try:
-        _commit_login(current, session, context, "login.totp", lambda transaction: transaction.update(
-            User(user.username), actions=[User.totp_last_step.set(step), User.last_login.set(int(clock.now()))],
-            condition=_replay_guard(user, step)))
-    except TransactWriteError as error:
-        if not is_condition_failure(error):
-            raise
-        raise _lost_race(user, step, attempt, context, "login.totp") from None
-    return StepUp(cookie)
+    with lockout.attempt(Factor.SECOND_FACTOR, user.username, context, "login.totp", user) as attempt:
+        step = _unused_step(user, code, attempt, context, "login.totp")
+        session, cookie = new_session(user, FULL, "done", context)
+        try:
+            _commit_login(current, session, context, "login.totp", lambda transaction: transaction.update(
+                User(user.username), actions=[User.totp_last_step.set(step), User.last_login.set(int(clock.now()))],
+                condition=_replay_guard(user, step)))
+        except TransactWriteError as error:
+            if not is_condition_failure(error):
+                raise
+            raise _lost_race(user, step, attempt, context, "login.totp") from None
+        return StepUp(cookie)
 
 
 def login_with_backup_code(current: Authenticated, code: str, context: RequestContext) -> StepUp:
     """POST /auth/backup-code: one printed code (used up by this login) instead of the app's code."""
     user = current.user
-    attempt = lockout.claim(Factor.SECOND_FACTOR, user.username)
-    code_hash = _backup_code_hash(user, code)
-    if code_hash is None:
-        raise _refused(user, attempt, context, "login.backup_code")
-    session, cookie = new_session(user, FULL, "done", context)
-    try:
-        _commit_login(current, session, context, "login.backup_code",
-                      _backup_code_use(user, code_hash, User.last_login.set(int(clock.now()))))
-    except TransactWriteError as error:
-        if not is_condition_failure(error):
-            raise
-        # Unknown, used, or of a replaced set: all the same answer.
-        raise _refused(user, attempt, context, "login.backup_code") from None
+    with lockout.attempt(Factor.SECOND_FACTOR, user.username, context, "login.backup_code", user) as attempt:
+        code_hash = _backup_code_hash(user, code)
+        if code_hash is None:
+            raise _refused(user, attempt, context, "login.backup_code")
+        session, cookie = new_session(user, FULL, "done", context)
+        try:
+            _commit_login(current, session, context, "login.backup_code",
+                          _backup_code_use(user, code_hash, User.last_login.set(int(clock.now()))))
+        except TransactWriteError as error:
+            if not is_condition_failure(error):
+                raise
+            # Unknown, used, or of a replaced set: all the same answer.
+            raise _refused(user, attempt, context, "login.backup_code") from None
+    # After the block: the attempt is settled by the login's transaction, a mail problem is no failure.
     left = max(int(user.backup_codes_left or 0) - 1, 0)
     _report_backup_code_use(user, left)
     return StepUp(cookie, left)
@@ -123,18 +124,18 @@ def replace_session(transaction: TransactWrite, current: Authenticated, session:
 def check_second_factor(user: User, code: str, context: RequestContext) -> None:
     """Re-ask the active second factor: a TOTP code (the replay guard applies) or a backup code (used
     up). Each is one conditional write; failures count on the second-factor lockout counter."""
-    attempt = lockout.claim(Factor.SECOND_FACTOR, user.username)
-    if totp.is_well_formed(totp.normalize(code)):
-        step = _unused_step(user, code, attempt, context, "reauth.totp")
-        try:
-            User(user.username).update(actions=[User.totp_last_step.set(step)], condition=_replay_guard(user, step))
-        except UpdateError as error:
-            if not is_condition_failure(error):
-                raise
-            raise _lost_race(user, step, attempt, context, "reauth.totp") from None
-    else:
-        _use_backup_code(user, code, attempt, context)
-    lockout_store.reset(lockout.key(Factor.SECOND_FACTOR, user.username), lockout.FIRST_THRESHOLD)
+    with lockout.attempt(Factor.SECOND_FACTOR, user.username, context, "reauth.second_factor", user) as attempt:
+        if totp.is_well_formed(totp.normalize(code)):
+            step = _unused_step(user, code, attempt, context, "reauth.totp")
+            try:
+                User(user.username).update(actions=[User.totp_last_step.set(step)], condition=_replay_guard(user, step))
+            except UpdateError as error:
+                if not is_condition_failure(error):
+                    raise
+                raise _lost_race(user, step, attempt, context, "reauth.totp") from None
+        else:
+            _use_backup_code(user, code, attempt, context)
+        lockout_store.reset(lockout.key(Factor.SECOND_FACTOR, user.username), lockout.FIRST_THRESHOLD)
 
 
 def _use_backup_code(user: User, code: str, attempt: int, context: RequestContext) -> None:

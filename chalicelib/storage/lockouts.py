@@ -98,6 +98,15 @@ def apply_lock(key: str, attempt: int, locked_until: int, next_allowed: int, blo
     return True
 
 
+def release_attempt(key: str) -> None:
+    """Give back a claim that was never evaluated (the request was refused for another reason)."""
+    try:
+        Lockout(key).update(actions=[Lockout.failures.add(-1)], condition=Lockout.failures > 0)
+    except UpdateError as error:
+        if not is_condition_failure(error):
+            raise
+
+
 def reset_actions(first_threshold: int) -> list:
     """The update that starts counting from zero (for use inside a transaction too)."""
     return [

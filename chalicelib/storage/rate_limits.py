@@ -28,12 +28,16 @@ def window_end(now: int, window_seconds: int) -> int:
     return (now // window_seconds + 1) * window_seconds
 
 
+def window_key(key: str, now: int, window_seconds: int) -> str:
+    """The item key of the window that contains `now`."""
+    return f"{key}#{now // window_seconds}"
+
+
 def hit(key: str, now: int, window_seconds: int, limit: int) -> bool:
     """Count one request under `key` in the current window; False (nothing counted) once `limit` is reached."""
-    window = now // window_seconds
     expires_at = window_end(now, window_seconds) + window_seconds
     try:
-        RateCounter(f"{key}#{window}").update(
+        RateCounter(window_key(key, now, window_seconds)).update(
             actions=[RateCounter.hits.add(1), RateCounter.expires_at.set(expires_at)],
             condition=RateCounter.hits.does_not_exist() | (RateCounter.hits < limit),
         )

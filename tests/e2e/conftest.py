@@ -58,10 +58,16 @@ def portal():
     yield from running_portal("portal.log")
 
 
-def running_portal(log_name: str):
+# The suite's failed logins all come from 127.0.0.1, many more than a person makes in a minute; the
+# per-address limit has its own test with its own stage (test_login_e2e.py).
+SUITE_IP_FAILURES_PER_MINUTE = "100000"
+
+
+def running_portal(log_name: str, environment: dict[str, str] | None = None):
     """Start the local stage on free ports, yield it, stop it (the fuzz run starts its own)."""
     port, moto_port = free_port(), free_port()
-    env = {**os.environ, "PORT": str(port), "MOTO_PORT": str(moto_port)}
+    env = {**os.environ, "PORT": str(port), "MOTO_PORT": str(moto_port),
+           "PORTAL_IP_FAILURES_PER_MINUTE": SUITE_IP_FAILURES_PER_MINUTE, **(environment or {})}
     for name in ("AWS_ENDPOINT_URL", "PORTAL_STAGE", "PORTAL_TABLE_PREFIX"):
         env.pop(name, None)
     OUTPUT.mkdir(exist_ok=True)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.e2e.conftest import screenshot
+import requests
+
+from tests.e2e.conftest import running_portal, screenshot
 
 DEMO_PASSWORD = "Blauwe-Baai-Punda-2031"
 
@@ -62,3 +65,30 @@ def test_browser_password_step_and_logout(portal, page):
     old_cookie.cookies.set("portal_session", cookies["portal_session"]["value"])
     refused = old_cookie.post(f"{portal.url}/api/v1/auth/totp", json={"code": "123456"})
     assert refused.status_code == 401 and refused.json()["error"]["code"] == "not_authenticated"
+
+
+def test_forty_parallel_wrong_passwords_from_one_address_get_thirty_evaluations():
+    """PORTAL_IP_FAILURES_PER_MINUTE=30 (the default, set explicitly on a stage of its own): forty
+    parallel wrong passwords for forty different names from one address get exactly thirty argon2
+    evaluations (401); the others are refused before any (429 with Retry-After), and within the
+    window the address gets no more."""
+    stage = running_portal("portal-address-limit.log", {"PORTAL_IP_FAILURES_PER_MINUTE": "30"})
+    portal = next(stage)
+    try:
+        def attempt(index: int) -> requests.Response:
+            return portal.session().post(f"{portal.url}/api/v1/auth/login",
+                                         json={"username": f"guess.{index:02d}", "password": "wrong-password!"})
+
+        # Stay inside one minute's window: start right after a window begins.
+        if time.time() % 60 > 40:
+            time.sleep(61 - time.time() % 60)
+        with ThreadPoolExecutor(max_workers=40) as pool:
+            responses = list(pool.map(attempt, range(40)))
+        statuses = [response.status_code for response in responses]
+        assert statuses.count(401) == 30 and statuses.count(429) == 10, statuses
+        refused = next(response for response in responses if response.status_code == 429)
+        assert refused.json()["error"]["code"] == "too_many_requests"
+        assert 0 < int(refused.headers["Retry-After"]) <= 60
+        assert attempt(99).status_code == 429
+    finally:
+        next(stage, None)

@@ -3,6 +3,7 @@ the functions pointed at exactly the resources the template creates, import proc
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -274,3 +275,21 @@ def test_an_import_function_is_started_by_uploads_to_the_imports_bucket():
 def test_a_lambda_function_without_a_known_trigger_is_refused():
     with pytest.raises(ValueError, match="nightly_report"):
         template.build("prod", functions=[template.API_HANDLER, "nightly_report"])
+
+
+def test_api_gateways_own_answers_use_the_envelope_and_the_security_headers():
+    from infra.template import build
+
+    resources = build("prod")["Resources"]
+    responses = {item["Properties"]["ResponseType"]: item["Properties"] for item in resources.values()
+                 if item.get("Type") == "AWS::ApiGateway::GatewayResponse"}
+    assert set(responses) == {"MISSING_AUTHENTICATION_TOKEN", "THROTTLED", "DEFAULT_4XX", "DEFAULT_5XX"}
+    unknown_path = responses["MISSING_AUTHENTICATION_TOKEN"]
+    assert unknown_path["StatusCode"] == "404" and unknown_path["RestApiId"] == {"Ref": "RestAPI"}
+    assert json.loads(unknown_path["ResponseTemplates"]["application/json"])["error"]["code"] == "not_found"
+    for properties in responses.values():
+        headers = properties["ResponseParameters"]
+        assert headers["gatewayresponse.header.X-Content-Type-Options"] == "'nosniff'"
+        assert headers["gatewayresponse.header.Cache-Control"] == "'no-store'"
+        error = json.loads(properties["ResponseTemplates"]["application/json"])["error"]
+        assert error["code"] and error["message"]
