@@ -58,16 +58,20 @@ def portal():
     yield from running_portal("portal.log")
 
 
-def running_portal(log_name: str):
-    """Start the local stage on free ports, yield it, stop it (the fuzz run starts its own)."""
-    port, moto_port = free_port(), free_port()
+def running_portal(log_name: str, app_aws_endpoint: str | None = None, moto_port: int | None = None):
+    """Start the local stage on free ports, yield it, stop it (the fuzz run starts its own).
+
+    With `app_aws_endpoint` the portal's process talks to AWS there (a fault-injecting proxy in front
+    of moto's server on `moto_port`); seeding and `Portal.manage` still use moto directly."""
+    port, moto_port = free_port(), moto_port or free_port()
     env = {**os.environ, "PORT": str(port), "MOTO_PORT": str(moto_port)}
     for name in ("AWS_ENDPOINT_URL", "PORTAL_STAGE", "PORTAL_TABLE_PREFIX"):
         env.pop(name, None)
     OUTPUT.mkdir(exist_ok=True)
     log = open(OUTPUT / log_name, "w")  # noqa: SIM115 - closed at teardown
+    endpoint = ["--app-aws-endpoint", app_aws_endpoint] if app_aws_endpoint else []
     process = subprocess.Popen([sys.executable, "-m", "infra.local", "--port", str(port),
-                                "--moto-port", str(moto_port)], cwd=ROOT, env=env, stdout=log, stderr=log)
+                                "--moto-port", str(moto_port), *endpoint], cwd=ROOT, env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while True:
