@@ -23,6 +23,7 @@ from chalicelib.i18n import catalogue, pick_language, t
 from chalicelib.services import sessions
 from chalicelib.services.audit import RequestContext
 from chalicelib.settings import get_settings
+from chalicelib.storage.base import is_temporary_trouble
 
 log = logging.getLogger("portal.http")
 
@@ -35,6 +36,9 @@ CSP = (
 )
 
 blueprint = Blueprint(__name__)
+
+# What a 503 asks the client to wait: AWS's throttling and hiccups pass within seconds.
+RETRY_AFTER_SECONDS = 2
 
 # `chalice local` serves requests on several threads but keeps one `current_request` per app;
 # the middleware receives each call's own request and keeps it per thread (on Lambda: one at a time).
@@ -286,9 +290,14 @@ def _respond(request: Request, get_response: Callable[[Request], Response]) -> R
     else:
         try:
             response = get_response(request)
-        except Exception:  # noqa: BLE001 - never a stack trace or a framework page to the client
-            log.exception("unhandled error")
-            response = error_response(PortalError(ErrorCode.INTERNAL_ERROR), lang)
+        except Exception as error:  # noqa: BLE001 - never a stack trace or a framework page to the client
+            if is_temporary_trouble(error):
+                log.warning("temporary AWS trouble", exc_info=True)
+                response = error_response(PortalError(ErrorCode.SERVICE_UNAVAILABLE,
+                                                      retry_after=RETRY_AFTER_SECONDS), lang)
+            else:
+                log.exception("unhandled error")
+                response = error_response(PortalError(ErrorCode.INTERNAL_ERROR), lang)
         response = _normalize_framework_error(response, lang)
     _secure_headers(response, request.path or "")
     return response
