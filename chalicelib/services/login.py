@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pynamodb.transactions import TransactWrite
-
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.security import passwords
 from chalicelib.services import lockout
@@ -15,8 +13,7 @@ from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.services.lockout import Factor
 from chalicelib.services.sessions import PARTIAL, new_session
 from chalicelib.storage import lockouts as lockout_store
-from chalicelib.storage.audit import AuditEvent
-from chalicelib.storage.base import transaction_connection
+from chalicelib.storage.audit import recorded_transaction
 from chalicelib.storage.lockouts import Lockout
 from chalicelib.storage.users import User, get_user
 
@@ -39,15 +36,12 @@ def login(username: str, password: str, context: RequestContext) -> LoginResult:
         user.update(actions=[User.password_hash.set(passwords.hash_password(password))])
     next_step = "totp" if user.mfa_enabled else "enroll"
     session, cookie_value = new_session(user, PARTIAL, next_step, context)
-    with TransactWrite(connection=transaction_connection()) as transaction:
+    event = new_event("login.password", actor=name, target=name, outcome="success", context=context,
+                      details={"next": next_step})
+    with recorded_transaction(event) as transaction:
         transaction.update(Lockout(lockout.key(Factor.PASSWORD, name)),
                            actions=lockout_store.reset_actions(lockout.FIRST_THRESHOLD))
         transaction.save(session)
-        transaction.save(
-            new_event("login.password", actor=name, target=name, outcome="success", context=context,
-                      details={"next": next_step}),
-            condition=AuditEvent.event_id.does_not_exist(),
-        )
     return LoginResult(next_step, cookie_value)
 
 

@@ -29,7 +29,7 @@ from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.services.lockout import Factor
 from chalicelib.services.sessions import FULL, Authenticated, new_session
 from chalicelib.storage import lockouts as lockout_store
-from chalicelib.storage.audit import AuditEvent
+from chalicelib.storage.audit import recorded_transaction
 from chalicelib.storage.backup_codes import BackupCode, unused_code_condition
 from chalicelib.storage.base import is_condition_failure, transaction_connection
 from chalicelib.storage.keys import get_keys
@@ -95,13 +95,12 @@ def _commit_login(current: Authenticated, session: Session, context: RequestCont
     """The one transaction of a successful second step: `accept` adds the factor's own conditional
     write; the session is rotated, the counter reset and the login audited with it."""
     username = current.user.username
-    with TransactWrite(connection=transaction_connection()) as transaction:
+    event = new_event(action, actor=username, target=username, outcome="success", context=context)
+    with recorded_transaction(event) as transaction:
         accept(transaction)
         replace_session(transaction, current, session)
         transaction.update(Lockout(lockout.key(Factor.SECOND_FACTOR, username)),
                            actions=lockout_store.reset_actions(lockout.FIRST_THRESHOLD))
-        transaction.save(new_event(action, actor=username, target=username, outcome="success", context=context),
-                         condition=AuditEvent.event_id.does_not_exist())
 
 
 def replace_session(transaction: TransactWrite, current: Authenticated, session: Session) -> None:
