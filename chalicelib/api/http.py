@@ -149,6 +149,12 @@ def error_response(error: PortalError, lang: str) -> Response:
     return json_response({"error": body}, HTTP_STATUS[error.code], headers)
 
 
+def temporary_trouble(lang: str) -> Response:
+    """503 service_unavailable: DynamoDB, S3 or SES is throttling or failing right now (logged)."""
+    log.warning("temporary AWS trouble", exc_info=True)
+    return error_response(PortalError(ErrorCode.SERVICE_UNAVAILABLE, retry_after=RETRY_AFTER_SECONDS), lang)
+
+
 def session_cookie(value: str) -> str:
     settings = get_settings()
     secure = "; Secure" if settings.cookie_secure else ""
@@ -205,6 +211,11 @@ def route(bp: Blueprint, path: str, methods: list[str], auth: str | None = None,
                 return view(require(request, auth, roles), **path_params)
             except PortalError as error:
                 return error_response(error, language(request))
+            except Exception as error:
+                # Handled here: chalice turns a view's exception into its own 500 before any middleware.
+                if not is_temporary_trouble(error):
+                    raise
+                return temporary_trouble(language(request))
 
         bp.route(path, methods=methods, content_types=["application/json", "*/*"], **options)(wrapper)
         return view
@@ -292,9 +303,7 @@ def _respond(request: Request, get_response: Callable[[Request], Response]) -> R
             response = get_response(request)
         except Exception as error:  # noqa: BLE001 - never a stack trace or a framework page to the client
             if is_temporary_trouble(error):
-                log.warning("temporary AWS trouble", exc_info=True)
-                response = error_response(PortalError(ErrorCode.SERVICE_UNAVAILABLE,
-                                                      retry_after=RETRY_AFTER_SECONDS), lang)
+                response = temporary_trouble(lang)
             else:
                 log.exception("unhandled error")
                 response = error_response(PortalError(ErrorCode.INTERNAL_ERROR), lang)

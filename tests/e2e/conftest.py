@@ -20,6 +20,20 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
+def pytest_configure(config) -> None:  # type: ignore[no-untyped-def]
+    config.addinivalue_line("markers", "faults: the full fault matrix (0/5/20 %), run by `make test-faults`")
+
+
+def pytest_collection_modifyitems(config, items) -> None:  # type: ignore[no-untyped-def]
+    """The full fault matrix takes minutes: only `-m faults` selects it; the quick rate always runs."""
+    if "faults" in (config.option.markexpr or ""):
+        return
+    deselected = [item for item in items if item.get_closest_marker("faults")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("faults")]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -6,7 +6,8 @@ credential scope (`.../dynamodb/aws4_request`, `/s3/`, `/ses/`); only DynamoDB c
 calls and SES's SendEmail get faults. The plan is set at runtime through the proxy's own control
 path, so one local stage serves several fault rates:
 
-    POST /__faults__ {"rate": 0.05, "seed": 7, "kinds": [...]}   set the plan, zero the counts
+    POST /__faults__ {"rate": 0.05, "seed": 7, "kinds": [...], "services": [...]}
+                                                   set the plan (kinds, services: all by default), zero the counts
     GET  /__faults__                                             the counts of what was injected
 
 A seed fixes the sequence of decisions (with parallel requests, which request meets which decision
@@ -48,22 +49,34 @@ class FaultPlan:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.configure(rate=0.0, seed=0, kinds=ALL_KINDS)
+        self.configure(rate=0.0, seed=0)
 
-    def configure(self, rate: float, seed: int, kinds: tuple[str, ...] | list[str]) -> None:
+    def configure(self, rate: float, seed: int, kinds: tuple[str, ...] | list[str] = ALL_KINDS,
+                  services: tuple[str, ...] | list[str] = tuple(KINDS), operations: list[str] | None = None,
+                  limit: int | None = None) -> None:
+        """`operations` (e.g. ["TransactWriteItems"]) narrows the faults to those calls; `limit` stops
+        injecting after that many (one lost answer, then everything passes)."""
         with self._lock:
             self.rate = float(rate)
             self.kinds = tuple(kind for kind in kinds if kind in ALL_KINDS)
+            self.services = tuple(services)
+            self.operations = tuple(operations) if operations else None
+            self.limit = limit
             self._random = random.Random(seed)  # noqa: S311 - reproducible faults, not security
             self.injected: Counter[str] = Counter()
             self.requests: Counter[str] = Counter()
 
     def pick(self, service: str, operation: str) -> str | None:
         """The fault for this request, or None to forward it as it is."""
-        possible = [kind for kind in KINDS.get(service, ()) if kind in self.kinds
-                    and (kind != "conflict" or operation == "TransactWriteItems")]
+        possible = [kind for kind in KINDS.get(service, ()) if kind in self.kinds and service in self.services
+                    and (kind != "conflict" or operation == "TransactWriteItems")
+                    and (service != "ses" or operation == "SendEmail")]
         with self._lock:
             self.requests[service] += 1
+            if self.operations is not None and operation not in self.operations:
+                possible = []
+            if self.limit is not None and self.injected.total() >= 2 * self.limit:
+                possible = []  # two counts per injection: per service and per operation
             if not possible or self._random.random() >= self.rate:
                 return None
             kind = self._random.choice(possible)
@@ -73,7 +86,8 @@ class FaultPlan:
 
     def report(self) -> dict:
         with self._lock:
-            return {"rate": self.rate, "kinds": list(self.kinds), "injected": dict(self.injected),
+            return {"rate": self.rate, "kinds": list(self.kinds), "services": list(self.services),
+                    "injected": dict(self.injected),
                     "requests": dict(self.requests)}
 
 
@@ -144,7 +158,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _control(self, body: bytes) -> None:
         if self.command == "POST":
             plan = json.loads(body or b"{}")
-            self.server.plan.configure(plan.get("rate", 0.0), plan.get("seed", 0), plan.get("kinds", ALL_KINDS))
+            self.server.plan.configure(plan.get("rate", 0.0), plan.get("seed", 0), plan.get("kinds", ALL_KINDS),
+                                       plan.get("services", tuple(KINDS)), plan.get("operations"), plan.get("limit"))
         self._send(200, json.dumps(self.server.plan.report()).encode(), {"Content-Type": "application/json"})
 
     def _forward(self, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
