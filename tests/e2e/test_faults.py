@@ -397,3 +397,26 @@ def _reset_token(stage: FaultStage, name: str) -> str | None:
         if token.endswith(f".{name}"):
             return token
     return None
+
+
+def test_the_login_page_says_try_again_in_a_moment(stage, browser):
+    """What a person sees when DynamoDB throttles: the page's own message, no error page."""
+    stage.create_users(("fault.page", None))
+    context = browser.new_context(locale="nl-NL")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto(f"{stage.url}/login")
+        page.get_by_label("Gebruikersnaam").fill("fault.page")
+        page.get_by_label("Wachtwoord").fill(PASSWORD)
+        stage.proxy.plan.configure(rate=1.0, seed=4, kinds=["throttling"], services=["dynamodb"])
+        page.get_by_role("button", name="Inloggen").click()
+        alert = page.get_by_role("alert")
+        alert.wait_for()
+        assert "Probeer het over een moment opnieuw" in alert.inner_text()
+        stage.faults(0.0, seed=0)
+        page.get_by_role("button", name="Inloggen").click()
+        page.wait_for_url("**/mfa/**")
+    finally:
+        stage.faults(0.0, seed=0)
+        context.close()
