@@ -143,7 +143,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
+        if "Content-Length" not in headers:  # a HEAD answer keeps the length of what GET would send
+            self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
 
@@ -193,8 +194,9 @@ class _Handler(BaseHTTPRequestHandler):
             if kind == "lost":
                 self._drop()
                 return
-            passed = {name: value for name, value in headers
-                      if name.lower() not in ("content-length", "connection", "transfer-encoding")}
+            dropped = ("connection", "transfer-encoding") + (() if self.command == "HEAD" else ("content-length",))
+            passed = {("Content-Length" if name.lower() == "content-length" else name): value
+                      for name, value in headers if name.lower() not in dropped}
             self._send(status, answer, passed)
             return
         if service == "dynamodb":
