@@ -31,7 +31,7 @@ from chalicelib.services.sessions import FULL, Authenticated, new_session
 from chalicelib.storage import lockouts as lockout_store
 from chalicelib.storage.audit import recorded_transaction
 from chalicelib.storage.backup_codes import BackupCode, unused_code_condition
-from chalicelib.storage.base import is_condition_failure, transaction_connection
+from chalicelib.storage.base import is_condition_failure
 from chalicelib.storage.keys import get_keys
 from chalicelib.storage.lockouts import Lockout
 from chalicelib.storage.sessions import Session
@@ -140,8 +140,12 @@ def _use_backup_code(user: User, code: str, attempt: int, context: RequestContex
     code_hash = _backup_code_hash(user, code)
     if code_hash is None:
         raise _refused(user, attempt, context, "reauth.backup_code")
+    # The code's use is audited in its own transaction: a retry after a lost answer then reads as the
+    # use it was, not as a used code (which would refuse the owner and waste the code).
+    event = new_event("reauth.backup_code", actor=user.username, target=user.username, outcome="success",
+                      context=context)
     try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
+        with recorded_transaction(event) as transaction:
             _backup_code_use(user, code_hash)(transaction)
     except TransactWriteError as error:
         if not is_condition_failure(error):

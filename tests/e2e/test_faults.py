@@ -218,6 +218,35 @@ def test_a_login_step_whose_answer_was_lost_is_still_one_login(stage):
     assert stage.number("lockouts", "key", "second_factor#fault.lost", "failures") == 0
 
 
+def _lose_one_transaction_answer(stage: FaultStage) -> None:
+    stage.proxy.plan.configure(rate=1.0, seed=5, kinds=["lost"], services=["dynamodb"],
+                               operations=["TransactWriteItems"], limit=1)
+
+
+def test_activation_and_password_change_whose_answers_were_lost_still_succeed(stage):
+    """The same for the transactions of 2FA activation and a password change: the change happened, so
+    the answer says so (not 409 not_confirmed / conflict for a change that is in place)."""
+    stage.create_users(("fault.lost2", None))
+    http, _ = stage.login("fault.lost2")
+    secret = stage.post(http, "/mfa/enrollment", {"password": PASSWORD}).json()["secret"]
+    assert stage.post(http, "/mfa/enrollment/confirm", {"code": _code_of(secret)}).status_code == 200
+    _lose_one_transaction_answer(stage)
+    activated = stage.post(http, "/mfa/enrollment/activate")
+    assert stage.injected_now() == 1
+    assert activated.status_code == 200, activated.text
+    codes = codes_in(stage.pdf(activated.json()["backup_codes_pdf"]))
+    assert _user_is_whole(stage, "fault.lost2")["mfa_enabled"]["BOOL"] is True
+
+    _lose_one_transaction_answer(stage)
+    changed = stage.post(http, "/account/password", {"current_password": PASSWORD,
+                                                     "new_password": "Another-Horse-Battery-8", "code": codes[0]})
+    assert stage.injected_now() == 1
+    stage.faults(0.0, seed=0)
+    assert changed.status_code == 204, changed.text
+    assert http.get(f"{stage.url}/api/v1/me", timeout=30).status_code == 200
+    assert stage.login("fault.lost2", "Another-Horse-Battery-8")[1].status_code == 200
+
+
 def _code_of(secret: str) -> str:
     """A code for the current step with some seconds left, so retries stay within its window."""
     totp = pyotp.TOTP(secret)
