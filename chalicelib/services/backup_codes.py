@@ -27,7 +27,7 @@ from chalicelib.storage.audit import recorded_transaction
 from chalicelib.storage.backup_codes import BackupCode, codes_of
 from chalicelib.storage.base import is_condition_failure, is_temporary_trouble
 from chalicelib.storage.keys import get_keys
-from chalicelib.storage.users import User
+from chalicelib.storage.users import User, get_user
 
 # Extra writes for the replacing transaction: (the transaction) -> None.
 Writes = Callable[[TransactWrite], None]
@@ -119,14 +119,20 @@ def pdf_link(current: Authenticated, context: RequestContext) -> str:
 
 
 def _hand_out(username: str, pdf_key: str) -> str | None:
-    """The presigned link, exactly once per set: one conditional update records the hand-out."""
+    """The presigned link, exactly once per set: one conditional update records the hand-out.
+
+    The update names this request, so when botocore sends it again after a lost answer, the refusal
+    of that second attempt is recognised as this request's own hand-out, not a parallel one."""
+    handout = secrets.token_hex(8)
     try:
         User(username).update(
-            actions=[User.backup_pdf_handed_out.set(True)],
+            actions=[User.backup_pdf_handed_out.set(True), User.backup_pdf_handout.set(handout)],
             condition=(User.backup_pdf_key == pdf_key) & (User.backup_pdf_handed_out == False),  # noqa: E712
         )
     except UpdateError as error:
-        if is_condition_failure(error):
+        if not is_condition_failure(error):
+            raise
+        current = get_user(username)
+        if current is None or current.backup_pdf_key != pdf_key or current.backup_pdf_handout != handout:
             return None
-        raise
     return files.backup_codes_pdf_link(pdf_key)

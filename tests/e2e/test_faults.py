@@ -247,6 +247,24 @@ def test_activation_and_password_change_whose_answers_were_lost_still_succeed(st
     assert stage.login("fault.lost2", "Another-Horse-Battery-8")[1].status_code == 200
 
 
+def test_a_pdf_hand_out_whose_answer_was_lost_still_gives_the_link(stage):
+    """The hand-out is one conditional update (once per set); lost and sent again, it must still give
+    this request the link, or the new set's sheet could never be downloaded (410 afterwards)."""
+    stage.create_users(("fault.lost3", None))
+    http, _ = stage.login("fault.lost3")
+    secret = stage.post(http, "/mfa/enrollment", {"password": PASSWORD}).json()["secret"]
+    assert stage.post(http, "/mfa/enrollment/confirm", {"code": _code_of(secret)}).status_code == 200
+    stage.proxy.plan.configure(rate=1.0, seed=6, kinds=["lost"], services=["dynamodb"], operations=["UpdateItem"],
+                               limit=1)
+    activated = stage.post(http, "/mfa/enrollment/activate")
+    assert stage.injected_now() == 1
+    stage.faults(0.0, seed=0)
+    assert activated.status_code == 200, activated.text
+    assert activated.json()["backup_codes_pdf"], activated.text
+    assert len(codes_in(stage.pdf(activated.json()["backup_codes_pdf"]))) == 10
+    assert stage.post(http, "/mfa/backup-codes/pdf").status_code == 410  # and only once
+
+
 def _code_of(secret: str) -> str:
     """A code for the current step with some seconds left, so retries stay within its window."""
     totp = pyotp.TOTP(secret)
