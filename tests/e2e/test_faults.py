@@ -32,7 +32,7 @@ PASSWORD = "Correct-Horse-Battery-9"
 WRONG = "wrong-password-here!"
 # What a client may ever see from these flows (503 is temporary trouble; never a 500).
 CONTRACT = {200, 202, 204, 400, 401, 403, 409, 410, 423, 503}
-QUICK_ROUNDS = 3
+QUICK_ROUNDS = 2
 FULL_ROUNDS = 6
 RATES = [
     pytest.param(0.05, QUICK_ROUNDS, id="5%-quick"),
