@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MOTO_PORT ?= 5000
 
-.PHONY: run test fast unit api e2e lint venv run-venv system-deps clean package scan bench bench-load screenshots
+.PHONY: run test test-faults fast unit api e2e lint venv run-venv system-deps clean package scan bench bench-load screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -42,6 +42,10 @@ test: system-deps venv $(AXE)
 	$(BIN)/python -m infra.scans
 	$(BIN)/python -m pytest -q -n 2 tests/unit tests/api
 	$(BIN)/python -m pytest -q tests/e2e tests/infra tests/fuzz
+
+# The full fault matrix (0 %, 5 % and 20 % of AWS calls failing, tests/e2e/test_faults.py); `make test` runs 5 %.
+test-faults: venv
+	$(BIN)/python -m pytest -q -m faults tests/e2e/test_faults.py
 
 fast: venv
 	$(BIN)/python -m pytest -q -n 2 tests/unit tests/api

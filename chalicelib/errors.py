@@ -32,6 +32,7 @@ class ErrorCode(str, Enum):
     IMPORT_RUNNING = "import_running"
     ENROLLMENT_EXPIRED = "enrollment_expired"
     INTERNAL_ERROR = "internal_error"
+    SERVICE_UNAVAILABLE = "service_unavailable"
 
 
 # HTTP status of each code; the API layer uses it, services only raise codes.
@@ -62,6 +63,7 @@ HTTP_STATUS = {
     ErrorCode.IMPORT_RUNNING: 409,
     ErrorCode.ENROLLMENT_EXPIRED: 409,
     ErrorCode.INTERNAL_ERROR: 500,
+    ErrorCode.SERVICE_UNAVAILABLE: 503,
 }
 
 

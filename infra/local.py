@@ -1,7 +1,10 @@
 """The local stage: moto's server embedded in this process, every table and bucket created, demo
 accounts seeded, and `chalice local --stage local` serving the portal.
 
-    python -m infra.local [--port 8000] [--moto-port 5000] [--no-seed]
+    python -m infra.local [--port 8000] [--moto-port 5000] [--no-seed] [--app-aws-endpoint URL]
+
+`--app-aws-endpoint` points only the portal's own process elsewhere (the fault-injecting proxy of
+tests/faults/); provisioning, seeding and the import worker keep talking to moto directly.
 
 Ctrl-C (or SIGTERM) stops everything it started.
 """
@@ -129,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT", "5000")))
     parser.add_argument("--no-seed", action="store_true")
+    parser.add_argument("--app-aws-endpoint", default=None)
     args = parser.parse_args(argv)
 
     environment = local_environment(args.moto_port)
@@ -150,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         from infra.local_authorizations import start_import_worker
 
         stop_imports = start_import_worker()  # uploads start their processing, as the S3 event does on AWS
+        if args.app_aws_endpoint:
+            environment["AWS_ENDPOINT_URL"] = args.app_aws_endpoint
         chalice = subprocess.Popen(  # noqa: S603 - fixed argument list, no shell
             [sys.executable, "-m", "infra.chalice_local", "local", "--stage", "local", "--no-autoreload",
              "--host", "127.0.0.1", "--port", str(args.port)],

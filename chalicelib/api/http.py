@@ -23,6 +23,7 @@ from chalicelib.i18n import catalogue, pick_language, t
 from chalicelib.services import sessions
 from chalicelib.services.audit import RequestContext
 from chalicelib.settings import get_settings
+from chalicelib.storage.base import is_temporary_trouble
 
 log = logging.getLogger("portal.http")
 
@@ -35,6 +36,9 @@ CSP = (
 )
 
 blueprint = Blueprint(__name__)
+
+# What a 503 asks the client to wait: AWS's throttling and hiccups pass within seconds.
+RETRY_AFTER_SECONDS = 2
 
 # `chalice local` serves requests on several threads but keeps one `current_request` per app;
 # the middleware receives each call's own request and keeps it per thread (on Lambda: one at a time).
@@ -163,6 +167,12 @@ def error_response(error: PortalError, lang: str) -> Response:
     return json_response({"error": body}, HTTP_STATUS[error.code], headers)
 
 
+def temporary_trouble(lang: str) -> Response:
+    """503 service_unavailable: DynamoDB, S3 or SES is throttling or failing right now (logged)."""
+    log.warning("temporary AWS trouble", exc_info=True)
+    return error_response(PortalError(ErrorCode.SERVICE_UNAVAILABLE, retry_after=RETRY_AFTER_SECONDS), lang)
+
+
 def session_cookie(value: str) -> str:
     settings = get_settings()
     secure = "; Secure" if settings.cookie_secure else ""
@@ -219,7 +229,9 @@ def route(bp: Blueprint, path: str, methods: list[str], auth: str | None = None,
                 return view(require(request, auth, roles), **path_params)
             except PortalError as error:
                 return error_response(error, language(request))
-            except Exception:  # noqa: BLE001 - chalice would answer a view's exception with its own 500 body
+            except Exception as error:  # noqa: BLE001 - chalice would answer a view's exception with its own 500
+                if is_temporary_trouble(error):
+                    return temporary_trouble(language(request))
                 log.exception("unhandled error")
                 return error_response(PortalError(ErrorCode.INTERNAL_ERROR), language(request))
 
@@ -307,9 +319,12 @@ def _respond(request: Request, get_response: Callable[[Request], Response]) -> R
     else:
         try:
             response = get_response(request)
-        except Exception:  # noqa: BLE001 - never a stack trace or a framework page to the client
-            log.exception("unhandled error")
-            response = error_response(PortalError(ErrorCode.INTERNAL_ERROR), lang)
+        except Exception as error:  # noqa: BLE001 - never a stack trace or a framework page to the client
+            if is_temporary_trouble(error):
+                response = temporary_trouble(lang)
+            else:
+                log.exception("unhandled error")
+                response = error_response(PortalError(ErrorCode.INTERNAL_ERROR), lang)
         response = _normalize_framework_error(response, lang)
     _secure_headers(response, request.path or "")
     return response

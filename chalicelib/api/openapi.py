@@ -58,7 +58,13 @@ COMPONENTS = {
         "Error": {
             "description": "Refused; the message is in the caller's language",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-        }
+        },
+        "ServiceUnavailable": {
+            "description": "Temporary trouble (the storage or mail service is throttled or failing): "
+                           "service_unavailable with retry_after; nothing was changed unless said so",
+            "headers": {"Retry-After": {"description": "seconds", "schema": {"type": "integer"}}},
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        },
     },
     "requestBodies": {
         "Credentials": {
@@ -87,10 +93,15 @@ CONVENTION_RESPONSES = {"403": {"$ref": "#/components/responses/Error"},
                         "415": {"$ref": "#/components/responses/Error"}}
 
 
+# Any operation may meet temporary trouble in DynamoDB, S3 or SES: 503 service_unavailable.
+TEMPORARY_TROUBLE = {"503": {"$ref": "#/components/responses/ServiceUnavailable"}}
+
+
 def _with_conventions(method: str, operation: dict) -> dict:
-    if method.upper() not in ("POST", "PUT", "PATCH", "DELETE"):
-        return operation
-    return {**operation, "responses": {**CONVENTION_RESPONSES, **operation["responses"]}}
+    responses = {**TEMPORARY_TROUBLE, **operation["responses"]}
+    if method.upper() in ("POST", "PUT", "PATCH", "DELETE"):
+        responses = {**CONVENTION_RESPONSES, **responses}
+    return {**operation, "responses": responses}
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
@@ -25,8 +24,8 @@ from chalicelib.services.audit import RequestContext, new_event, record
 from chalicelib.services.devices import describe
 from chalicelib.services.password_reset import link_token, parse_link_token
 from chalicelib.services.sessions import FULL, Authenticated, list_for, new_session
-from chalicelib.storage.audit import AuditEvent
-from chalicelib.storage.base import is_condition_failure, transaction_connection
+from chalicelib.storage.audit import recorded_transaction
+from chalicelib.storage.base import is_condition_failure
 from chalicelib.storage.sessions import Session
 from chalicelib.storage.users import User, find_by_email, get_user
 
@@ -72,13 +71,12 @@ def _keep_only_current_session(current: Authenticated, context: RequestContext, 
     if epoch == 0:
         same_epoch = same_epoch | User.session_epoch.does_not_exist()
     try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
+        event = new_event(action, actor=user.username, target=user.username, outcome="success", context=context)
+        with recorded_transaction(event) as transaction:
             transaction.update(User(user.username), actions=[User.session_epoch.add(1), *(actions or [])],
                                condition=same_epoch if condition is None else same_epoch & condition)
             transaction.delete(Session(old.token_hash), condition=Session.token_hash.exists())
             transaction.save(fresh, condition=Session.token_hash.does_not_exist())
-            transaction.save(new_event(action, actor=user.username, target=user.username, outcome="success",
-                                       context=context), condition=AuditEvent.event_id.does_not_exist())
     except TransactWriteError as error:
         if is_condition_failure(error):
             raise PortalError(ErrorCode.CONFLICT) from None

@@ -23,11 +23,11 @@ from chalicelib.services import login, notifications, second_factor
 from chalicelib.services.audit import RequestContext, new_event, record
 from chalicelib.services.sessions import Authenticated
 from chalicelib.storage import files
-from chalicelib.storage.audit import AuditEvent
+from chalicelib.storage.audit import recorded_transaction
 from chalicelib.storage.backup_codes import BackupCode, codes_of
-from chalicelib.storage.base import is_condition_failure, transaction_connection
+from chalicelib.storage.base import is_condition_failure, is_temporary_trouble
 from chalicelib.storage.keys import get_keys
-from chalicelib.storage.users import User
+from chalicelib.storage.users import User, get_user
 
 # Extra writes for the replacing transaction: (the transaction) -> None.
 Writes = Callable[[TransactWrite], None]
@@ -36,7 +36,9 @@ Writes = Callable[[TransactWrite], None]
 @dataclass(frozen=True)
 class NewSet:
     set_id: str
-    pdf_link: str | None  # None only if a parallel request of the owner took the one hand-out first
+    # None if a parallel request of the owner took the one hand-out first, or the hand-out met
+    # temporary trouble after the set was replaced (the PDF link endpoint hands it out then).
+    pdf_link: str | None
 
 
 def regenerate(current: Authenticated, password: str, code: str, context: RequestContext) -> NewSet:
@@ -68,8 +70,10 @@ def replace_set(user: User, context: RequestContext, action: str, *, user_action
     pdf_key = files.put_backup_codes_pdf(backup_codes_pdf(codes, user.username, user.language or "nl", now))
     same_set = User.backup_set_id == user.backup_set_id if user.backup_set_id else User.backup_set_id.does_not_exist()
     hmac_key = get_keys().hmac_key
+    event = new_event(action, actor=user.username, target=user.username, outcome="success", context=context,
+                      details={"codes": len(codes)})
     try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
+        with recorded_transaction(event) as transaction:
             for old in codes_of(user.username):
                 transaction.delete(old)
             for code in codes:
@@ -88,9 +92,6 @@ def replace_set(user: User, context: RequestContext, action: str, *, user_action
             )
             if writes is not None:
                 writes(transaction)
-            transaction.save(new_event(action, actor=user.username, target=user.username, outcome="success",
-                                       context=context, details={"codes": len(codes)}),
-                             condition=AuditEvent.event_id.does_not_exist())
     except TransactWriteError as error:
         files.delete_backup_codes_pdf(pdf_key)
         if is_condition_failure(error):
@@ -98,7 +99,13 @@ def replace_set(user: User, context: RequestContext, action: str, *, user_action
         raise
     if user.backup_pdf_key:
         files.delete_backup_codes_pdf(user.backup_pdf_key)
-    return NewSet(set_id, _hand_out(user.username, pdf_key))
+    try:
+        link = _hand_out(user.username, pdf_key)
+    except Exception as error:
+        if not is_temporary_trouble(error):
+            raise
+        link = None  # the new set is in place: POST /mfa/backup-codes/pdf hands its link out later
+    return NewSet(set_id, link)
 
 
 def pdf_link(current: Authenticated, context: RequestContext) -> str:
@@ -112,14 +119,20 @@ def pdf_link(current: Authenticated, context: RequestContext) -> str:
 
 
 def _hand_out(username: str, pdf_key: str) -> str | None:
-    """The presigned link, exactly once per set: one conditional update records the hand-out."""
+    """The presigned link, exactly once per set: one conditional update records the hand-out.
+
+    The update names this request, so when botocore sends it again after a lost answer, the refusal
+    of that second attempt is recognised as this request's own hand-out, not a parallel one."""
+    handout = secrets.token_hex(8)
     try:
         User(username).update(
-            actions=[User.backup_pdf_handed_out.set(True)],
+            actions=[User.backup_pdf_handed_out.set(True), User.backup_pdf_handout.set(handout)],
             condition=(User.backup_pdf_key == pdf_key) & (User.backup_pdf_handed_out == False),  # noqa: E712
         )
     except UpdateError as error:
-        if is_condition_failure(error):
+        if not is_condition_failure(error):
+            raise
+        current = get_user(username)
+        if current is None or current.backup_pdf_key != pdf_key or current.backup_pdf_handout != handout:
             return None
-        raise
     return files.backup_codes_pdf_link(pdf_key)

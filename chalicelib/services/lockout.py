@@ -25,6 +25,9 @@ log = logging.getLogger("portal.lockout")
 FIRST_THRESHOLD = 5
 LOCK_SECONDS = {5: 60, 10: 300, 15: 900}
 BLOCK_AT = 20
+# No request runs longer than the function's 30 s timeout: a threshold claim still unsettled after
+# this long belongs to a request that died, and is settled as the failure it may have been.
+SETTLE_AFTER_SECONDS = 35
 
 
 class Factor(str, Enum):
@@ -42,7 +45,22 @@ def claim(factor: Factor, username: str) -> int:
     attempt = lockouts.claim_attempt(key(factor, username), now, FIRST_THRESHOLD)
     if attempt is not None:
         return attempt
-    raise refusal(lockouts.read_state(key(factor, username)), now)
+    state = lockouts.read_state(key(factor, username))
+    if state.awaiting_evaluation(now) and now - state.claimed_at >= SETTLE_AFTER_SECONDS:
+        state = settle_stale(factor, username, state)
+    raise refusal(state, now)
+
+
+def settle_stale(factor: Factor, username: str, state: lockouts.LockoutState) -> lockouts.LockoutState:
+    """Lock a name whose threshold attempt was claimed but never settled (its request met an outage or
+    died after the claim). Counting it as a failure is the safe side: otherwise the name stays refused
+    with no lock anybody set, and nothing shows it on the support desk."""
+    result = record_failure(factor, username, state.allowed)
+    if result:
+        audit.record(f"lockout.{result}", actor="system", target=username, outcome="success",
+                     context=RequestContext(), reason="unsettled_attempt",
+                     details={"factor": factor.value, "attempt": state.allowed})
+    return lockouts.read_state(key(factor, username))
 
 
 @contextmanager

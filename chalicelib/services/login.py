@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pynamodb.transactions import TransactWrite
-
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.security import passwords
@@ -18,8 +16,7 @@ from chalicelib.services.sessions import PARTIAL, new_session
 from chalicelib.settings import get_settings
 from chalicelib.storage import lockouts as lockout_store
 from chalicelib.storage import rate_limits
-from chalicelib.storage.audit import AuditEvent
-from chalicelib.storage.base import transaction_connection
+from chalicelib.storage.audit import recorded_transaction
 from chalicelib.storage.lockouts import Lockout
 from chalicelib.storage.rate_limits import RateCounter
 from chalicelib.storage.users import User, get_user
@@ -70,17 +67,14 @@ def _logged_in(user: User, name: str, password: str, address_slot: str | None,
         user.update(actions=[User.password_hash.set(passwords.hash_password(password))])
     next_step = "totp" if user.mfa_enabled else "enroll"
     session, cookie_value = new_session(user, PARTIAL, next_step, context)
-    with TransactWrite(connection=transaction_connection()) as transaction:
+    event = new_event("login.password", actor=name, target=name, outcome="success", context=context,
+                      details={"next": next_step})
+    with recorded_transaction(event) as transaction:
         transaction.update(Lockout(lockout.key(Factor.PASSWORD, name)),
                            actions=lockout_store.reset_actions(lockout.FIRST_THRESHOLD))
         transaction.save(session)
         if address_slot:
             transaction.update(RateCounter(address_slot), actions=[RateCounter.hits.add(-1)])
-        transaction.save(
-            new_event("login.password", actor=name, target=name, outcome="success", context=context,
-                      details={"next": next_step}),
-            condition=AuditEvent.event_id.does_not_exist(),
-        )
     return LoginResult(next_step, cookie_value)
 
 

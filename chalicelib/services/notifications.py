@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from chalicelib import clock
 from chalicelib.i18n import DEFAULT_LANGUAGE, catalogue, t
+from chalicelib.services import audit
 from chalicelib.services.audit import RequestContext
 from chalicelib.storage import mail
 from chalicelib.storage.users import User
@@ -87,7 +88,19 @@ def send_to(address: str, lang: str, kind: str, **params: object) -> bool:
         return True
     except Exception:  # noqa: BLE001 - a notice that cannot be sent must not undo the change it reports
         log.exception("notification not sent", extra={"kind": kind})
+        _record_failure(kind, str(params.get("username") or "-"), address)
         return False
+
+
+def _record_failure(kind: str, username: str, address: str) -> None:
+    """A mail SES would not take (after botocore's retries) leaves a trace on the account: the audit
+    event `mail.failed`, shown with the account at the support desk, so a reset or activation link
+    that never arrived is visible to the person the owner calls."""
+    try:
+        audit.record("mail.failed", actor="system", target=username, outcome="failure", context=RequestContext(),
+                     details={"kind": kind, "to": mask_email(address)})
+    except Exception:  # noqa: BLE001 - with DynamoDB down too, the log line above is the trace
+        log.exception("mail failure not recorded", extra={"kind": kind})
 
 
 def send(user: User, kind: str, **params: object) -> bool:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import time
 
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
@@ -27,8 +26,8 @@ from chalicelib.services.audit import RequestContext, new_event, record
 from chalicelib.services.lockout import Factor
 from chalicelib.storage import lockouts as lockout_store
 from chalicelib.storage import rate_limits
-from chalicelib.storage.audit import AuditEvent
-from chalicelib.storage.base import is_condition_failure, transaction_connection
+from chalicelib.storage.audit import recorded_transaction
+from chalicelib.storage.base import is_condition_failure
 from chalicelib.storage.lockouts import Lockout
 from chalicelib.storage.users import User, get_user
 
@@ -85,7 +84,9 @@ def complete_reset(token: str, new_password: str, context: RequestContext) -> No
     purpose = user.reset_purpose or RESET
     now = int(clock.now())
     try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
+        event = new_event(f"password_{purpose}.complete", actor=user.username, target=user.username,
+                          outcome="success", context=context)
+        with recorded_transaction(event) as transaction:
             transaction.update(
                 User(user.username),
                 actions=[
@@ -101,11 +102,6 @@ def complete_reset(token: str, new_password: str, context: RequestContext) -> No
             # second-factor counter stays as it is, since the mailbox says nothing about the second factor.
             transaction.update(Lockout(lockout.key(Factor.PASSWORD, user.username)),
                                actions=lockout_store.reset_actions(lockout.FIRST_THRESHOLD))
-            transaction.save(
-                new_event(f"password_{purpose}.complete", actor=user.username, target=user.username,
-                          outcome="success", context=context),
-                condition=AuditEvent.event_id.does_not_exist(),
-            )
     except TransactWriteError as error:
         if is_condition_failure(error):
             raise PortalError(ErrorCode.INVALID_TOKEN, field="token") from None

@@ -29,9 +29,9 @@ from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.services.lockout import Factor
 from chalicelib.services.sessions import FULL, Authenticated, new_session
 from chalicelib.storage import lockouts as lockout_store
-from chalicelib.storage.audit import AuditEvent
+from chalicelib.storage.audit import recorded_transaction
 from chalicelib.storage.backup_codes import BackupCode, unused_code_condition
-from chalicelib.storage.base import is_condition_failure, transaction_connection
+from chalicelib.storage.base import is_condition_failure
 from chalicelib.storage.keys import get_keys
 from chalicelib.storage.lockouts import Lockout
 from chalicelib.storage.sessions import Session
@@ -96,13 +96,12 @@ def _commit_login(current: Authenticated, session: Session, context: RequestCont
     """The one transaction of a successful second step: `accept` adds the factor's own conditional
     write; the session is rotated, the counter reset and the login audited with it."""
     username = current.user.username
-    with TransactWrite(connection=transaction_connection()) as transaction:
+    event = new_event(action, actor=username, target=username, outcome="success", context=context)
+    with recorded_transaction(event) as transaction:
         accept(transaction)
         replace_session(transaction, current, session)
         transaction.update(Lockout(lockout.key(Factor.SECOND_FACTOR, username)),
                            actions=lockout_store.reset_actions(lockout.FIRST_THRESHOLD))
-        transaction.save(new_event(action, actor=username, target=username, outcome="success", context=context),
-                         condition=AuditEvent.event_id.does_not_exist())
 
 
 def replace_session(transaction: TransactWrite, current: Authenticated, session: Session) -> None:
@@ -142,8 +141,12 @@ def _use_backup_code(user: User, code: str, attempt: int, context: RequestContex
     code_hash = _backup_code_hash(user, code)
     if code_hash is None:
         raise _refused(user, attempt, context, "reauth.backup_code")
+    # The code's use is audited in its own transaction: a retry after a lost answer then reads as the
+    # use it was, not as a used code (which would refuse the owner and waste the code).
+    event = new_event("reauth.backup_code", actor=user.username, target=user.username, outcome="success",
+                      context=context)
     try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
+        with recorded_transaction(event) as transaction:
             _backup_code_use(user, code_hash)(transaction)
     except TransactWriteError as error:
         if not is_condition_failure(error):

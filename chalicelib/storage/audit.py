@@ -8,13 +8,16 @@ and adds the does-not-exist condition to every save, so no code path can rewrite
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
-from chalicelib.storage.base import meta
+from chalicelib.storage.base import is_condition_failure, meta, transaction_connection
 
 
 class TargetIndex(GlobalSecondaryIndex):
@@ -58,13 +61,46 @@ class AuditEvent(Model):
         append_only = AuditEvent.event_id.does_not_exist()
         if condition is not None and condition != append_only:
             append_only = condition & append_only
-        return super().save(condition=append_only, **kwargs)
+        try:
+            return super().save(condition=append_only, **kwargs)
+        except PutError as error:
+            # Event ids are unique per event: when this one exists, an earlier attempt of this very
+            # save was stored and only its answer was lost (botocore sent it again).
+            plain = condition is None or condition == AuditEvent.event_id.does_not_exist()
+            if plain and is_condition_failure(error) and is_stored(self):
+                return {}
+            raise
 
     def update(self, *args: Any, **kwargs: Any) -> Any:
         raise AppendOnlyError("audit events are never updated")
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise AppendOnlyError("audit events are never deleted")
+
+
+def is_stored(event: AuditEvent) -> bool:
+    try:
+        AuditEvent.get(event.day, event.event_id, consistent_read=True)
+    except DoesNotExist:
+        return False
+    return True
+
+
+@contextmanager
+def recorded_transaction(event: AuditEvent) -> Iterator[TransactWrite]:
+    """A TransactWrite that also records `event`, the change it describes.
+
+    When AWS applied the transaction but its answer was lost, botocore sends it again and the second
+    attempt fails its conditions (the change is already there). The event is in the same
+    transaction and unique, so finding it stored means: applied, not refused.
+    """
+    try:
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            yield transaction
+            transaction.save(event, condition=AuditEvent.event_id.does_not_exist())
+    except TransactWriteError as error:
+        if not (is_condition_failure(error) and is_stored(event)):
+            raise
 
 
 class AppendOnlyError(Exception):

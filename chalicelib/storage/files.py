@@ -3,10 +3,14 @@ lifecycle), random object keys, and short-lived SigV4 presigned links instead of
 
 from __future__ import annotations
 
+import logging
 import secrets
 from functools import lru_cache
 
 from chalicelib.settings import get_settings
+from chalicelib.storage.base import is_temporary_trouble
+
+log = logging.getLogger(__name__)
 
 PDF_TYPE = "application/pdf"
 # A presigned link is valid for at most five minutes (DESIGN.md).
@@ -16,11 +20,12 @@ LINK_SECONDS = 300
 @lru_cache(maxsize=1)
 def _client():  # type: ignore[no-untyped-def]
     import boto3
-    from botocore.config import Config
+
+    from chalicelib.storage.base import client_config
 
     # SigV4 explicitly: older signature versions are refused for SSE objects and leak less well-scoped
     # links. The endpoint (AWS, or the local emulation) comes from the environment.
-    return boto3.client("s3", region_name=get_settings().region, config=Config(signature_version="s3v4"))
+    return boto3.client("s3", region_name=get_settings().region, config=client_config(signature_version="s3v4"))
 
 
 def put_backup_codes_pdf(content: bytes) -> str:
@@ -53,5 +58,13 @@ def backup_codes_pdf_link(key: str, seconds: int = LINK_SECONDS) -> str:
 
 
 def delete_backup_codes_pdf(key: str) -> None:
-    """Remove a PDF (its set was replaced or used up); deleting a missing object is not an error."""
-    _client().delete_object(Bucket=get_settings().backup_codes_bucket, Key=key)
+    """Remove a PDF (its set was replaced or used up); deleting a missing object is not an error.
+
+    Housekeeping only: the bucket's lifecycle rule expires every object within a day, so temporary
+    trouble here is logged and never turns a completed change into a failed request."""
+    try:
+        _client().delete_object(Bucket=get_settings().backup_codes_bucket, Key=key)
+    except Exception as error:
+        if not is_temporary_trouble(error):
+            raise
+        log.warning("backup-code PDF not deleted; the lifecycle rule expires it", exc_info=True)

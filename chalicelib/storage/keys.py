@@ -53,7 +53,9 @@ def get_keys() -> Keys:
     if settings.secrets_arn:
         import boto3
 
-        client = boto3.client("secretsmanager", region_name=settings.region)
+        from chalicelib.storage.base import client_config
+
+        client = boto3.client("secretsmanager", region_name=settings.region, config=client_config())
         keys = keys_from_secret(json.loads(client.get_secret_value(SecretId=settings.secrets_arn)["SecretString"]))
     else:
         if not settings.is_local:

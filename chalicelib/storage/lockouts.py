@@ -29,6 +29,9 @@ class Lockout(Model):
     allowed = NumberAttribute(default=5)
     locked_until = NumberAttribute(default=0)
     blocked = BooleanAttribute(default=False)
+    # When the latest attempt was claimed: an evaluation still unsettled long after it is one whose
+    # request died (see services/lockout.py settle_stale).
+    claimed_at = NumberAttribute(null=True)
 
 
 @dataclass(frozen=True)
@@ -37,12 +40,18 @@ class LockoutState:
     allowed: int
     locked_until: int
     blocked: bool
+    claimed_at: int = 0
+
+    def awaiting_evaluation(self, now: int) -> bool:
+        """The claim that reached `allowed` has not been settled (no lock set, no reset) yet."""
+        return not self.blocked and self.locked_until <= now and self.failures >= self.allowed
 
 
 def _state(item: Lockout | None) -> LockoutState:
     if item is None:
         return LockoutState(0, 5, 0, False)
-    return LockoutState(int(item.failures), int(item.allowed), int(item.locked_until), bool(item.blocked))
+    return LockoutState(int(item.failures), int(item.allowed), int(item.locked_until), bool(item.blocked),
+                        int(item.claimed_at or 0))
 
 
 def read_state(key: str) -> LockoutState:
@@ -68,6 +77,7 @@ def claim_attempt(key: str, now: int, first_threshold: int) -> int | None:
             actions=[
                 Lockout.failures.add(1),
                 Lockout.allowed.set(Lockout.allowed | first_threshold),
+                Lockout.claimed_at.set(now),
             ],
             condition=condition,
         )
@@ -94,7 +104,9 @@ def apply_lock(key: str, attempt: int, locked_until: int, next_allowed: int, blo
     except UpdateError as error:
         if not is_condition_failure(error):
             raise
-        return False
+        # The same lock already in place: this very update was applied and its answer lost.
+        state = read_state(key)
+        return state.allowed == next_allowed and state.locked_until == locked_until and state.blocked == block
     return True
 
 

@@ -35,7 +35,9 @@ _local_lock = threading.Lock()
 def _client():  # type: ignore[no-untyped-def]
     import boto3
 
-    return boto3.client("ses", region_name=get_settings().region)
+    from chalicelib.storage.base import client_config
+
+    return boto3.client("ses", region_name=get_settings().region, config=client_config())
 
 
 def send(to_address: str, subject: str, body_text: str) -> str:

@@ -23,9 +23,10 @@ CHUNK_SIZE = 64 * 1024
 @lru_cache(maxsize=1)
 def _client():  # type: ignore[no-untyped-def]
     import boto3
-    from botocore.config import Config
 
-    return boto3.client("s3", region_name=get_settings().region, config=Config(signature_version="s3v4"))
+    from chalicelib.storage.base import client_config
+
+    return boto3.client("s3", region_name=get_settings().region, config=client_config(signature_version="s3v4"))
 
 
 def _bucket() -> str:

@@ -57,6 +57,7 @@ class User(Model):
     backup_set_id = UnicodeAttribute(null=True)
     backup_pdf_key = UnicodeAttribute(null=True)
     backup_pdf_handed_out = BooleanAttribute(default=False)
+    backup_pdf_handout = UnicodeAttribute(null=True)  # random id of the request that took the hand-out
     # Representatives: the firm they act for.
     firm_name = UnicodeAttribute(null=True)
     # Self-service (services/account.py, services/password_reset.py): single-use link tokens, stored

@@ -143,3 +143,27 @@ def test_event_time_is_curacao_time():
 
 def test_mask_email():
     assert notifications.mask_email("Jan.Jansen@example.org") == "J***@example.org"
+
+
+def test_a_reset_link_that_ses_refuses_is_recorded_for_the_support_desk(api, user_factory):
+    """The request still answers 202 as the contract says, and the failure is on the account's trail
+    (the desk's account view lists its newest events), never only in a log."""
+    import boto3
+
+    from chalicelib.settings import get_settings
+    from chalicelib.storage.audit import by_target
+
+    user_factory("ana.maria")
+    ses = boto3.client("ses", region_name="us-east-1")
+    sender = get_settings().mail_sender
+    ses.delete_identity(Identity=sender)  # SES now refuses every mail from the portal
+    try:
+        response = api.post("/api/v1/auth/password-reset", {"username": "ana.maria"})
+    finally:
+        ses.verify_email_identity(EmailAddress=sender)
+    assert response.status_code == 202
+    assert not sent_to("ana.maria@example.org")
+    failures = [event for event in by_target("ana.maria", 20, None) if event.action == "mail.failed"]
+    assert len(failures) == 1
+    assert failures[0].details.as_dict() == {"kind": "password_reset", "to": "a***@example.org"}
+    assert failures[0].outcome == "failure" and failures[0].actor == "system"

@@ -20,6 +20,20 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
+def pytest_configure(config) -> None:  # type: ignore[no-untyped-def]
+    config.addinivalue_line("markers", "faults: the full fault matrix (0/5/20 %), run by `make test-faults`")
+
+
+def pytest_collection_modifyitems(config, items) -> None:  # type: ignore[no-untyped-def]
+    """The full fault matrix takes minutes: only `-m faults` selects it; the quick rate always runs."""
+    if "faults" in (config.option.markexpr or ""):
+        return
+    deselected = [item for item in items if item.get_closest_marker("faults")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("faults")]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -63,17 +77,22 @@ def portal():
 SUITE_IP_FAILURES_PER_MINUTE = "100000"
 
 
-def running_portal(log_name: str, environment: dict[str, str] | None = None):
-    """Start the local stage on free ports, yield it, stop it (the fuzz run starts its own)."""
-    port, moto_port = free_port(), free_port()
+def running_portal(log_name: str, app_aws_endpoint: str | None = None, moto_port: int | None = None,
+                   environment: dict[str, str] | None = None):
+    """Start the local stage on free ports, yield it, stop it (the fuzz run starts its own).
+
+    With `app_aws_endpoint` the portal's process talks to AWS there (a fault-injecting proxy in front
+    of moto's server on `moto_port`); seeding and `Portal.manage` still use moto directly."""
+    port, moto_port = free_port(), moto_port or free_port()
     env = {**os.environ, "PORT": str(port), "MOTO_PORT": str(moto_port),
            "PORTAL_IP_FAILURES_PER_MINUTE": SUITE_IP_FAILURES_PER_MINUTE, **(environment or {})}
     for name in ("AWS_ENDPOINT_URL", "PORTAL_STAGE", "PORTAL_TABLE_PREFIX"):
         env.pop(name, None)
     OUTPUT.mkdir(exist_ok=True)
     log = open(OUTPUT / log_name, "w")  # noqa: SIM115 - closed at teardown
+    endpoint = ["--app-aws-endpoint", app_aws_endpoint] if app_aws_endpoint else []
     process = subprocess.Popen([sys.executable, "-m", "infra.local", "--port", str(port),
-                                "--moto-port", str(moto_port)], cwd=ROOT, env=env, stdout=log, stderr=log)
+                                "--moto-port", str(moto_port), *endpoint], cwd=ROOT, env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while True:

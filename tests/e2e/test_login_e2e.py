@@ -72,7 +72,7 @@ def test_forty_parallel_wrong_passwords_from_one_address_get_thirty_evaluations(
     parallel wrong passwords for forty different names from one address get exactly thirty argon2
     evaluations (401); the others are refused before any (429 with Retry-After), and within the
     window the address gets no more."""
-    stage = running_portal("portal-address-limit.log", {"PORTAL_IP_FAILURES_PER_MINUTE": "30"})
+    stage = running_portal("portal-address-limit.log", environment={"PORTAL_IP_FAILURES_PER_MINUTE": "30"})
     portal = next(stage)
     try:
         def attempt(index: int) -> requests.Response:

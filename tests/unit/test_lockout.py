@@ -64,3 +64,37 @@ def test_lock_is_not_applied_when_a_success_reset_the_counter_meanwhile(aws, clo
     lockout.clear("someone")  # e.g. the owner logged in successfully in between
     assert lockout.record_failure(Factor.PASSWORD, "someone", attempts[-1]) is None
     assert lockout.claim(Factor.PASSWORD, "someone") == 1
+
+
+def test_a_threshold_attempt_whose_request_died_is_settled_as_a_lock(aws, clock_pinned):
+    """The 5th attempt is claimed, then its request meets an outage before it locks or resets: the
+    name must not stay refused with no lock set (the desk would show it unlocked for ever)."""
+    for _ in range(4):
+        _fail(Factor.PASSWORD, "someone")
+    assert lockout.claim(Factor.PASSWORD, "someone") == 5  # ... and nothing settles it
+    with pytest.raises(PortalError) as pending:
+        lockout.claim(Factor.PASSWORD, "someone")
+    assert pending.value.code is ErrorCode.ACCOUNT_LOCKED
+    assert lockout.status("someone")["locked"] is False  # still being evaluated, for all we know
+    clock_pinned.advance(40)
+    with pytest.raises(PortalError) as settled:
+        lockout.claim(Factor.PASSWORD, "someone")
+    assert settled.value.code is ErrorCode.ACCOUNT_LOCKED
+    assert settled.value.extra["retry_after"] == 60
+    status = lockout.status("someone")
+    assert status["locked"] is True and status["failures"] == 5
+    clock_pinned.advance(60)
+    assert lockout.claim(Factor.PASSWORD, "someone") == 6
+
+
+def test_a_lock_whose_answer_was_lost_still_counts_as_set(aws, clock_pinned):
+    """botocore sends an update again when its answer was lost; the second attempt's failed condition
+    must not read as 'a success reset the counter meanwhile' (the lock's audit event and notice)."""
+    from chalicelib.storage import lockouts
+
+    for _ in range(5):
+        attempt = lockout.claim(Factor.PASSWORD, "someone")
+    until = int(clock_pinned.now()) + 60
+    assert lockouts.apply_lock("password#someone", attempt, until, 10, block=False) is True
+    assert lockouts.apply_lock("password#someone", attempt, until, 10, block=False) is True
+    assert lockouts.apply_lock("password#someone", attempt, until + 5, 10, block=False) is False

@@ -1,0 +1,469 @@
+"""The flows through the fault-injecting proxy (tests/faults/proxy.py): the portal's process talks to
+moto through it, while every check here reads moto directly.
+
+The default suite runs each flow at 5 % for a few rounds; `make test-faults` (marker `faults`) runs
+0 %, 5 % and 20 % with more rounds. After each round: no 500 (only the contract's statuses, 503
+allowed), and the stored state is whole.
+
+The lockout rule under faults: every wrong password answered 401 is counted (no free guesses), and
+the counter runs ahead of the 401s only by attempts that answered 503 or whose DynamoDB answer was
+lost in transit (a claim that cannot be settled counts against the name, never for the guesser).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit, urlunsplit
+
+import boto3
+import pyotp
+import pytest
+import requests
+
+from tests.backup_sheet import codes_in
+from tests.e2e.conftest import ROOT, free_port, running_portal
+from tests.faults.proxy import ALL_KINDS, FaultProxy
+
+PASSWORD = "Correct-Horse-Battery-9"
+WRONG = "wrong-password-here!"
+# What a client may ever see from these flows (503 is temporary trouble; never a 500).
+CONTRACT = {200, 202, 204, 400, 401, 403, 409, 410, 423, 503}
+QUICK_ROUNDS = 2
+FULL_ROUNDS = 6
+RATES = [
+    pytest.param(0.05, QUICK_ROUNDS, id="5%-quick"),
+    pytest.param(0.0, FULL_ROUNDS, id="0%", marks=pytest.mark.faults),
+    pytest.param(0.05, FULL_ROUNDS, id="5%", marks=pytest.mark.faults),
+    pytest.param(0.20, FULL_ROUNDS, id="20%", marks=pytest.mark.faults),
+]
+
+
+class FaultStage:
+    def __init__(self, portal, proxy: FaultProxy) -> None:
+        self.portal = portal
+        self.proxy = proxy
+        self.url = portal.url
+        self.dynamodb = boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{portal.moto_port}",
+                                     region_name="us-east-1", aws_access_key_id="testing",
+                                     aws_secret_access_key="testing")  # noqa: S106 - moto's fixed credentials
+        self.statuses: list[int] = []
+        self.injected_before = 0  # faults injected under plans already replaced
+
+    def faults(self, rate: float, seed: int) -> None:
+        self.injected_before += self.injected_now()
+        self.proxy.plan.configure(rate=rate, seed=seed, kinds=ALL_KINDS)
+
+    def injected_now(self) -> int:
+        """Faults injected under the current plan (the per-service totals)."""
+        counts = self.proxy.plan.report()["injected"]
+        return sum(count for name, count in counts.items() if name.count(".") == 1)
+
+    def check_round_trip(self, rate: float) -> None:
+        """The end of a test: no 500 ever, and the proxy really did its job at a non-zero rate."""
+        assert 500 not in self.statuses
+        assert rate == 0 or self.injected_before + self.injected_now() > 0
+
+    def injected(self, name: str) -> int:
+        return self.proxy.plan.report()["injected"].get(name, 0)
+
+    def create_users(self, *users: tuple[str, str | None]) -> None:
+        """(username, TOTP secret or None) accounts in one process (one interpreter start, not one each)."""
+        argv = [["create-user", "--username", name, "--email", f"{name}@example.org", "--password", PASSWORD,
+                 *(["--totp-secret", secret] if secret else [])] for name, secret in users]
+        script = ("import json, sys\nfrom chalicelib import manage\n"
+                  "sys.exit(max(manage.main(args) for args in json.loads(sys.argv[1])))")
+        env = {"PATH": "/usr/bin:/bin", "MOTO_PORT": str(self.portal.moto_port)}
+        result = subprocess.run([sys.executable, "-c", script, json.dumps(argv)], cwd=ROOT, env=env,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+
+    def post(self, http: requests.Session, path: str, body: dict | None = None, tries: int = 6) -> requests.Response:
+        """POST like a person pressing the button again after "try again in a moment" (503 only)."""
+        for _ in range(tries):
+            response = http.post(f"{self.url}/api/v1{path}", json=body or {}, timeout=30)
+            self.statuses.append(response.status_code)
+            assert response.status_code in CONTRACT, (path, response.status_code, response.text)
+            if response.status_code != 503:
+                return response
+            error = response.json()["error"]
+            assert error["code"] == "service_unavailable" and int(response.headers["Retry-After"]) > 0
+            time.sleep(0.2)
+        return response
+
+    def item(self, table: str, key: str, value: str) -> dict:
+        found = self.dynamodb.get_item(TableName=f"portal-local-{table}", Key={key: {"S": value}}, ConsistentRead=True)
+        return found.get("Item", {})
+
+    def number(self, table: str, key: str, value: str, attribute: str) -> int:
+        return int(self.item(table, key, value).get(attribute, {"N": "0"})["N"])
+
+    def backup_codes(self, username: str) -> list[dict]:
+        return self.dynamodb.query(TableName="portal-local-backup_codes", KeyConditionExpression="username = :u",
+                                   ExpressionAttributeValues={":u": {"S": username}}, ConsistentRead=True)["Items"]
+
+    def full_sessions(self, username: str) -> int:
+        items = self.dynamodb.scan(TableName="portal-local-sessions", FilterExpression="username = :u AND #l = :f",
+                                   ExpressionAttributeNames={"#l": "level"},
+                                   ExpressionAttributeValues={":u": {"S": username}, ":f": {"S": "full"}})["Items"]
+        return len(items)
+
+    def login(self, username: str, password: str = PASSWORD) -> tuple[requests.Session, requests.Response]:
+        http = self.portal.session()
+        return http, self.post(http, "/auth/login", {"username": username, "password": password})
+
+    def pdf(self, url: str) -> bytes:
+        """The backup-code sheet, fetched from moto itself (the link names the proxy the app talks to)."""
+        parts = urlsplit(url)
+        direct = urlunsplit(parts._replace(netloc=f"127.0.0.1:{self.portal.moto_port}"))
+        response = requests.get(direct, timeout=10)
+        assert response.status_code == 200
+        return response.content
+
+
+@pytest.fixture(scope="module")
+def stage():
+    moto_port = free_port()
+    proxy = FaultProxy(upstream_port=moto_port).start()
+    try:
+        for portal in running_portal("faults.log", app_aws_endpoint=proxy.url, moto_port=moto_port):
+            yield FaultStage(portal, proxy)
+    finally:
+        proxy.stop()
+
+
+def test_temporary_trouble_is_a_503_in_the_callers_language(stage):
+    stage.create_users(("fault.lang", None))
+    stage.proxy.plan.configure(rate=1.0, seed=1, kinds=["throttling"])
+    try:
+        messages = {}
+        for lang in ("nl", "en", "pap"):
+            response = stage.portal.session().post(f"{stage.url}/api/v1/auth/login?lang={lang}",
+                                                   json={"username": "fault.lang", "password": PASSWORD}, timeout=30)
+            assert response.status_code == 503
+            assert response.headers["Retry-After"] == "2"
+            error = response.json()["error"]
+            assert error["code"] == "service_unavailable" and error["retry_after"] == 2
+            assert "Traceback" not in response.text
+            messages[lang] = error["message"]
+    finally:
+        stage.faults(0.0, seed=0)
+    assert "Probeer het over een moment opnieuw" in messages["nl"]
+    assert "try again in a moment" in messages["en"]
+    assert "Purba atrobe den un momento" in messages["pap"]
+
+
+@pytest.mark.parametrize(("rate", "rounds"), RATES)
+def test_wrong_passwords_are_always_counted_and_a_lock_never_sticks(stage, rate, rounds):
+    name = f"fault.pw{int(rate * 100)}r{rounds}"
+    stage.create_users((name, None))
+    for round_number in range(rounds):
+        stage.dynamodb.delete_item(TableName="portal-local-lockouts", Key={"key": {"S": f"password#{name}"}})
+        stage.faults(rate, seed=round_number)
+        sequential = [stage.login(name, WRONG)[1].status_code for _ in range(3)]
+        lost = stage.injected("dynamodb.UpdateItem.lost")
+        failures = stage.number("lockouts", "key", f"password#{name}", "failures")
+        assert set(sequential) <= {401, 503}, sequential
+        assert sequential.count(401) <= failures <= 3 + lost, (sequential, failures, lost)
+        assert failures <= sequential.count(401) + sequential.count(503) + lost
+
+        # Parallel guesses: never more evaluations than the ladder allows, faults or not.
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            burst = list(pool.map(lambda _: stage.portal.session().post(
+                f"{stage.url}/api/v1/auth/login", json={"username": name, "password": WRONG},
+                timeout=30).status_code, range(6)))
+        assert set(burst) <= {401, 423, 503}, burst
+        state = stage.item("lockouts", "key", f"password#{name}")
+        failures, allowed = int(state["failures"]["N"]), int(state["allowed"]["N"])
+        locked_until = int(state.get("locked_until", {"N": "0"})["N"])
+        assert failures <= 5 and sequential.count(401) + burst.count(401) <= failures
+        if failures == 5 and locked_until <= time.time():
+            # The fifth evaluation could not be settled: only when its request met trouble (the name
+            # is then locked by the next claim after the evaluation's deadline, tests/unit).
+            assert 503 in sequential + burst or stage.injected("dynamodb.UpdateItem.lost"), (state, burst)
+        if locked_until > time.time():
+            assert allowed == 10
+
+        # The right password, once the name may try: a 200 resets the counter in the same transaction.
+        stage.dynamodb.delete_item(TableName="portal-local-lockouts", Key={"key": {"S": f"password#{name}"}})
+        _, right = stage.login(name)
+        assert right.status_code in (200, 503)
+        if right.status_code == 200:
+            assert stage.number("lockouts", "key", f"password#{name}", "failures") == 0
+    stage.check_round_trip(rate)
+
+
+def test_a_login_step_whose_answer_was_lost_is_still_one_login(stage):
+    """DynamoDB applies the step's transaction but its answer never arrives; botocore sends it again and
+    that attempt fails its conditions (the change is there). The client gets its one login, not a
+    500 (password step) or an invalid_code with a replay notice for its own code (second factor)."""
+    secret = pyotp.random_base32(32)
+    stage.create_users(("fault.lost", secret))
+    stage.proxy.plan.configure(rate=1.0, seed=3, kinds=["lost"], services=["dynamodb"],
+                               operations=["TransactWriteItems"], limit=1)
+    http, password = stage.login("fault.lost")
+    assert password.status_code == 200 and password.json() == {"next": "totp"}
+    assert stage.injected_now() == 1
+    stage.proxy.plan.configure(rate=1.0, seed=3, kinds=["lost"], services=["dynamodb"],
+                               operations=["TransactWriteItems"], limit=1)
+    step = stage.post(http, "/auth/totp", {"code": _code_of(secret)})
+    assert stage.injected_now() == 1
+    stage.faults(0.0, seed=0)
+    assert step.status_code == 200, step.text
+    assert stage.full_sessions("fault.lost") == 1
+    assert http.get(f"{stage.url}/api/v1/me", timeout=30).status_code == 200
+    assert stage.number("lockouts", "key", "second_factor#fault.lost", "failures") == 0
+
+
+def _lose_one_transaction_answer(stage: FaultStage) -> None:
+    stage.proxy.plan.configure(rate=1.0, seed=5, kinds=["lost"], services=["dynamodb"],
+                               operations=["TransactWriteItems"], limit=1)
+
+
+def test_activation_and_password_change_whose_answers_were_lost_still_succeed(stage):
+    """The same for the transactions of 2FA activation and a password change: the change happened, so
+    the answer says so (not 409 not_confirmed / conflict for a change that is in place)."""
+    stage.create_users(("fault.lost2", None))
+    http, _ = stage.login("fault.lost2")
+    secret = stage.post(http, "/mfa/enrollment", {"password": PASSWORD}).json()["secret"]
+    assert stage.post(http, "/mfa/enrollment/confirm", {"code": _code_of(secret)}).status_code == 200
+    _lose_one_transaction_answer(stage)
+    activated = stage.post(http, "/mfa/enrollment/activate")
+    assert stage.injected_now() == 1
+    assert activated.status_code == 200, activated.text
+    codes = codes_in(stage.pdf(activated.json()["backup_codes_pdf"]))
+    assert _user_is_whole(stage, "fault.lost2")["mfa_enabled"]["BOOL"] is True
+
+    _lose_one_transaction_answer(stage)
+    changed = stage.post(http, "/account/password", {"current_password": PASSWORD,
+                                                     "new_password": "Another-Horse-Battery-8", "code": codes[0]})
+    assert stage.injected_now() == 1
+    stage.faults(0.0, seed=0)
+    assert changed.status_code == 204, changed.text
+    assert http.get(f"{stage.url}/api/v1/me", timeout=30).status_code == 200
+    assert stage.login("fault.lost2", "Another-Horse-Battery-8")[1].status_code == 200
+
+
+def test_a_pdf_hand_out_whose_answer_was_lost_still_gives_the_link(stage):
+    """The hand-out is one conditional update (once per set); lost and sent again, it must still give
+    this request the link, or the new set's sheet could never be downloaded (410 afterwards)."""
+    stage.create_users(("fault.lost3", None))
+    http, _ = stage.login("fault.lost3")
+    secret = stage.post(http, "/mfa/enrollment", {"password": PASSWORD}).json()["secret"]
+    assert stage.post(http, "/mfa/enrollment/confirm", {"code": _code_of(secret)}).status_code == 200
+    stage.proxy.plan.configure(rate=1.0, seed=6, kinds=["lost"], services=["dynamodb"], operations=["UpdateItem"],
+                               limit=1)
+    activated = stage.post(http, "/mfa/enrollment/activate")
+    assert stage.injected_now() == 1
+    stage.faults(0.0, seed=0)
+    assert activated.status_code == 200, activated.text
+    assert activated.json()["backup_codes_pdf"], activated.text
+    assert len(codes_in(stage.pdf(activated.json()["backup_codes_pdf"]))) == 10
+    assert stage.post(http, "/mfa/backup-codes/pdf").status_code == 410  # and only once
+
+
+def _code_of(secret: str) -> str:
+    """A code for the current step with some seconds left, so retries stay within its window."""
+    totp = pyotp.TOTP(secret)
+    if 30 - time.time() % 30 < 5:
+        time.sleep(30 - time.time() % 30 + 0.1)
+    return totp.now()
+
+
+@pytest.mark.parametrize(("rate", "rounds"), RATES)
+def test_a_totp_code_logs_in_at_most_once_even_when_answers_are_lost(stage, rate, rounds):
+    users = [(f"fault.totp{int(rate * 100)}r{rounds}n{n}", pyotp.random_base32(32)) for n in range(rounds)]
+    stage.create_users(*users)
+    for round_number, (name, secret) in enumerate(users):
+        stage.faults(rate, seed=100 + round_number)
+        http, password = stage.login(name)
+        if password.status_code != 200:
+            continue  # trouble on every try: nothing to step up
+        code = _code_of(secret)
+        # The same code three times at once from the same partial session, each retried after a 503.
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            answers = list(pool.map(lambda _: stage.post(http, "/auth/totp", {"code": code}).status_code, range(3)))
+        stage.faults(0.0, seed=0)
+        full = stage.full_sessions(name)
+        assert answers.count(200) <= 1 and full <= 1, (answers, full)
+        # A session made is a session handed out, unless the answer itself was trouble.
+        assert full == answers.count(200) or 503 in answers, (answers, full)
+        if full:
+            step = stage.number("users", "username", name, "totp_last_step")
+            assert abs(step - int(time.time() // 30)) <= 2
+            replay_http, again = stage.login(name)
+            assert again.status_code == 200
+            assert stage.post(replay_http, "/auth/totp", {"code": code}).status_code == 401
+    stage.check_round_trip(rate)
+
+
+def _user_is_whole(stage: FaultStage, name: str) -> dict:
+    """The user item and its backup codes agree: one set, as many items as the count says."""
+    user = stage.item("users", "username", name)
+    codes = stage.backup_codes(name)
+    left = int(user.get("backup_codes_left", {"N": "0"})["N"])
+    if user.get("mfa_enabled", {}).get("BOOL"):
+        assert "totp_secret" in user and "pending_totp_secret" not in user
+        assert len(codes) == left and {code["set_id"]["S"] for code in codes} <= {user["backup_set_id"]["S"]}
+    else:
+        assert "totp_secret" not in user and left == 0 and not codes
+    return user
+
+
+@pytest.mark.parametrize(("rate", "rounds"), RATES)
+def test_enrollment_backup_codes_and_password_change_stay_whole(stage, rate, rounds):
+    names = [f"fault.enrol{int(rate * 100)}r{rounds}n{n}" for n in range(rounds)]
+    stage.create_users(*((name, None) for name in names))
+    for round_number, name in enumerate(names):
+        stage.faults(rate, seed=200 + round_number)
+        http, password = stage.login(name)
+        if password.status_code != 200:
+            continue
+        assert password.json() == {"next": "enroll"}
+        started = stage.post(http, "/mfa/enrollment", {"password": PASSWORD})
+        if started.status_code != 200:
+            _user_is_whole(stage, name)
+            continue
+        secret = started.json()["secret"]
+        stage.post(http, "/mfa/enrollment/confirm", {"code": _code_of(secret)})
+        activated = stage.post(http, "/mfa/enrollment/activate")
+        user = _user_is_whole(stage, name)
+        if activated.status_code != 200:
+            continue
+        assert user["mfa_enabled"]["BOOL"] is True and stage.full_sessions(name) == 1
+        link = activated.json()["backup_codes_pdf"]
+        if link is None:  # the hand-out met trouble after activation: the link endpoint gives it
+            link = stage.post(http, "/mfa/backup-codes/pdf").json()["backup_codes_pdf"]
+        codes = codes_in(stage.pdf(link))
+        assert len(codes) == 10
+
+        # One backup code from two partial sessions at once: one login at most.
+        sessions = [stage.login(name)[0] for _ in range(2)]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            used = list(pool.map(lambda one: stage.post(one, "/auth/backup-code", {"code": codes[0]}).status_code,
+                                 sessions))
+        assert used.count(200) <= 1, used
+        user = _user_is_whole(stage, name)
+        again_http, _ = stage.login(name)
+        stage.faults(0.0, seed=0)
+        assert stage.post(again_http, "/auth/backup-code", {"code": codes[0]}).status_code in (401, 503)
+        stage.faults(rate, seed=300 + round_number)
+
+        # New backup codes: the old set is void as a whole, never half.
+        regenerated = stage.post(http, "/mfa/backup-codes", {"password": PASSWORD, "code": codes[1]})
+        user = _user_is_whole(stage, name)
+        if regenerated.status_code == 200:
+            assert int(user["backup_codes_left"]["N"]) == 10
+
+        # Password change: afterwards exactly one of the two passwords works.
+        changed = stage.post(http, "/account/password", {"current_password": PASSWORD,
+                                                         "new_password": "Another-Horse-Battery-8", "code": codes[2]})
+        stage.faults(0.0, seed=0)
+        old_works = stage.login(name)[1].status_code == 200
+        new_works = stage.login(name, "Another-Horse-Battery-8")[1].status_code == 200
+        assert old_works != new_works, (changed.status_code, old_works, new_works)
+        if changed.status_code == 204:
+            assert new_works
+    stage.check_round_trip(rate)
+
+
+@pytest.mark.parametrize(("rate", "rounds"), RATES)
+def test_password_reset_links_work_once_and_leave_one_password(stage, rate, rounds):
+    names = [f"fault.reset{int(rate * 100)}r{rounds}n{n}" for n in range(rounds)]
+    stage.create_users(*((name, None) for name in names))
+    for round_number, name in enumerate(names):
+        stage.faults(rate, seed=400 + round_number)
+        asked = stage.post(stage.portal.session(), "/auth/password-reset", {"username": name})
+        assert asked.status_code in (202, 503)
+        stage.faults(0.0, seed=0)
+        token = _reset_token(stage, name)
+        if token is None:
+            # No link mailed: the request answered 503, or SES refused it and the account's trail says so.
+            assert asked.status_code == 503 or _mail_failures(stage, name), asked.status_code
+            continue
+        stage.faults(rate, seed=500 + round_number)
+        new_password = f"Reset-Horse-Battery-{round_number}x"
+        completed = stage.post(stage.portal.session(), "/auth/password-reset/complete",
+                               {"token": token, "new_password": new_password})
+        assert completed.status_code in (204, 400, 503)
+        again = stage.post(stage.portal.session(), "/auth/password-reset/complete",
+                           {"token": token, "new_password": "Third-Horse-Battery-77"})
+        assert again.status_code in (400, 503), again.text  # a link never works twice
+        stage.faults(0.0, seed=0)
+        old_works = stage.login(name)[1].status_code == 200
+        new_works = stage.login(name, new_password)[1].status_code == 200
+        assert old_works != new_works, (completed.status_code, old_works, new_works)
+        if completed.status_code == 204:
+            assert new_works
+        assert stage.login(name, "Third-Horse-Battery-77")[1].status_code == 401
+    stage.check_round_trip(rate)
+
+
+def _mail_failures(stage: FaultStage, name: str) -> list[dict]:
+    return stage.dynamodb.query(
+        TableName="portal-local-audit_events", IndexName="target-index", KeyConditionExpression="target = :t",
+        FilterExpression="#a = :a", ExpressionAttributeNames={"#a": "action"},
+        ExpressionAttributeValues={":t": {"S": name}, ":a": {"S": "mail.failed"}})["Items"]
+
+
+def test_a_reset_link_ses_fails_to_send_is_on_the_accounts_trail(stage):
+    """SES answers 500 to every try: the request still answers 202 (the contract), and the support
+    desk's view of the account shows the mail that never left."""
+    stage.create_users(("fault.mail", None))
+    stage.proxy.plan.configure(rate=1.0, seed=2, kinds=["internal"], services=["ses"])
+    try:
+        asked = stage.portal.session().post(f"{stage.url}/api/v1/auth/password-reset",
+                                            json={"username": "fault.mail"}, timeout=30)
+    finally:
+        stage.faults(0.0, seed=0)
+    assert asked.status_code == 202
+    assert stage.injected_before >= 3  # botocore tried three times
+    assert _reset_token(stage, "fault.mail") is None
+    failures = _mail_failures(stage, "fault.mail")
+    assert len(failures) == 1 and failures[0]["details"]["M"]["kind"]["S"] == "password_reset"
+
+    desk = stage.portal.session()
+    assert desk.post(f"{stage.url}/api/v1/auth/login", json={"username": "demo.support",
+                     "password": "Helpdesk-Otrobanda-4455"}, timeout=30).status_code == 200
+    assert desk.post(f"{stage.url}/api/v1/auth/totp", json={"code": _code_of("KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU")},
+                     timeout=30).status_code == 200
+    account = desk.get(f"{stage.url}/api/v1/admin/users/fault.mail", timeout=30).json()
+    shown = [event for event in account["recent_events"] if event["action"] == "mail.failed"]
+    assert shown and shown[0]["details"]["kind"] == "password_reset"
+
+
+def _reset_token(stage: FaultStage, name: str) -> str | None:
+    """The token of the newest reset link mailed to `name` (the local mailbox lists what was sent)."""
+    page = requests.get(f"{stage.url}/dev/mailbox", timeout=10).text
+    marker = "#token="
+    for chunk in page.split(marker)[1:]:
+        token = chunk.split('"')[0].split("<")[0]
+        if token.endswith(f".{name}"):
+            return token
+    return None
+
+
+def test_the_login_page_says_try_again_in_a_moment(stage, browser):
+    """What a person sees when DynamoDB throttles: the page's own message, no error page."""
+    stage.create_users(("fault.page", None))
+    context = browser.new_context(locale="nl-NL")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto(f"{stage.url}/login")
+        page.get_by_label("Gebruikersnaam").fill("fault.page")
+        page.get_by_label("Wachtwoord").fill(PASSWORD)
+        stage.proxy.plan.configure(rate=1.0, seed=4, kinds=["throttling"], services=["dynamodb"])
+        page.get_by_role("button", name="Inloggen").click()
+        alert = page.get_by_role("alert")
+        alert.wait_for()
+        assert "Probeer het over een moment opnieuw" in alert.inner_text()
+        stage.faults(0.0, seed=0)
+        page.get_by_role("button", name="Inloggen").click()
+        page.wait_for_url("**/mfa/**")
+    finally:
+        stage.faults(0.0, seed=0)
+        context.close()
