@@ -1,10 +1,10 @@
 """Self-service on one's own account: password change, e-mail change with a verification link, and the
 sessions overview (see and end one's other sessions).
 
-Sensitive changes re-ask the password; a wrong one counts on the password lockout counter like a
-failed login. A password change, and "end all other sessions", bump the account's session epoch (which
-ends every session at once) and in the same transaction give the caller a fresh session in the new
-epoch, so only the caller's own session survives.
+Sensitive changes re-ask the password and, once 2FA is active, a code (services/reauth.py); wrong
+ones count on the lockout counters like failed logins. A password change, and "end all other sessions",
+bump the account's session epoch (which ends every session at once) and in the same transaction give
+the caller a fresh session in the new epoch, so only the caller's own session survives.
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.i18n import LANGUAGES
 from chalicelib.security import passwords
 from chalicelib.security.tokens import new_token, token_hash
-from chalicelib.services import login, notifications
+from chalicelib.services import notifications
 from chalicelib.services.accounts import normalize_email, validate_email
 from chalicelib.services.audit import RequestContext, new_event, record
 from chalicelib.services.devices import describe
 from chalicelib.services.password_reset import link_token, parse_link_token
+from chalicelib.services.reauth import reauthenticate
 from chalicelib.services.sessions import FULL, Authenticated, list_for, new_session
 from chalicelib.storage.audit import AuditEvent
 from chalicelib.storage.base import is_condition_failure, transaction_connection
@@ -39,14 +40,15 @@ SESSION_ID_LENGTH = 16
 # ---------------------------------------------------------------- password
 
 
-def change_password(current: Authenticated, current_password: str, new_password: str,
+def change_password(current: Authenticated, current_password: str, new_password: str, code: str | None,
                     context: RequestContext) -> str:
     """POST /account/password. Returns the caller's new session cookie; every other session ends."""
     user = current.user
     problem = passwords.password_problem(new_password, username=user.username, email=user.email)
     if problem:
         raise PortalError(ErrorCode.WEAK_PASSWORD, field="new_password", reason=problem)
-    login.recheck_password(user, current_password, context, "account.password_check", "current_password")
+    reauthenticate(user, current_password, code, context, field="current_password",
+                   action="account.password_check")
     cookie = _keep_only_current_session(
         current, context, "password.change",
         actions=[User.password_hash.set(passwords.hash_password(new_password))],
@@ -89,7 +91,8 @@ def _keep_only_current_session(current: Authenticated, context: RequestContext, 
 # ---------------------------------------------------------------- e-mail
 
 
-def request_email_change(current: Authenticated, password: str, new_email: str, context: RequestContext) -> str:
+def request_email_change(current: Authenticated, password: str, new_email: str, code: str | None,
+                         context: RequestContext) -> str:
     """POST /account/email: a verification link to the new address, a notice to the old one. The address
     changes only when the link is used. Returns the pending address."""
     user = current.user
@@ -97,7 +100,7 @@ def request_email_change(current: Authenticated, password: str, new_email: str, 
         address = validate_email(new_email)
     except PortalError:
         raise PortalError(ErrorCode.INVALID_EMAIL, field="new_email") from None
-    login.recheck_password(user, password, context, "account.password_check", "password")
+    reauthenticate(user, password, code, context, field="password", action="account.password_check")
     if _taken(normalize_email(address), user.username) or normalize_email(address) == user.email_normalized:
         raise PortalError(ErrorCode.EMAIL_TAKEN, field="new_email")
     token = new_token()
