@@ -106,14 +106,16 @@ OPENAPI = {
     }},
     f"{API}/account/email": {"post": {
         "summary": "Ask to change one's e-mail address (password, and a code once 2FA is active): verification "
-                   "link to the new address, notice to the old",
+                   "link to the new address, notice to the old; at most 5 requests per account and hour",
         "tags": ["account"], "security": SESSION,
         "requestBody": _json_body({"password": STRING, "new_email": STRING, "code": SECOND_FACTOR_CODE},
                                   ["password", "new_email"]),
-        "responses": {"202": {"description": "Verification mail sent; the address changes when its link is used",
+        "responses": {"202": {"description": "The same answer whether or not another account uses the address: "
+                                             "a free address gets the verification link (the address changes "
+                                             "when it is used), a taken one a mail saying it is in use",
                               "content": {"application/json": {"schema": {
                                   "type": "object", "properties": {"pending_email": STRING}}}}},
-                      **_error(400, 401, 409, 423)},
+                      **_error(400, 401, 409, 423, 429)},
     }},
     f"{API}/account/email/verify": {"post": {
         "summary": "Confirm a new e-mail address with the token of its verification link (single use, 24 h)",

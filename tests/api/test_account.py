@@ -193,7 +193,8 @@ def test_wrong_codes_are_401_and_the_fifth_locks_the_second_factor(api, make_api
         response = api.post(path, {**fields, "code": wrong if attempt % 2 else "ABCD-EFGH-JKMN-PQRS"})
         assert response.status_code == 401, attempt
         assert body(response)["error"]["code"] == "invalid_code" and body(response)["error"]["field"] == "code"
-    locked = api.post(path, {**fields, "code": right})
+    # Locked for every change (the e-mail change's own allowance of 5 an hour is used up by now too).
+    locked = api.post(CHANGES["password"][0], {**CHANGES["password"][1], "code": right})
     assert locked.status_code == 423 and body(locked)["error"]["code"] == "account_locked"
     assert int(locked.headers["Retry-After"]) == 60
     state = _second_factor_state("alice")
@@ -341,12 +342,47 @@ def test_token_of_another_user_never_works(api, make_api, full_login):
     assert body(other.get("/api/v1/me"))["email"] == "mallory@example.org"
 
 
-def test_address_already_taken_is_refused_at_request_and_at_verification(api, make_api, full_login, user_factory):
-    full_login(api, "alice")
+def test_a_taken_address_gets_the_same_answer_and_a_mail_saying_it_is_in_use(api, alice, user_factory):
+    from chalicelib.storage.users import get_user
+
     user_factory("carol", email="Carol@Example.org")
+    free = _change_email(api, "alice@nieuw.example")
     taken = _change_email(api, "carol@example.org")
-    assert taken.status_code == 409 and body(taken)["error"]["code"] == "email_taken"
-    assert _change_email(api, "alice@example.org").status_code == 409  # already hers
+    # From outside the two look alike: status, body, the notice to the old address, the account page.
+    assert (free.status_code, taken.status_code) == (202, 202)
+    assert body(taken) == {"pending_email": "carol@example.org"}
+    assert set(body(taken)) == set(body(free))
+    notices = sent_to("alice@example.org")
+    assert [notice.subject for notice in notices] == ["Verzoek om uw e-mailadres te wijzigen"] * 2
+    assert "c***@example.org" in notices[-1].body
+    assert "Wacht op bevestiging: carol@example.org" in api.get("/account").body.decode()
+    # The address's holder hears that it is in use, with no link to follow; the free one got a link.
+    in_use = sent_to("carol@example.org")
+    assert [mail.subject for mail in in_use] == ["Dit e-mailadres is al in gebruik"]
+    assert "al in gebruik voor een account" in in_use[0].body and "http" not in in_use[0].body
+    assert "#token=" in last_to("alice@nieuw.example").body
+    # Nobody changed: the holder keeps the address, the requester keeps hers.
+    assert (get_user("carol").email, get_user("carol").email_normalized) == ("Carol@Example.org", "carol@example.org")
+    assert body(api.get("/api/v1/me"))["email"] == "alice@example.org"
+    # The stored request cannot be completed: its token went nowhere, and the older link (to the free
+    # address) was voided by it like by any newer request.
+    _, older = link_token(last_to("alice@nieuw.example"))
+    refused = api.post("/api/v1/account/email/verify", {"token": older})
+    assert refused.status_code == 400 and body(refused)["error"]["code"] == "invalid_token"
+    assert get_user("carol").email == "Carol@Example.org" and get_user("alice").email == "alice@example.org"
+
+
+def test_the_verification_mail_to_a_taken_address_follows_the_requesters_language(api, full_login, user_factory):
+    full_login(api, "alice", language="en")
+    user_factory("carol", language="pap")
+    assert _change_email(api, "carol@example.org").status_code == 202
+    assert last_to("carol@example.org").subject == "This e-mail address is already in use"
+
+
+def test_one_own_address_is_refused_and_an_address_taken_meanwhile_at_verification(api, make_api, full_login):
+    full_login(api, "alice")
+    own = _change_email(api, "Alice@Example.org")
+    assert own.status_code == 409 and body(own)["error"]["code"] == "email_taken"  # already hers: nothing to hide
     # Two people ask for the same free address; the first to verify gets it.
     other = make_api()
     full_login(other, "dave")
@@ -356,6 +392,32 @@ def test_address_already_taken_is_refused_at_request_and_at_verification(api, ma
     assert other.post("/api/v1/account/email/verify", {"token": dave_link}).status_code == 204
     late = api.post("/api/v1/account/email/verify", {"token": alice_link})
     assert late.status_code == 409 and body(late)["error"]["code"] == "email_taken"
+    assert body(api.get("/api/v1/me"))["email"] == "alice@example.org"
+    assert body(other.get("/api/v1/me"))["email"] == "shared@new.example"
+
+
+def test_email_change_requests_are_limited_per_account_and_hour(api, make_api, full_login, user_factory, pinned):
+    full_login(api, "alice")
+    user_factory("carol")
+    for attempt in range(5):  # taken and free addresses count alike
+        address = "carol@example.org" if attempt % 2 else f"alice{attempt}@nieuw.example"
+        assert _change_email(api, address).status_code == 202, attempt
+    spare = next_code()
+    limited = _change_email(api, "alice9@nieuw.example", code=spare)
+    assert limited.status_code == 429 and body(limited)["error"]["code"] == "rate_limited"
+    assert 0 < int(limited.headers["Retry-After"]) <= 3600
+    assert not sent_to("alice9@nieuw.example")
+    # The refused request spent nothing: its code still logs in.
+    login = make_api()
+    password_step(login, "alice")
+    assert login.post("/api/v1/auth/totp", {"code": spare}).status_code == 200
+    # Another account has its own allowance; the next window starts afresh.
+    other = make_api()
+    full_login(other, "dave")
+    assert _change_email(other, "dave@nieuw.example").status_code == 202
+    pinned.advance(int(limited.headers["Retry-After"]))
+    full_login(api, "alice")  # a new session: the old one has been idle meanwhile
+    assert _change_email(api, "alice9@nieuw.example").status_code == 202
 
 
 @pytest.mark.parametrize("address", ["not-an-address", "a@b", "x@y..z", "<script>@example.org", "a" * 250 + "@ex.org"])
