@@ -19,16 +19,18 @@ def _no_content(status: int = 204, cookie: str | None = None) -> Response:
 @route(blueprint, f"{API}/account/password", methods=["POST"], auth="full")
 def change_password(current: Authenticated) -> Response:
     request = current_request()
-    body = json_body(request, {"current_password": str, "new_password": str})
-    cookie = account.change_password(current, body["current_password"], body["new_password"], context(request))
+    body = json_body(request, {"current_password": str, "new_password": str, "code": (str, False)})
+    cookie = account.change_password(current, body["current_password"], body["new_password"], body.get("code"),
+                                     context(request))
     return _no_content(cookie=cookie)
 
 
 @route(blueprint, f"{API}/account/email", methods=["POST"], auth="full")
 def change_email(current: Authenticated) -> Response:
     request = current_request()
-    body = json_body(request, {"password": str, "new_email": str})
-    pending = account.request_email_change(current, body["password"], body["new_email"], context(request))
+    body = json_body(request, {"password": str, "new_email": str, "code": (str, False)})
+    pending = account.request_email_change(current, body["password"], body["new_email"], body.get("code"),
+                                           context(request))
     return json_response({"pending_email": pending}, status=202)
 
 
@@ -88,24 +90,32 @@ def _json_body(properties: dict[str, dict], required: list[str]) -> dict:
 
 STRING = {"type": "string"}
 SESSION = [{"session": []}]
+# Optional in the schema, required by the service once the account's 2FA is active (400 naming it).
+SECOND_FACTOR_CODE = {"type": "string", "description": "Required once 2FA is active: a 6-digit TOTP code (each "
+                      "time step works once) or a backup code (used up by this request)"}
 
 OPENAPI = {
     f"{API}/account/password": {"post": {
-        "summary": "Change one's password (current + new); every other session ends, notice by e-mail",
+        "summary": "Change one's password (current password, new one, and a code once 2FA is active); every "
+                   "other session ends, notice by e-mail",
         "tags": ["account"], "security": SESSION,
-        "requestBody": _json_body({"current_password": STRING, "new_password": STRING},
+        "requestBody": _json_body({"current_password": STRING, "new_password": STRING, "code": SECOND_FACTOR_CODE},
                                   ["current_password", "new_password"]),
         "responses": {"204": {"description": "Changed; the caller's session cookie is replaced"},
                       **_error(400, 401, 409, 423)},
     }},
     f"{API}/account/email": {"post": {
-        "summary": "Ask to change one's e-mail address: verification link to the new, notice to the old",
+        "summary": "Ask to change one's e-mail address (password, and a code once 2FA is active): verification "
+                   "link to the new address, notice to the old; at most 5 requests per account and hour",
         "tags": ["account"], "security": SESSION,
-        "requestBody": _json_body({"password": STRING, "new_email": STRING}, ["password", "new_email"]),
-        "responses": {"202": {"description": "Verification mail sent; the address changes when its link is used",
+        "requestBody": _json_body({"password": STRING, "new_email": STRING, "code": SECOND_FACTOR_CODE},
+                                  ["password", "new_email"]),
+        "responses": {"202": {"description": "The same answer whether or not another account uses the address: "
+                                             "a free address gets the verification link (the address changes "
+                                             "when it is used), a taken one a mail saying it is in use",
                               "content": {"application/json": {"schema": {
                                   "type": "object", "properties": {"pending_email": STRING}}}}},
-                      **_error(400, 401, 409, 423)},
+                      **_error(400, 401, 409, 423, 429)},
     }},
     f"{API}/account/email/verify": {"post": {
         "summary": "Confirm a new e-mail address with the token of its verification link (single use, 24 h)",

@@ -1,10 +1,10 @@
 """Self-service on one's own account: password change, e-mail change with a verification link, and the
 sessions overview (see and end one's other sessions).
 
-Sensitive changes re-ask the password; a wrong one counts on the password lockout counter like a
-failed login. A password change, and "end all other sessions", bump the account's session epoch (which
-ends every session at once) and in the same transaction give the caller a fresh session in the new
-epoch, so only the caller's own session survives.
+Sensitive changes re-ask the password and, once 2FA is active, a code (services/reauth.py); wrong
+ones count on the lockout counters like failed logins. A password change, and "end all other sessions",
+bump the account's session epoch (which ends every session at once) and in the same transaction give
+the caller a fresh session in the new epoch, so only the caller's own session survives.
 """
 
 from __future__ import annotations
@@ -18,18 +18,22 @@ from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.i18n import LANGUAGES
 from chalicelib.security import passwords
 from chalicelib.security.tokens import new_token, token_hash
-from chalicelib.services import login, notifications
+from chalicelib.services import notifications
 from chalicelib.services.accounts import normalize_email, validate_email
 from chalicelib.services.audit import RequestContext, new_event, record
 from chalicelib.services.devices import describe
 from chalicelib.services.password_reset import link_token, parse_link_token
+from chalicelib.services.reauth import reauthenticate
 from chalicelib.services.sessions import FULL, Authenticated, list_for, new_session
+from chalicelib.storage import rate_limits
 from chalicelib.storage.audit import recorded_transaction
 from chalicelib.storage.base import is_condition_failure
 from chalicelib.storage.sessions import Session
 from chalicelib.storage.users import User, find_by_email, get_user
 
 EMAIL_LINK_SECONDS = 24 * 3600
+EMAIL_CHANGES_PER_HOUR = 5
+EMAIL_CHANGE_WINDOW_SECONDS = 3600
 # Sessions are named by a prefix of their stored hash: enough to tell a user's sessions apart, useless
 # for taking one over (the cookie holds the token, and the hash of a hash prefix leads nowhere).
 SESSION_ID_LENGTH = 16
@@ -38,14 +42,15 @@ SESSION_ID_LENGTH = 16
 # ---------------------------------------------------------------- password
 
 
-def change_password(current: Authenticated, current_password: str, new_password: str,
+def change_password(current: Authenticated, current_password: str, new_password: str, code: str | None,
                     context: RequestContext) -> str:
     """POST /account/password. Returns the caller's new session cookie; every other session ends."""
     user = current.user
     problem = passwords.password_problem(new_password, username=user.username, email=user.email)
     if problem:
         raise PortalError(ErrorCode.WEAK_PASSWORD, field="new_password", reason=problem)
-    login.recheck_password(user, current_password, context, "account.password_check", "current_password")
+    reauthenticate(user, current_password, code, context, field="current_password",
+                   action="account.password_check")
     cookie = _keep_only_current_session(
         current, context, "password.change",
         actions=[User.password_hash.set(passwords.hash_password(new_password))],
@@ -87,30 +92,54 @@ def _keep_only_current_session(current: Authenticated, context: RequestContext, 
 # ---------------------------------------------------------------- e-mail
 
 
-def request_email_change(current: Authenticated, password: str, new_email: str, context: RequestContext) -> str:
+def request_email_change(current: Authenticated, password: str, new_email: str, code: str | None,
+                         context: RequestContext) -> str:
     """POST /account/email: a verification link to the new address, a notice to the old one. The address
-    changes only when the link is used. Returns the pending address."""
+    changes only when the link is used. Returns the pending address.
+
+    The answer is the same whether or not another account uses the address, so this is no way to
+    find out who has an account. A taken address gets a mail saying it is in use instead of the
+    link; the pending change is stored all the same (the account page shows it like any other) but
+    its token is never sent, so nobody can complete it, and verification refuses taken addresses
+    anyway. The holder of the address is never touched."""
     user = current.user
     try:
         address = validate_email(new_email)
     except PortalError:
         raise PortalError(ErrorCode.INVALID_EMAIL, field="new_email") from None
-    login.recheck_password(user, password, context, "account.password_check", "password")
-    if _taken(normalize_email(address), user.username) or normalize_email(address) == user.email_normalized:
-        raise PortalError(ErrorCode.EMAIL_TAKEN, field="new_email")
+    if normalize_email(address) == user.email_normalized:
+        raise PortalError(ErrorCode.EMAIL_TAKEN, field="new_email")  # one's own address: nothing to hide
+    _within_email_change_limit(user)
+    reauthenticate(user, password, code, context, field="password", action="account.password_check")
+    taken = _taken(normalize_email(address), user.username)
     token = new_token()
     user.update(actions=[
         User.pending_email.set(address),
         User.email_token_hash.set(token_hash(token)),
         User.email_token_expires.set(int(clock.now()) + EMAIL_LINK_SECONDS),
     ])
-    url = notifications.link(context, "/account/email/verify", link_token(token, user.username))
     lang = user.language or context.lang
-    notifications.send_to(address, lang, notifications.EMAIL_VERIFY, username=user.username, link=url,
-                          hours=EMAIL_LINK_SECONDS // 3600)
+    if taken:
+        notifications.send_to(address, lang, notifications.EMAIL_IN_USE, username=user.username)
+    else:
+        url = notifications.link(context, "/account/email/verify", link_token(token, user.username))
+        notifications.send_to(address, lang, notifications.EMAIL_VERIFY, username=user.username, link=url,
+                              hours=EMAIL_LINK_SECONDS // 3600)
     notifications.send(user, notifications.EMAIL_CHANGE_REQUESTED, new_email=notifications.mask_email(address))
-    record("email.change_requested", actor=user.username, target=user.username, outcome="success", context=context)
+    record("email.change_requested", actor=user.username, target=user.username, outcome="success", context=context,
+           details={"address_in_use": taken})
     return address
+
+
+def _within_email_change_limit(user: User) -> None:
+    """At most EMAIL_CHANGES_PER_HOUR requests per account and hour (each sends two mails, one of them
+    to any address the caller likes). Counted before the re-check, so a refused request never spends
+    a code or a password evaluation."""
+    now = int(clock.now())
+    if not rate_limits.hit(f"rate#email_change#{user.username}", now, EMAIL_CHANGE_WINDOW_SECONDS,
+                           EMAIL_CHANGES_PER_HOUR):
+        raise PortalError(ErrorCode.RATE_LIMITED,
+                          retry_after=rate_limits.window_end(now, EMAIL_CHANGE_WINDOW_SECONDS) - now)
 
 
 def verify_email(token: str, context: RequestContext) -> None:

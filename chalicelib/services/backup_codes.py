@@ -19,8 +19,9 @@ from pynamodb.transactions import TransactWrite
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.security import backup_codes
-from chalicelib.services import login, notifications, second_factor
+from chalicelib.services import notifications
 from chalicelib.services.audit import RequestContext, new_event, record
+from chalicelib.services.reauth import reauthenticate
 from chalicelib.services.sessions import Authenticated
 from chalicelib.storage import files
 from chalicelib.storage.audit import recorded_transaction
@@ -46,8 +47,7 @@ def regenerate(current: Authenticated, password: str, code: str, context: Reques
     user = current.user
     if not user.mfa_enabled:
         raise PortalError(ErrorCode.NOT_CONFIRMED)
-    login.recheck_password(user, password, context)
-    second_factor.check_second_factor(user, code, context)
+    reauthenticate(user, password, code, context)
     new_set = replace_set(user, context, "mfa.backup_codes.regenerated",
                           condition=User.mfa_enabled == True)  # noqa: E712 - DynamoDB condition
     notifications.send(user, "backup_codes_regenerated")

@@ -17,9 +17,10 @@ from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.i18n import t
 from chalicelib.security import totp
-from chalicelib.services import backup_codes, login, notifications, second_factor
+from chalicelib.services import backup_codes, notifications, second_factor
 from chalicelib.services.accounts import open_totp_secret, seal_totp_secret
 from chalicelib.services.audit import RequestContext, record
+from chalicelib.services.reauth import reauthenticate
 from chalicelib.services.sessions import FULL, Authenticated, new_session
 from chalicelib.storage.base import is_condition_failure
 from chalicelib.storage.users import User
@@ -49,11 +50,7 @@ def start(current: Authenticated, password: str, code: str | None, context: Requ
     """POST /mfa/enrollment: after the password (and, once 2FA is active, a current code) a new
     pending secret; any earlier pending one is forgotten."""
     user = current.user
-    if user.mfa_enabled and not code:
-        raise PortalError(ErrorCode.INVALID_REQUEST, field="code")
-    login.recheck_password(user, password, context)
-    if user.mfa_enabled:
-        second_factor.check_second_factor(user, code or "", context)
+    reauthenticate(user, password, code, context)
     secret = totp.new_secret()
     User(user.username).update(
         actions=[

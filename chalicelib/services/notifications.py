@@ -28,6 +28,7 @@ PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a mail kind; own change or
 PASSWORD_RESET = "password_reset"  # noqa: S105 - a mail kind; the reset link (params: link, minutes)
 ACCOUNT_ACTIVATION = "account_activation"  # set a first password (params: link, hours)
 EMAIL_VERIFY = "email_verify"  # to the new address (params: link, hours)
+EMAIL_IN_USE = "email_in_use"  # to the new address instead of the link when another account uses it
 EMAIL_CHANGE_REQUESTED = "email_change_requested"  # to the old address (params: new_email, masked)
 EMAIL_CHANGED = "email_changed"  # to the old and the new address (params: new_email, masked)
 MFA_ACTIVATED = "mfa_activated"
@@ -41,6 +42,7 @@ ACCOUNT_UNBLOCKED = "account_unblocked"
 
 KINDS = (
     PASSWORD_CHANGED, PASSWORD_RESET, ACCOUNT_ACTIVATION, EMAIL_VERIFY, EMAIL_CHANGE_REQUESTED, EMAIL_CHANGED,
+    EMAIL_IN_USE,
     MFA_ACTIVATED, MFA_RESET, BACKUP_CODES_REGENERATED, BACKUP_CODE_USED, TOTP_REPLAYED, ACCOUNT_LOCKED,
     ACCOUNT_BLOCKED, ACCOUNT_UNBLOCKED,
 )

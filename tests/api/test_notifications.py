@@ -11,6 +11,7 @@ from chalicelib.i18n import LANGUAGES, t
 from chalicelib.services import notifications
 from tests.api.conftest import body
 from tests.api.sent_mail import last_to, sent_to
+from tests.api.two_factor import SECRET, code
 
 PASSWORD = "Correct-Horse-Battery-9"
 # The parameters each kind is sent with by the flow that sends it.
@@ -84,7 +85,8 @@ def test_a_refused_mail_does_not_undo_the_change(api, full_login, monkeypatch):
     full_login(api, "alice", language="en")
     monkeypatch.setattr(mail, "send", refuse)
     response = api.post("/api/v1/account/password",
-                        {"current_password": PASSWORD, "new_password": "Een-Heel-Nieuw-Wachtwoord-1"})
+                        {"current_password": PASSWORD, "new_password": "Een-Heel-Nieuw-Wachtwoord-1",
+                         "code": code(SECRET)})
     assert response.status_code == 204
 
 
@@ -93,7 +95,8 @@ def test_a_refused_mail_does_not_undo_the_change(api, full_login, monkeypatch):
 
 def test_password_change_notice_in_english(api, full_login):
     full_login(api, "alice", language="en")
-    api.post("/api/v1/account/password", {"current_password": PASSWORD, "new_password": "Een-Heel-Nieuw-Wachtwoord-1"})
+    api.post("/api/v1/account/password", {"current_password": PASSWORD, "new_password": "Een-Heel-Nieuw-Wachtwoord-1",
+                                          "code": code(SECRET)})
     message = last_to("alice@example.org")
     assert message.subject == "Your password has been changed"
     assert "Een-Heel-Nieuw-Wachtwoord-1" not in message.body and PASSWORD not in message.body
@@ -101,7 +104,7 @@ def test_password_change_notice_in_english(api, full_login):
 
 def test_email_change_mails_in_papiamentu(api, full_login):
     full_login(api, "alice", language="pap")
-    api.post("/api/v1/account/email", {"password": PASSWORD, "new_email": "alice@nobo.example"})
+    api.post("/api/v1/account/email", {"password": PASSWORD, "new_email": "alice@nobo.example", "code": code(SECRET)})
     assert last_to("alice@example.org").subject == "Petishon pa kambia bo adrès di e-mail"
     assert last_to("alice@nobo.example").subject == "Konfirmá bo adrès di e-mail nobo"
 
@@ -109,7 +112,8 @@ def test_email_change_mails_in_papiamentu(api, full_login):
 def test_the_owner_chooses_the_language_of_mails(api, full_login):
     full_login(api, "alice")
     assert api.post("/api/v1/account/language", {"language": "pap"}).status_code == 204
-    api.post("/api/v1/account/password", {"current_password": PASSWORD, "new_password": "Un-Kontraseña-Largu-2027"})
+    api.post("/api/v1/account/password", {"current_password": PASSWORD, "new_password": "Un-Kontraseña-Largu-2027",
+                                          "code": code(SECRET)})
     assert last_to("alice@example.org").subject == "Bo kontraseña a kambia"
     for wrong in ("de", "", 3, None):
         response = api.post("/api/v1/account/language", {"language": wrong})

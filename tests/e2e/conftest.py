@@ -187,3 +187,23 @@ def totp(secret: str, offset_seconds: int = 0) -> str:
     if offset_seconds:
         args += ["-N", f"now + {offset_seconds} seconds" if offset_seconds > 0 else f"now - {-offset_seconds} seconds"]
     return subprocess.run(args, capture_output=True, text=True, check=True).stdout.strip()
+
+
+# Time steps of TOTP codes already used per account: the portal accepts each step once, at the login
+# and in the re-checks of sensitive changes alike.
+_used_steps: dict[str, int] = {}
+
+
+def fresh_code(username: str, secret: str) -> str:
+    """A code for a time step this account has not used yet: this step's, else the next one's (also
+    accepted), else the one after a wait for the next step. Never in a step's last second, so the
+    code is of the step it was meant for."""
+    while True:
+        now = time.time()
+        step = int(now // 30)
+        used = _used_steps.get(username, -1)
+        if used <= step and now % 30 < 29:
+            offset = 0 if used < step else 30
+            _used_steps[username] = step + offset // 30
+            return totp(secret, offset)
+        time.sleep(30 - now % 30 + 0.2)

@@ -1,40 +1,31 @@
 """Self-service for real: `make run`'s stage, Chromium and the local mailbox. Change the e-mail address
-and confirm it from /dev/mailbox; forget the password, reset it through the mailbox and log in with the
-new password plus a TOTP code; an old session from another browser dies with a password change;
+(with the app's code) and confirm it from /dev/mailbox, after asking for an address that is taken, which
+looks the same on the page; forget the password, reset it through the mailbox and log in with the
+new password plus a TOTP code; an old session from another browser dies with a password change, which
+asks the app's code too (a wrong one is shown at its field);
 parallel reset requests never get past the rate limit."""
 
 from __future__ import annotations
 
 import re
-import time
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.e2e.conftest import screenshot, totp
+from tests.e2e.conftest import fresh_code, screenshot
 
 PASSWORD = "Correct-Horse-Battery-9"
 NEW_PASSWORD = "Zeilen-Op-Het-Spaanse-Water-8"
 SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 
 
-def next_code(secret: str, used_at: float | None) -> str:
-    """A code for a later time step than the one used at `used_at` (the replay guard refuses a step twice);
-    codes one step ahead are accepted."""
-    if used_at is not None and int(time.time() // 30) <= int(used_at // 30):
-        return totp(secret, 30)
-    return totp(secret)
-
-
-def log_in(page, portal, username: str, password: str, secret: str, used_at: float | None = None) -> float:
+def log_in(page, portal, username: str, password: str, secret: str) -> None:
     page.goto(f"{portal.url}/login")
     page.get_by_label("Gebruikersnaam").fill(username)
     page.get_by_label("Wachtwoord", exact=True).fill(password)
     page.get_by_role("button", name="Inloggen", exact=True).click()
     page.wait_for_url("**/login/totp")
-    moment = time.time()
-    page.get_by_label("6-cijferige code").fill(next_code(secret, used_at))
+    page.get_by_label("6-cijferige code").fill(fresh_code(username, secret))
     page.get_by_role("button", name="Inloggen", exact=True).click()
     page.wait_for_url("**/portal")
-    return moment
 
 
 def open_newest_mail_link(page, portal, subject: str, to_address: str) -> None:
@@ -46,17 +37,32 @@ def open_newest_mail_link(page, portal, subject: str, to_address: str) -> None:
 
 def test_change_email_then_forget_and_reset_the_password(portal, page, check_accessibility):
     portal.create_user("zelf.service", PASSWORD, "--totp-secret", SECRET)
-    used_at = log_in(page, portal, "zelf.service", PASSWORD, SECRET)
+    portal.create_user("al.bezet", PASSWORD)
+    log_in(page, portal, "zelf.service", PASSWORD, SECRET)
 
-    # Mijn portaal -> account settings -> change the e-mail address.
+    # Mijn portaal -> account settings -> change the e-mail address (password and the app's code).
     page.get_by_role("link", name=re.compile("Accountinstellingen")).click()
     page.wait_for_url("**/account")
     assert page.locator("#current-email").inner_text() == "zelf.service@example.org"
     check_accessibility(page)
-    page.get_by_label("Nieuw e-mailadres", exact=True).fill("zelf.nieuw@example.org")
-    page.get_by_label("Uw wachtwoord", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="E-mailadres wijzigen").click()
-    page.get_by_text("Wij hebben een bevestigingslink gestuurd naar zelf.nieuw@example.org").wait_for()
+    email_form = page.locator("#email-form")
+
+    def ask_for(address: str) -> None:
+        page.get_by_label("Nieuw e-mailadres", exact=True).fill(address)
+        page.get_by_label("Uw wachtwoord", exact=True).fill(PASSWORD)
+        email_form.get_by_label("Huidige 6-cijferige code of een back-up code").fill(fresh_code("zelf.service", SECRET))
+        page.get_by_role("button", name="E-mailadres wijzigen").click()
+        email_form.get_by_text(f"Wij hebben een bevestigingslink gestuurd naar {address}").wait_for()
+
+    # Another account's address gets the same answer; that address is told it is in use, nobody changes.
+    ask_for("al.bezet@example.org")
+    page.goto(f"{portal.url}/dev/mailbox")
+    in_use = page.locator("article", has=page.get_by_role("heading", name="Dit e-mailadres is al in gebruik")).first
+    assert "al.bezet@example.org" in in_use.inner_text() and in_use.get_by_role("link").count() == 0
+    page.goto(f"{portal.url}/account")
+    assert page.locator("#current-email").inner_text() == "zelf.service@example.org"
+    ask_for("zelf.nieuw@example.org")
+    check_accessibility(page)
     screenshot(page, "self-service-email-requested-nl")
 
     # The mailbox shows the link; following it confirms the new address.
@@ -95,18 +101,18 @@ def test_change_email_then_forget_and_reset_the_password(portal, page, check_acc
     screenshot(page, "self-service-password-reset-nl")
 
     # Log in with the new password: the second factor is still asked.
-    log_in(page, portal, "zelf.service", NEW_PASSWORD, SECRET, used_at)
+    log_in(page, portal, "zelf.service", NEW_PASSWORD, SECRET)
     assert page.get_by_role("heading", name="Mijn portaal").is_visible()
 
 
 def test_sessions_page_and_password_change_end_the_other_browser(portal, browser, page, check_accessibility):
     portal.create_user("twee.browsers", PASSWORD, "--totp-secret", SECRET)
-    used_at = log_in(page, portal, "twee.browsers", PASSWORD, SECRET)
+    log_in(page, portal, "twee.browsers", PASSWORD, SECRET)
     other = browser.new_context(locale="nl-NL", user_agent="Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) "
                                                            "Gecko/20100101 Firefox/128.0")
     other_page = other.new_page()
     try:
-        log_in(other_page, portal, "twee.browsers", PASSWORD, SECRET, used_at)
+        log_in(other_page, portal, "twee.browsers", PASSWORD, SECRET)
         page.goto(f"{portal.url}/account/sessions")
         rows = page.locator("#sessions tbody tr")
         assert rows.count() == 2
@@ -115,11 +121,20 @@ def test_sessions_page_and_password_change_end_the_other_browser(portal, browser
         check_accessibility(page)
         screenshot(page, "self-service-sessions-nl")
 
-        # A password change keeps this browser logged in and ends the other one.
+        # A password change asks the app's code too; it keeps this browser logged in and ends the other one.
         page.goto(f"{portal.url}/account")
         page.get_by_label("Huidig wachtwoord", exact=True).fill(PASSWORD)
         page.get_by_label("Nieuw wachtwoord", exact=True).fill(NEW_PASSWORD)
         page.get_by_label("Herhaal het nieuwe wachtwoord").fill(NEW_PASSWORD)
+        code_field = page.locator("#password-form").get_by_label("Huidige 6-cijferige code of een back-up code")
+        assert code_field.get_attribute("autocomplete") == "one-time-code"
+        right = fresh_code("twee.browsers", SECRET)
+        code_field.fill("000000" if right != "000000" else "111111")
+        page.get_by_role("button", name="Wachtwoord wijzigen").click()
+        page.locator("#password_code-error").get_by_text("De code is onjuist").wait_for()
+        assert code_field.get_attribute("aria-invalid") == "true"
+        check_accessibility(page)
+        code_field.fill(right)
         page.get_by_role("button", name="Wachtwoord wijzigen").click()
         page.get_by_text("Uw wachtwoord is gewijzigd").wait_for()
         other_page.goto(f"{portal.url}/account")

@@ -58,6 +58,7 @@ class Flows:
         self.routes = {(path, method.upper()) for path, methods in chalice_app.routes.items() for method in methods}
         self.citizen = "jan.logtest"
         self.citizen_crib = crib()
+        self.unused_backup_codes: list[str] = []  # the citizen's, once 2FA is active
 
     def has(self, method: str, path: str) -> bool:
         return (path, method) in self.routes
@@ -96,6 +97,7 @@ class Flows:
     def second_factor(self, citizen) -> None:  # type: ignore[no-untyped-def]
         enrolled = enroll(citizen, self.citizen)
         self.secrets.add(enrolled.secret, *enrolled.codes, citizen.cookie)
+        self.unused_backup_codes = enrolled.codes[1:]  # the first one logs in below
         link = parse_qs(urlsplit(enrolled.pdf_link).query)
         self.secrets.add(*link.get("X-Amz-Signature", []), *link.get("X-Amz-Security-Token", []))
         for attempt in ("totp", "backup-code"):
@@ -111,6 +113,10 @@ class Flows:
                 self.call(citizen, "POST", f"{API}/auth/backup-code", {"code": enrolled.codes[0].lower()})
         self.call(citizen, "POST", f"{API}/mfa/backup-codes/pdf")
 
+    def second_factor_code(self) -> dict:
+        """What sensitive changes ask besides the password once 2FA is active: a backup code (used up)."""
+        return {"code": self.unused_backup_codes.pop(0)} if self.unused_backup_codes else {}
+
     def account(self, citizen) -> None:  # type: ignore[no-untyped-def]
         from tests.api.sent_mail import last_to, link_token, sent_to
 
@@ -119,9 +125,10 @@ class Flows:
         new_password = f"Nieuw-Wachtwoord-{secrets.token_hex(4)}"
         self.secrets.add(new_password)
         self.call(citizen, "POST", f"{API}/account/password",
-                  {"current_password": PASSWORD, "new_password": new_password})
+                  {"current_password": PASSWORD, "new_password": new_password, **self.second_factor_code()})
         new_email = "jan.nieuw@example.org"
-        if self.call(citizen, "POST", f"{API}/account/email", {"password": new_password, "new_email": new_email}):
+        if self.call(citizen, "POST", f"{API}/account/email",
+                     {"password": new_password, "new_email": new_email, **self.second_factor_code()}):
             _, token = link_token(last_to(new_email))
             self.secrets.add(token)
             self.call(citizen, "POST", f"{API}/account/email/verify", {"token": token})

@@ -82,3 +82,18 @@ def test_code_fields_ask_for_a_one_time_code_on_a_numeric_keyboard():
                 assert attrs.get("autocomplete") == "one-time-code", f"{path.name}: {attrs.get('id')}"
                 assert attrs.get("inputmode") == "numeric", f"{path.name}: {attrs.get('id')}"
     assert found >= 2  # the login's second step and enrollment step 9 at least
+
+
+def test_fields_for_a_totp_or_backup_code_fit_a_printed_backup_code():
+    """Fields that take either code (named `code`, no digits-only pattern) do not force a numeric
+    keyboard and leave room for XXXX-XXXX-XXXX-XXXX; a password manager may still fill them."""
+    found = 0
+    for path in templates():
+        for tag, attrs in markup(path):
+            if tag != "input" or attrs.get("name") != "code" or attrs.get("pattern"):
+                continue
+            found += 1
+            assert attrs.get("inputmode") != "numeric", f"{path.name}: {attrs.get('id')}"
+            assert int(attrs.get("maxlength") or 19) >= 19, f"{path.name}: {attrs.get('id')}"
+            assert attrs.get("autocomplete") in ("one-time-code", "off"), f"{path.name}: {attrs.get('id')}"
+    assert found >= 3  # backup-code login, re-enrollment, the shared re-check field
