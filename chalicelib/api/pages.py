@@ -31,7 +31,8 @@ def page(template: str, status: int = 200, **values: object) -> Response:
     headers = {"Content-Type": "text/html; charset=utf-8"}
     chosen = normalize_language(query.get("lang"))
     if chosen:
-        headers["Set-Cookie"] = f"lang={chosen}; Path=/; SameSite=Lax; Max-Age=31536000"
+        secure = "; Secure" if get_settings().cookie_secure else ""
+        headers["Set-Cookie"] = f"lang={chosen}; Path=/; SameSite=Lax; Max-Age=31536000{secure}"
     body = render(template, lang, request.path, language_links=language_links(request.path, query), **values)
     return Response(body=body, status_code=status, headers=headers)
 
