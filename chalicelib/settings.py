@@ -63,9 +63,25 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
+class StageNotSetError(RuntimeError):
+    """A Lambda function without PORTAL_STAGE."""
+
+
+def stage() -> str:
+    """PORTAL_STAGE; `local` only off Lambda. A deployed function must name its stage: falling back to
+    `local` there would serve the mailbox page and trust the Host header."""
+    value = os.environ.get("PORTAL_STAGE")
+    if value:
+        return value
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        raise StageNotSetError("PORTAL_STAGE is not set: a Lambda function must name its stage "
+                               "(environment_variables in .chalice/config.json)")
+    return "local"
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    stage_name = _env("PORTAL_STAGE", "local")
+    stage_name = stage()
     prefix = _env("PORTAL_TABLE_PREFIX", f"portal-{stage_name}-")
     return Settings(
         stage=stage_name,
