@@ -52,6 +52,12 @@ def logged_in_page(template: str, auth: str = "full", **values: object) -> Respo
         current = require(request, auth)
     except PortalError:
         return redirect(_resume_location(request))
+    if not current.is_full:
+        # GET /api/v1/session serves full sessions only: a password-only session's page gets its fixed
+        # end with the page (it cannot be extended, so the page never needs to ask).
+        from chalicelib.services import session_expiry
+
+        values["session_ends_in"] = session_expiry.status(current)["absolute_expires_in"]
     return page(template, user=current.user, **values)
 
 
