@@ -3,6 +3,10 @@
 from chalice import Chalice
 
 from chalicelib import api
+from chalicelib.settings import stage
+
+# A deployed function without its stage stops here, at start, before it serves a single request.
+stage()
 
 app = Chalice(app_name="digitaal-portaal", configure_logs=False)
 for module in api.modules():

@@ -50,6 +50,13 @@ class Settings:
     def cookie_secure(self) -> bool:
         return not self.is_local
 
+    @property
+    def session_cookie_name(self) -> str:
+        """`__Host-` outside the local stage: the browser then accepts the cookie only when it is Secure,
+        Path=/ and without Domain, so a sibling subdomain cannot plant one for this host. The local
+        stage runs on plain http, where such a cookie would be refused."""
+        return "portal_session" if self.is_local else "__Host-portal_session"
+
     def table_name(self, table: str) -> str:
         return f"{self.table_prefix}{table}"
 
@@ -58,12 +65,28 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
+class StageNotSetError(RuntimeError):
+    """A Lambda function without PORTAL_STAGE."""
+
+
+def stage() -> str:
+    """PORTAL_STAGE; `local` only off Lambda. A deployed function must name its stage: falling back to
+    `local` there would serve the mailbox page and trust the Host header."""
+    value = os.environ.get("PORTAL_STAGE")
+    if value:
+        return value
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        raise StageNotSetError("PORTAL_STAGE is not set: a Lambda function must name its stage "
+                               "(environment_variables in .chalice/config.json)")
+    return "local"
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    stage = _env("PORTAL_STAGE", "local")
-    prefix = _env("PORTAL_TABLE_PREFIX", f"portal-{stage}-")
+    stage_name = stage()
+    prefix = _env("PORTAL_TABLE_PREFIX", f"portal-{stage_name}-")
     return Settings(
-        stage=stage,
+        stage=stage_name,
         region=_env("AWS_DEFAULT_REGION", _env("AWS_REGION", "us-east-1")),
         table_prefix=prefix,
         backup_codes_bucket=_env("PORTAL_BACKUP_CODES_BUCKET", f"{prefix}backup-codes"),

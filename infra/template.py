@@ -5,7 +5,7 @@ Tables are generated from the pynamodb models listed in `chalicelib/storage/tabl
 indexes and TTL attribute have one source of truth); beside them the private buckets, the
 key-material secret under a customer-managed KMS key, SES sender parameters, each function's
 environment (the names of exactly these resources), log groups, the S3 event that starts import
-processing, and the functions' IAM policy naming only these resources and the actions the code uses.
+processing, and each function's IAM policy naming only the resources and actions its code uses.
 That policy replaces the one Chalice puts on each function's role from `.chalice/policy-<stage>.json`
 (which Chalice requires with autogen_policy off; it holds only the log permissions).
 
@@ -33,22 +33,32 @@ ASYNC_FUNCTION_TIMEOUT = 900  # Lambda's maximum: 100,000 rows must never be cut
 ASYNC_FUNCTION_MEMORY = 1024
 
 # The DynamoDB requests the storage layer makes (pynamodb: get/save/update/delete, transactions,
-# queries, batch reads and writes of the import). TransactGet/TransactWrite are authorized per item
-# by these actions.
-TABLE_ACTIONS = [
-    "dynamodb:BatchGetItem",
-    "dynamodb:BatchWriteItem",
-    "dynamodb:ConditionCheckItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:Query",
-    "dynamodb:UpdateItem",
-]
-INDEX_ACTIONS = ["dynamodb:Query"]
-# Objects only: the code never lists a bucket. Presigned URLs act with the function's role, so the
-# browser's GET (backup-code PDF) and POST (import upload) need these too.
-OBJECT_ACTIONS = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+# queries, batch reads and writes of the import), per function and table. TransactGetItems and
+# TransactWriteItems need no action of their own: IAM authorizes each item of a transaction by its own
+# action (GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem) on its own table.
+GET = "dynamodb:GetItem"
+PUT = "dynamodb:PutItem"
+UPDATE = "dynamodb:UpdateItem"
+DELETE = "dynamodb:DeleteItem"
+QUERY = "dynamodb:Query"
+CHECK = "dynamodb:ConditionCheckItem"
+BATCH_GET = "dynamodb:BatchGetItem"
+BATCH_WRITE = "dynamodb:BatchWriteItem"
+ITEM_ACTIONS = [BATCH_WRITE, CHECK, DELETE, GET, PUT, QUERY, UPDATE]
+# The audit trail is append-only: an event is written once and read, never changed or removed, by any
+# function (BatchWriteItem could delete, so it is not granted either).
+AUDIT_ACTIONS = [GET, PUT, QUERY]
+AUDIT_TABLE = "audit_events"
+# The import function reads the upload, registers authorizations, keeps its job and the firm's slot,
+# audits its end and mails the clients it finds by CRIB: nothing of sessions, lockouts, backup codes or
+# support requests.
+IMPORT_TABLE_ACTIONS = {
+    "authorizations": [BATCH_GET, BATCH_WRITE, QUERY],
+    "import_jobs": [CHECK, GET, UPDATE],
+    AUDIT_TABLE: [PUT],
+    "users": [GET, QUERY],
+}
+INDEX_ACTIONS = [QUERY]
 
 KEY_ADMIN_ACTIONS = [
     "kms:CancelKeyDeletion", "kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:DisableKey",
@@ -311,14 +321,48 @@ def environment(prefix: str) -> dict:
     }
 
 
-def resource_policy(models: list[Any], prefix: str) -> dict:
-    """Least privilege: the actions the code uses, on exactly this stack's resources."""
-    indexes = [arn for model in models for arn in index_arns(model)]
-    statements = [
-        {"Sid": "Tables", "Effect": "Allow", "Action": TABLE_ACTIONS,
-         "Resource": [_arn(table_id(model)) for model in models]},
-        {"Sid": "Files", "Effect": "Allow", "Action": OBJECT_ACTIONS,
-         "Resource": [_sub("${BackupCodesBucket.Arn}/*"), imports_bucket_arn(prefix, "/*")]},
+def table_actions(function: str, models: list[Any]) -> dict[Any, list[str]]:
+    """The tables a function may use (by model) and the actions on each."""
+    if function == API_HANDLER:
+        return {model: AUDIT_ACTIONS if model.Meta.table == AUDIT_TABLE else ITEM_ACTIONS for model in models}
+    return {model: IMPORT_TABLE_ACTIONS[model.Meta.table] for model in models
+            if model.Meta.table in IMPORT_TABLE_ACTIONS}
+
+
+def object_resources(function: str, prefix: str) -> dict[str, list[dict]]:
+    """Per object action, the keys a function may use (objects only: the code never lists a bucket).
+    Presigned URLs act with the role of the function that signs them: the API's for the browser's GET
+    of a backup-code PDF or error report and its POST of an import upload. The import function reads
+    the upload, keeps its own copy of it and writes the report."""
+    from chalicelib.storage.uploads import REPORT_PREFIX, SOURCE_PREFIX, UPLOAD_PREFIX
+
+    def imports(key_prefix: str) -> dict:
+        return imports_bucket_arn(prefix, f"/{key_prefix}*")
+
+    if function == API_HANDLER:
+        pdfs = _sub("${BackupCodesBucket.Arn}/*")
+        return {"s3:DeleteObject": [pdfs], "s3:GetObject": [pdfs, imports(REPORT_PREFIX)],
+                "s3:PutObject": [pdfs, imports(UPLOAD_PREFIX)]}
+    return {"s3:GetObject": [imports(UPLOAD_PREFIX), imports(SOURCE_PREFIX)],
+            "s3:PutObject": [imports(SOURCE_PREFIX), imports(REPORT_PREFIX)]}
+
+
+def _sid(action: str, suffix: str = "") -> str:
+    return action.split(":")[1] + suffix
+
+
+def resource_policy(function: str, models: list[Any], prefix: str) -> dict:
+    """Least privilege: the actions the function's code uses, on exactly this stack's resources it uses."""
+    tables = table_actions(function, models)
+    statements: list[dict] = [
+        {"Sid": "Table" + to_cfn_resource_name(model.Meta.table), "Effect": "Allow", "Action": actions,
+         "Resource": _arn(table_id(model))} for model, actions in tables.items()]
+    indexes = [arn for model, actions in tables.items() if QUERY in actions for arn in index_arns(model)]
+    if indexes:
+        statements.append({"Sid": "Indexes", "Effect": "Allow", "Action": INDEX_ACTIONS, "Resource": indexes})
+    statements += [{"Sid": _sid(action, "Files"), "Effect": "Allow", "Action": [action], "Resource": resources}
+                   for action, resources in object_resources(function, prefix).items()]
+    statements += [
         {"Sid": "KeyMaterial", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
          "Resource": {"Ref": "KeyMaterialSecret"}},
         {"Sid": "KeyMaterialDecryption", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": _arn("PortalKey"),
@@ -327,18 +371,17 @@ def resource_policy(models: list[Any], prefix: str) -> dict:
          "Resource": _sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${MailIdentity}"),
          "Condition": {"StringEquals": {"ses:FromAddress": {"Ref": "MailSender"}}}},
     ]
-    if indexes:
-        statements.insert(1, {"Sid": "Indexes", "Effect": "Allow", "Action": INDEX_ACTIONS, "Resource": indexes})
     return {"Version": "2012-10-17", "Statement": statements}
 
 
 def role_policies(function: str, models: list[Any], prefix: str) -> list[dict]:
+    """One role per function (Chalice makes them), each with its own log group and resources."""
     logs = {"Version": "2012-10-17", "Statement": [{
         "Sid": "OwnLogGroup", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
         "Resource": _sub(f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:"
                          f"/aws/lambda/${{AWS::StackName}}-{function}:*")}]}
     return [{"PolicyName": "logs", "PolicyDocument": logs},
-            {"PolicyName": "portal-resources", "PolicyDocument": resource_policy(models, prefix)}]
+            {"PolicyName": "portal-resources", "PolicyDocument": resource_policy(function, models, prefix)}]
 
 
 def function_overrides(function: str, prefix: str) -> dict:

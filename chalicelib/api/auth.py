@@ -5,15 +5,14 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.api.http import (
-    COOKIE_NAME,
     cleared_cookie,
     context,
-    cookies,
     current_request,
     json_body,
     json_response,
     route,
     session_cookie,
+    session_cookie_values,
 )
 from chalicelib.services import login as login_service
 from chalicelib.services import sessions
@@ -35,9 +34,11 @@ def login() -> Response:
 @route(blueprint, f"{API}/auth/logout", methods=["POST"])
 def logout() -> Response:
     request = current_request()
-    username = sessions.end(cookies(request).get(COOKIE_NAME))
-    if username:
-        record("logout", actor=username, target=username, outcome="success", context=context(request))
+    # A planted second cookie must not keep the user's own session alive: each one named is ended.
+    for cookie_value in session_cookie_values(request):
+        username = sessions.end(cookie_value)
+        if username:
+            record("logout", actor=username, target=username, outcome="success", context=context(request))
     return Response(body="", status_code=204, headers={"Set-Cookie": cleared_cookie()})
 
 

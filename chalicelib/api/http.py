@@ -27,7 +27,6 @@ from chalicelib.storage.base import is_temporary_trouble
 
 log = logging.getLogger("portal.http")
 
-COOKIE_NAME = "portal_session"
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -59,11 +58,40 @@ def header(request: Request, name: str) -> str | None:
 
 def cookies(request: Request) -> dict[str, str]:
     jar: dict[str, str] = {}
+    for name, value in _cookie_pairs(request):
+        jar.setdefault(name, value)
+    return jar
+
+
+def _cookie_pairs(request: Request) -> list[tuple[str, str]]:
+    pairs = []
     for part in (header(request, "cookie") or "").split(";"):
         name, sep, value = part.strip().partition("=")
-        if sep and name not in jar:
-            jar[name] = value
-    return jar
+        if sep:
+            pairs.append((name, value))
+    return pairs
+
+
+def session_cookie_values(request: Request) -> list[str]:
+    """Every session cookie the request carries (normally at most one)."""
+    name = get_settings().session_cookie_name
+    return [value for found, value in _cookie_pairs(request) if found == name]
+
+
+class DuplicateSessionCookieError(PortalError):
+    """Two session cookies: one was planted (cookie tossing from a sibling subdomain or a narrower path,
+    which the browser sends first). Neither is used; the answer clears the portal's own."""
+
+    def __init__(self) -> None:
+        super().__init__(ErrorCode.NOT_AUTHENTICATED)
+
+
+def session_cookie_value(request: Request) -> str | None:
+    """The request's one session cookie; DuplicateSessionCookieError (401) when it carries two."""
+    values = session_cookie_values(request)
+    if len(values) > 1:
+        raise DuplicateSessionCookieError()
+    return values[0] if values else None
 
 
 def language(request: Request) -> str:
@@ -176,13 +204,11 @@ def temporary_trouble(lang: str) -> Response:
 def session_cookie(value: str) -> str:
     settings = get_settings()
     secure = "; Secure" if settings.cookie_secure else ""
-    return f"{COOKIE_NAME}={value}; Path=/; HttpOnly; SameSite=Strict{secure}"
+    return f"{settings.session_cookie_name}={value}; Path=/; HttpOnly; SameSite=Strict{secure}"
 
 
 def cleared_cookie() -> str:
-    settings = get_settings()
-    secure = "; Secure" if settings.cookie_secure else ""
-    return f"{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"
+    return session_cookie("") + "; Max-Age=0"
 
 
 # ---------------------------------------------------------------- route decorator
@@ -194,7 +220,7 @@ AUTH_LEVELS = ("full", "totp", "enroll", "any")
 
 def require(request: Request, auth: str, roles: frozenset[str] | None = None) -> sessions.Authenticated:
     """Authenticate the request for a route's level and roles; raises 401/403 per the contract."""
-    current = sessions.authenticate(cookies(request).get(COOKIE_NAME))
+    current = sessions.authenticate(session_cookie_value(request))
     level, next_step = current.session.level, current.session.next_step
     allowed = (
         auth == "any"
@@ -228,7 +254,10 @@ def route(bp: Blueprint, path: str, methods: list[str], auth: str | None = None,
                     return view(**path_params)
                 return view(require(request, auth, roles), **path_params)
             except PortalError as error:
-                return error_response(error, language(request))
+                response = error_response(error, language(request))
+                if isinstance(error, DuplicateSessionCookieError):
+                    response.headers["Set-Cookie"] = cleared_cookie()
+                return response
             except Exception as error:  # noqa: BLE001 - chalice would answer a view's exception with its own 500
                 if is_temporary_trouble(error):
                     return temporary_trouble(language(request))

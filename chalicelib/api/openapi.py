@@ -29,7 +29,10 @@ ERROR_SCHEMA = {
 }
 
 COMPONENTS = {
-    "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "portal_session"}},
+    "securitySchemes": {"session": {
+        "type": "apiKey", "in": "cookie", "name": "portal_session",
+        "description": "The name in the local stage; every other stage uses __Host-portal_session (Secure, "
+                       "Path=/, no Domain). A request carrying the session cookie twice gets 401."}},
     "schemas": {
         "Error": ERROR_SCHEMA,
         "Next": {

@@ -31,7 +31,8 @@ def page(template: str, status: int = 200, **values: object) -> Response:
     headers = {"Content-Type": "text/html; charset=utf-8"}
     chosen = normalize_language(query.get("lang"))
     if chosen:
-        headers["Set-Cookie"] = f"lang={chosen}; Path=/; SameSite=Lax; Max-Age=31536000"
+        secure = "; Secure" if get_settings().cookie_secure else ""
+        headers["Set-Cookie"] = f"lang={chosen}; Path=/; SameSite=Lax; Max-Age=31536000{secure}"
     body = render(template, lang, request.path, language_links=language_links(request.path, query), **values)
     return Response(body=body, status_code=status, headers=headers)
 
@@ -51,6 +52,12 @@ def logged_in_page(template: str, auth: str = "full", **values: object) -> Respo
         current = require(request, auth)
     except PortalError:
         return redirect(_resume_location(request))
+    if not current.is_full:
+        # GET /api/v1/session serves full sessions only: a password-only session's page gets its fixed
+        # end with the page (it cannot be extended, so the page never needs to ask).
+        from chalicelib.services import session_expiry
+
+        values["session_ends_in"] = session_expiry.status(current)["absolute_expires_in"]
     return page(template, user=current.user, **values)
 
 

@@ -1,5 +1,6 @@
-"""GET /api/v1/session: the time the caller's session has left (the pages' expiry warning and its
-"stay logged in" button; the request itself counts as activity)."""
+"""GET /api/v1/session: the time the caller's full session has left (the pages' expiry warning and its
+"stay logged in" button; the request itself counts as activity). A partial session gets 401 here like
+everywhere outside the second-factor and enrollment steps; its pages get their fixed end rendered in."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ blueprint = Blueprint(__name__)
 API = "/api/v1"
 
 
-@route(blueprint, f"{API}/session", methods=["GET"], auth="any")
+@route(blueprint, f"{API}/session", methods=["GET"], auth="full")
 def session_status(current: Authenticated) -> Response:
     return json_response(session_expiry.status(current))
 
@@ -39,7 +40,7 @@ OPENAPI_COMPONENTS = {
             "type": "object",
             "required": ["level", "idle_timeout", "activity_interval", "idle_expires_in", "absolute_expires_in"],
             "properties": {
-                "level": {"type": "string", "enum": ["partial", "full"]},
+                "level": {"type": "string", "enum": ["full"]},
                 "idle_timeout": {"type": "integer", "description": "Seconds of inactivity that end a session"},
                 "activity_interval": {"type": "integer",
                                       "description": "Activity is recorded at most once per this many seconds"},

@@ -144,7 +144,9 @@ def process(import_id: str) -> str:
 
 def _run(run: _Run) -> str:
     job = run.job
-    upload = uploads.describe(job.upload_key)
+    # From here on the job works on its own copy: a second POST with the still valid upload form
+    # replaces the upload, never what this job (or its retry) imports.
+    upload = uploads.keep_source(job.upload_key, uploads.source_key(job.import_id))
     if upload is None or upload.size > import_rows.MAX_BYTES:
         return _fail(run, UnreadableFileError("upload_missing" if upload is None else "file_too_large",
                                               detail=str(import_rows.MAX_BYTES // (1024 * 1024))))
@@ -169,7 +171,7 @@ def _run(run: _Run) -> str:
             _resolve(run, report)
             _flush(run, everything=True)
         except uploads.ObjectChangedError:
-            # Both passes read the version pass one saw; a second upload with the same form replaced it.
+            # Both passes read the version pass one saw (the job's own copy: nothing but a run writes it).
             return _fail(run, UnreadableFileError("upload_replaced"))
         errors_key = None
         if report.lines:

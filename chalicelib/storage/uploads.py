@@ -2,7 +2,9 @@
 of the uploaded file, the error-report objects and their short-lived download links.
 
 Uploads go to uploads/<import id>.csv (the prefix the S3 event of the processing function listens
-on); reports to reports/<import id>.csv, outside that prefix, so writing a report starts nothing.
+on). The upload form stays valid for its whole window, so a job reads only its own copy,
+sources/<import id>.csv, taken when processing starts: no later upload can change what it imports.
+Reports go to reports/<import id>.csv. Neither copies nor reports are under uploads/: they start nothing.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from chalicelib.settings import get_settings
 
 UPLOAD_PREFIX = "uploads/"
 REPORT_PREFIX = "reports/"
+SOURCE_PREFIX = "sources/"
 CHUNK_SIZE = 64 * 1024
 
 
@@ -39,6 +42,10 @@ def upload_key(import_id: str) -> str:
 
 def report_key(import_id: str) -> str:
     return f"{REPORT_PREFIX}{import_id}.csv"
+
+
+def source_key(import_id: str) -> str:
+    return f"{SOURCE_PREFIX}{import_id}.csv"
 
 
 def import_id_of(bucket: str, key: str) -> str | None:
@@ -88,6 +95,22 @@ def describe(key: str) -> StoredUpload | None:
             return None
         raise
     return StoredUpload(key, int(head["ContentLength"]), head["ETag"])
+
+
+def keep_source(upload_key: str, source_key: str) -> StoredUpload | None:
+    """The job's own copy of its upload: made from the upload the first time (a copy inside S3), the
+    existing one on every later attempt; None when there never was an upload."""
+    kept = describe(source_key)
+    if kept is not None:
+        return kept
+    client = _client()
+    try:
+        client.copy_object(Bucket=_bucket(), Key=source_key, CopySource={"Bucket": _bucket(), "Key": upload_key})
+    except client.exceptions.ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    return describe(source_key)
 
 
 def stream(upload: StoredUpload) -> Iterator[bytes]:

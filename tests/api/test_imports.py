@@ -331,6 +331,30 @@ def test_a_run_that_fails_is_retried_without_loss_or_duplicates(firm, monkeypatc
     assert {line[2] for line in report(job)[1:]} == {"duplicate_row"}
 
 
+def test_a_second_upload_with_the_same_form_cannot_change_a_started_job(firm, monkeypatch):
+    from chalicelib.services import import_processing
+
+    started = start(firm)
+    upload(started, MANY_WITH_DUPLICATES.encode())
+    crash_after(monkeypatch, 5, RuntimeError)
+    assert deliver() == 0  # started, 125 rows in, then failed: the job waits for its retry
+    assert status(firm, started["import_id"])["status"] == "processing"
+    monkeypatch.undo()
+    # The upload form is still within its window: the same POST with other rows succeeds at S3...
+    other = HEADER + "".join(f"3{index:08d},OB,2027-01-01,\n" for index in range(10)) + "12345,XX,2027-13-01,\n"
+    upload(started, other.encode())
+    # ...but the retry imports what the job started with.
+    assert import_processing.process(started["import_id"]) == "done"
+    job = status(firm, started["import_id"])
+    check_many(job)
+    assert {item.tax_type for item in firm_items()} == {"IB"}
+    # The second upload's own event finds the job done and changes nothing.
+    deliver()
+    again = status(firm, started["import_id"])
+    assert {**again, "errors_csv": None} == {**job, "errors_csv": None}
+    assert len(firm_items()) == 300
+
+
 def test_a_run_killed_midway_is_taken_over_after_its_lease(firm, monkeypatch, clock_pinned, full_login):
     from chalicelib.services import import_processing
 

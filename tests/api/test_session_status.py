@@ -37,14 +37,29 @@ def test_asking_keeps_an_idle_session_alive(api, full_login, clock_pinned):
     assert api.get("/api/v1/session").status_code == 401
 
 
-def test_partial_session_reports_its_short_lifetime(api, user_factory, clock_pinned):
+def test_a_partial_session_gets_401_like_everywhere_outside_its_steps(api, user_factory):
     user_factory("jan.jansen")
     assert body(api.post("/api/v1/auth/login", {"username": "jan.jansen", "password": PASSWORD})) == {"next": "enroll"}
-    status = body(api.get("/api/v1/session"))
-    assert status["level"] == "partial"
-    # A password-only session lasts 10 minutes whatever happens; idle time cannot outlive that.
-    assert status["absolute_expires_in"] == 600
-    assert status["idle_expires_in"] == 600
+    response = api.get("/api/v1/session")
+    assert response.status_code == 401
+    assert body(response)["error"]["code"] == "not_authenticated"
+
+
+def test_a_partial_sessions_page_carries_its_fixed_end(api, user_factory, clock_pinned):
+    user_factory("jan.jansen")
+    api.post("/api/v1/auth/login", {"username": "jan.jansen", "password": PASSWORD})
+    clock_pinned.advance(100)
+    # A password-only session lasts 10 minutes whatever happens: the page shows what is left of them.
+    page = api.get("/mfa/activate")
+    assert page.status_code == 200
+    assert 'data-session-ends-in="500"' in page.body.decode()
+
+
+def test_a_full_sessions_page_asks_the_api_instead(api, full_login):
+    full_login(api, "jan.jansen")
+    page = api.get("/portal").body.decode()
+    assert 'data-session-watch="on"' in page
+    assert "data-session-ends-in" not in page
 
 
 def test_a_logged_out_cookie_gets_no_status(api, full_login):

@@ -43,3 +43,15 @@ def test_bad_crib_and_secret_are_refused(portal):
     bad_secret = portal.manage("create-user", "--username", "ops.secret", "--email", "s@example.org",
                                "--password", "Correct-Horse-Battery-9", "--totp-secret", "not base32!")
     assert bad_secret.returncode == 1 and "totp_secret" in bad_secret.stderr
+
+
+def test_a_totp_secret_under_160_bits_is_refused(portal):
+    short = portal.manage("create-user", "--username", "ops.short", "--email", "short@example.org",
+                          "--password", "Correct-Horse-Battery-9", "--totp-secret", "JBSWY3DPEHPK3PXP")
+    assert short.returncode == 1
+    assert "at least 160 bits" in short.stderr
+    # Nothing was created: the name is still free.
+    retried = portal.manage("create-user", "--username", "ops.short", "--email", "short@example.org",
+                            "--password", "Correct-Horse-Battery-9", "--totp-secret",
+                            "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    assert retried.returncode == 0, retried.stderr

@@ -83,6 +83,9 @@ def test_a_password_only_session_warns_before_its_fixed_end(portal, page, check_
     """Enrollment runs on a password-only session that ends 10 minutes after the password step
     whatever the person does: the warning says so and offers no "stay logged in"."""
     portal.create_user("expiry.enrolling", PASSWORD)
+    asked = []
+    page.on("response", lambda response: asked.append(response.status) if response.url.endswith(
+        "/api/v1/session") else None)
     page.clock.install()
     page.goto(f"{portal.url}/login")
     page.get_by_label("Gebruikersnaam").fill("expiry.enrolling")
@@ -92,11 +95,7 @@ def test_a_password_only_session_warns_before_its_fixed_end(portal, page, check_
     watching(page)
     dialog = page.get_by_role("dialog", name="Uw sessie verloopt bijna")
 
-    # At two minutes before the end the page asks the server once (the session may have become a
-    # full one meanwhile). The server's clock did not jump with the page's, so its answer starts the
-    # page's countdown again: the next jump reaches the warning.
-    page.clock.fast_forward("08:01")
-    page.wait_for_function("() => JSON.parse(window.localStorage.getItem('portal.session')).checked")
+    # The page got the session's fixed end with it: the warning comes two minutes before, unasked.
     page.clock.fast_forward("08:01")
     dialog.wait_for()
     assert "ook als u actief bent" in dialog.inner_text()
@@ -107,3 +106,24 @@ def test_a_password_only_session_warns_before_its_fixed_end(portal, page, check_
     page.clock.fast_forward("02:00")
     page.wait_for_url("**/logged-out?reason=ended")
     assert "Uw sessie is beëindigd" in page.get_by_role("main").inner_text()
+    # The session-status API serves full sessions only; the page never needed it.
+    assert asked == []
+
+
+def test_after_the_second_factor_on_the_page_the_full_sessions_times_apply(portal, page):
+    """A partial session that becomes a full one on its page (the code was accepted) is watched as a
+    full one from then on: the idle warning with "stay logged in", not the fixed end."""
+    portal.create_user("expiry.stepping", PASSWORD, "--totp-secret", SECRET)
+    page.clock.install()
+    page.goto(f"{portal.url}/login")
+    page.get_by_label("Gebruikersnaam").fill("expiry.stepping")
+    page.get_by_label("Wachtwoord", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen", exact=True).click()
+    page.wait_for_url("**/login/totp")
+    watching(page)
+    assert page.evaluate("JSON.parse(window.localStorage.getItem('portal.session')).level") == "partial"
+    # The code sent as the page's form does, without the form's move on to the portal.
+    with page.expect_response("**/api/v1/session") as status:
+        page.evaluate("code => Portal.api('POST', '/api/v1/auth/totp', {code: code})", totp(SECRET))
+    assert status.value.status == 200
+    page.wait_for_function("() => JSON.parse(window.localStorage.getItem('portal.session')).level === 'full'")

@@ -1,10 +1,13 @@
 """Least privilege that still works: every AWS request the main flows make (recorded at the botocore
-level) is allowed by the role policy of the deployment template, evaluated against concrete ARNs."""
+level, and the presigned URLs they hand to browsers, which act with the signer's role) is allowed by
+the role policy of the function that made it, evaluated against concrete ARNs; the audit trail is
+append-only for every role, and the import function reaches only what it uses."""
 
 from __future__ import annotations
 
 import fnmatch
 import re
+from urllib.parse import unquote
 
 import botocore.client
 import pytest
@@ -33,14 +36,41 @@ def stack_environment(monkeypatch):
 
 @pytest.fixture
 def recorded_calls(monkeypatch):
-    calls: list[tuple[str, str, dict]] = []
+    """(function, service, operation, params) of every AWS request: "import" while the processing
+    function handles an S3 event (its writer threads included), "api" otherwise."""
+    import chalicelib.api.import_events as events
+    from chalicelib.settings import get_settings
+    from chalicelib.storage import files, uploads
+
+    calls: list[tuple[str, str, str, dict]] = []
+    running = ["api"]
     original = botocore.client.BaseClient._make_api_call
 
     def record(client, operation, params):  # type: ignore[no-untyped-def]
-        calls.append((client.meta.service_model.endpoint_prefix, operation, params))
+        calls.append((running[0], client.meta.service_model.endpoint_prefix, operation, params))
         return original(client, operation, params)
 
+    process_import = events.process_import
+
+    def as_import_function(event, context):  # type: ignore[no-untyped-def]
+        running[0] = "import"
+        try:
+            return process_import(event, context)
+        finally:
+            running[0] = "api"
+
+    def presigned(function, operation: str, bucket):  # type: ignore[no-untyped-def]
+        def sign(key: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+            calls.append((running[0], "s3", operation, {"Bucket": bucket(), "Key": key}))
+            return function(key, *args, **kwargs)
+        return sign
+
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", record)
+    monkeypatch.setattr(events, "process_import", as_import_function)
+    monkeypatch.setattr(uploads, "presigned_post", presigned(uploads.presigned_post, "PutObject", uploads._bucket))
+    monkeypatch.setattr(uploads, "download_url", presigned(uploads.download_url, "GetObject", uploads._bucket))
+    monkeypatch.setattr(files, "backup_codes_pdf_link", presigned(
+        files.backup_codes_pdf_link, "GetObject", lambda: get_settings().backup_codes_bucket))
     return calls
 
 
@@ -86,6 +116,10 @@ def requests_of(service: str, operation: str, params: dict) -> list[tuple[str, s
         if operation in ("BatchWriteItem", "BatchGetItem"):
             return [(f"dynamodb:{operation}", table(name), {}) for name in params["RequestItems"]]
         return [(f"dynamodb:{operation}", table(params["TableName"], params.get("IndexName")), {})]
+    if service == "s3" and operation == "CopyObject":
+        source = unquote(params["CopySource"])  # botocore has made it "bucket/key" by now
+        return [("s3:GetObject", f"arn:aws:s3:::{source}", {}),
+                ("s3:PutObject", f"arn:aws:s3:::{params['Bucket']}/{params['Key']}", {})]
     if service == "s3":
         action = "GetObject" if operation == "HeadObject" else operation
         return [(f"s3:{action}", f"arn:aws:s3:::{params['Bucket']}/{params.get('Key', '')}", {})]
@@ -111,24 +145,80 @@ def allowed(statements: list[dict], resolve, action: str, resource: str, context
     return False
 
 
-def test_every_aws_call_of_the_main_flows_is_allowed_by_the_role_policy(
-        stack_environment, make_api, user_factory, full_login, recorded_calls):
+def statements_of(doc: dict, role: str) -> list[dict]:
+    return next(policy["PolicyDocument"]["Statement"] for policy in doc["Resources"][role]["Properties"]["Policies"]
+                if policy["PolicyName"] == "portal-resources")
+
+
+ROLES = {"api": "ApiHandlerRole", "import": "ProcessImportRole"}
+
+
+@pytest.fixture
+def doc() -> dict:
+    return template.build("local", functions=[template.API_HANDLER, "process_import"])
+
+
+def test_every_aws_call_of_the_main_flows_is_allowed_by_its_functions_role_policy(
+        stack_environment, make_api, user_factory, full_login, recorded_calls, doc):
     from chalicelib.settings import get_settings
 
-    doc = template.build("local", functions=[template.API_HANDLER])
-    statements = next(policy["PolicyDocument"]["Statement"]
-                      for policy in doc["Resources"]["ApiHandlerRole"]["Properties"]["Policies"]
-                      if policy["PolicyName"] == "portal-resources")
     resolve = Resolver(doc, get_settings())
     Flows(make_api, user_factory, full_login).run()
     assert len(recorded_calls) > 100
     # SQS is the local stage's stand-in for S3 invoking the import function; on AWS it is not there.
-    needed = {(action, resource, tuple(sorted(context.items())))
-              for service, operation, params in recorded_calls if service != "sqs"
+    needed = {(function, action, resource, tuple(sorted(context.items())))
+              for function, service, operation, params in recorded_calls if service != "sqs"
               for action, resource, context in requests_of(service, operation, params)}
-    refused = sorted(request for request in needed if not allowed(statements, resolve, request[0], request[1],
-                                                                    dict(request[2])))
+    assert {function for function, *_ in needed} == {"api", "import"}
+    refused = sorted(request for request in needed
+                     if not allowed(statements_of(doc, ROLES[request[0]]), resolve, request[1], request[2],
+                                    dict(request[3])))
     assert refused == []
-    # And nothing more: every table and object action the role grants is one the flows needed.
-    used_actions = {action for action, _, _ in needed}
-    assert set(template.TABLE_ACTIONS + template.OBJECT_ACTIONS) <= used_actions
+    # And nothing more: every table and object action a role grants is one its function needed.
+    for function, role in ROLES.items():
+        used = {action for made_by, action, _, _ in needed if made_by == function}
+        granted = {action for statement in statements_of(doc, role) for action in statement["Action"]
+                   if action.startswith(("dynamodb:", "s3:"))}
+        assert granted <= used, (function, sorted(granted - used))
+
+
+def _table_arn(table: str) -> str:
+    return f"arn:aws:dynamodb:us-east-1:123456789012:table/{template.table_prefix('local')}{table}"
+
+
+@pytest.mark.parametrize("role", sorted(ROLES.values()))
+def test_the_audit_trail_is_append_only_for_every_role(aws, doc, role):
+    from chalicelib.settings import get_settings
+
+    resolve = Resolver(doc, get_settings())
+    statements = statements_of(doc, role)
+    audit = _table_arn("audit_events")
+    for action in ("UpdateItem", "DeleteItem", "BatchWriteItem", "PartiQLUpdate", "PartiQLDelete"):
+        assert not allowed(statements, resolve, f"dynamodb:{action}", audit, {}), action
+    assert allowed(statements, resolve, "dynamodb:PutItem", audit, {})
+    granted = {action for statement in statements for pattern in
+               (statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]])
+               if fnmatch.fnmatchcase(audit, resolve(pattern)) for action in statement["Action"]}
+    assert granted <= {"dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"}
+
+
+def test_the_import_function_reaches_only_what_it_uses(aws, doc):
+    from chalicelib.settings import get_settings
+
+    settings = get_settings()
+    resolve = Resolver(doc, settings)
+    statements = statements_of(doc, "ProcessImportRole")
+    for table in ("sessions", "backup_codes", "lockouts", "support_requests"):
+        for action in ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"):
+            assert not allowed(statements, resolve, f"dynamodb:{action}", _table_arn(table), {}), (table, action)
+    # Accounts: read only (the clients it mails are found by CRIB).
+    assert allowed(statements, resolve, "dynamodb:Query", _table_arn("users") + "/index/crib-index", {})
+    for action in ("PutItem", "UpdateItem", "DeleteItem"):
+        assert not allowed(statements, resolve, f"dynamodb:{action}", _table_arn("users"), {})
+    for action in ("GetObject", "PutObject", "DeleteObject"):
+        assert not allowed(statements, resolve, f"s3:{action}",
+                           f"arn:aws:s3:::{settings.backup_codes_bucket}/backup-codes/x.pdf", {})
+    # It can read an upload but never write one: only the browser's presigned POST (the API's) can.
+    imports = resolve(template.imports_bucket_arn(template.table_prefix("local")))
+    assert allowed(statements, resolve, "s3:GetObject", f"{imports}/uploads/x.csv", {})
+    assert not allowed(statements, resolve, "s3:PutObject", f"{imports}/uploads/x.csv", {})

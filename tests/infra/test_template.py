@@ -134,20 +134,30 @@ def test_the_functions_roles_never_name_every_resource(packaged):
             assert "*" not in text or text.endswith(("/*", ":*")), (role, text)
 
 
-def test_role_policy_names_exactly_the_stacks_tables_and_their_indexes(packaged):
+def test_each_role_names_its_own_tables_and_their_indexes_with_per_table_actions(packaged):
     doc = packaged.template
     tables = resources_of(doc, TABLE)
-    expected_indexes = {f"${{{name}.Arn}}/index/{index['IndexName']}"
-                        for name, table in tables.items()
-                        for index in table["Properties"].get("GlobalSecondaryIndexes", [])}
+    indexes = {name: {f"${{{name}.Arn}}/index/{index['IndexName']}"
+                      for index in table["Properties"].get("GlobalSecondaryIndexes", [])}
+               for name, table in tables.items()}
     roles = resources_of(doc, "AWS::IAM::Role")
-    assert roles
+    assert set(roles) == {"ApiHandlerRole", "ProcessImportRole"}  # one role per function
+    expected = {"ApiHandlerRole": set(tables),
+                "ProcessImportRole": {"AuthorizationsTable", "ImportJobsTable", "AuditEventsTable", "UsersTable"}}
     for role in roles:
-        by_sid = {statement["Sid"]: statement for name, statement in role_statements(doc) if name == role}
-        assert {ref["Fn::GetAtt"][0] for ref in by_sid["Tables"]["Resource"]} == set(tables)
-        assert {ref["Fn::Sub"] for ref in by_sid["Indexes"]["Resource"]} == expected_indexes
-        assert by_sid["Indexes"]["Action"] == ["dynamodb:Query"]
-        assert all(action.startswith("dynamodb:") and "Table" not in action for action in by_sid["Tables"]["Action"])
+        statements = [statement for name, statement in role_statements(doc) if name == role]
+        on_tables = {statement["Resource"]["Fn::GetAtt"][0]: statement["Action"] for statement in statements
+                     if isinstance(statement["Resource"], dict) and statement["Resource"].get("Fn::GetAtt", [""])[0]
+                     in tables}
+        assert set(on_tables) == expected[role]
+        assert all(action.startswith("dynamodb:") and "Table" not in action and "PartiQL" not in action
+                   for actions in on_tables.values() for action in actions)
+        # The audit trail is append-only.
+        assert set(on_tables["AuditEventsTable"]) <= {"dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"}
+        [on_indexes] = [statement for statement in statements if statement["Sid"] == "Indexes"]
+        assert on_indexes["Action"] == ["dynamodb:Query"]
+        assert {ref["Fn::Sub"] for ref in on_indexes["Resource"]} == {
+            arn for name, actions in on_tables.items() if "dynamodb:Query" in actions for arn in indexes[name]}
 
 
 def test_role_may_read_only_the_key_material_secret_and_decrypt_only_through_secrets_manager(packaged):

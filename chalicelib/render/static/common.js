@@ -159,9 +159,16 @@ window.Portal = (function () {
         absoluteEnd: now + status.absolute_expires_in * 1000,
         idleTimeout: status.idle_timeout * 1000,
         interval: status.activity_interval * 1000,
-        checked: Boolean(timing && timing.checked && timing.level === status.level),
       };
       save();
+    }
+
+    // A password-only session has a fixed end, rendered into its page: the API's session status
+    // serves full sessions only, and nothing can extend a partial one.
+    function fromPage() {
+      const seconds = Number(document.body.dataset.sessionEndsIn);
+      fromStatus({ level: "partial", idle_expires_in: seconds, absolute_expires_in: seconds,
+                   idle_timeout: 0, activity_interval: 0 });
     }
 
     async function refresh() {
@@ -173,6 +180,11 @@ window.Portal = (function () {
     function afterRequest(path, status, data) {
       if (status === 401 && data && data.error && data.error.code === "not_authenticated") {
         expire("ended");
+        return;
+      }
+      if (timing && timing.level === "partial" && status === 200 && data && data.next === "done") {
+        // The second factor or the activation succeeded on this page: the session is a full one now.
+        refresh();
         return;
       }
       if (timing && path !== SESSION_PATH && status < 500) {
@@ -216,14 +228,6 @@ window.Portal = (function () {
       const absolute = timing.absoluteEnd <= timing.idleEnd;
       const end = Math.min(timing.idleEnd, timing.absoluteEnd);
       const warn = end - now <= WARN_MS;
-      if (warn && timing.level === "partial" && !timing.checked) {
-        // A password-only session may have become a full one on this page (the second factor or the
-        // activation succeeded): ask once. Asking cannot stretch a partial session's 10 minutes, so
-        // this is no hidden keep-alive; a full session is never refreshed without the person's click.
-        timing.checked = true;
-        refresh();
-        return;
-      }
       if (now >= end) { expire(absolute ? "ended" : "idle"); }
       else if (warn && !(absolute && absoluteAcknowledged)) { show(end - now, absolute); }
       else { hide(); }
@@ -252,7 +256,8 @@ window.Portal = (function () {
           else { stay(); }
         });
       }
-      refresh().then(function () { timer = window.setInterval(tick, 1000); });
+      const ready = document.body.dataset.sessionEndsIn ? Promise.resolve(fromPage()) : refresh();
+      ready.then(function () { timer = window.setInterval(tick, 1000); });
     }
 
     return { active: active, start: start, afterRequest: afterRequest, forget: forget };
