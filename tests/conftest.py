@@ -52,15 +52,21 @@ class _World:
         self.dynamodb = boto3.client("dynamodb", region_name=os.environ["AWS_DEFAULT_REGION"])
         self.s3 = boto3.client("s3", region_name=os.environ["AWS_DEFAULT_REGION"])
         self.sqs = boto3.client("sqs", region_name=os.environ["AWS_DEFAULT_REGION"])
-        self.keys = {name: [part["AttributeName"] for part in
-                            self.dynamodb.describe_table(TableName=name)["Table"]["KeySchema"]]
-                     for name in self.dynamodb.list_tables()["TableNames"]}
+        self.keys: dict[str, list[str]] = {}
+
+    def _tables(self) -> dict[str, list[str]]:
+        # Tests may create more tables (another stage's prefix): every existing one is emptied.
+        for name in self.dynamodb.list_tables()["TableNames"]:
+            if name not in self.keys:
+                schema = self.dynamodb.describe_table(TableName=name)["Table"]["KeySchema"]
+                self.keys[name] = [part["AttributeName"] for part in schema]
+        return self.keys
 
     def wipe(self) -> None:
         from moto.core import DEFAULT_ACCOUNT_ID
         from moto.ses import ses_backends
 
-        for table, key in self.keys.items():
+        for table, key in self._tables().items():
             for page in self.dynamodb.get_paginator("scan").paginate(
                     TableName=table, ProjectionExpression=", ".join(f"#k{i}" for i in range(len(key))),
                     ExpressionAttributeNames={f"#k{i}": name for i, name in enumerate(key)}):

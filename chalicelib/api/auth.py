@@ -17,7 +17,6 @@ from chalicelib.api.http import (
 from chalicelib.services import login as login_service
 from chalicelib.services import sessions
 from chalicelib.services.accounts import profile
-from chalicelib.services.audit import record
 
 blueprint = Blueprint(__name__)
 API = "/api/v1"
@@ -35,10 +34,7 @@ def login() -> Response:
 def logout() -> Response:
     request = current_request()
     # A planted second cookie must not keep the user's own session alive: each one named is ended.
-    for cookie_value in session_cookie_values(request):
-        username = sessions.end(cookie_value)
-        if username:
-            record("logout", actor=username, target=username, outcome="success", context=context(request))
+    sessions.logout(session_cookie_values(request), context(request))
     return Response(body="", status_code=204, headers={"Set-Cookie": cleared_cookie()})
 
 

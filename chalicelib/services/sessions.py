@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.security.tokens import new_token, token_hash
-from chalicelib.services.audit import RequestContext
+from chalicelib.services.audit import RequestContext, record
 from chalicelib.settings import get_settings
 from chalicelib.storage import sessions as store
 from chalicelib.storage.sessions import Session
@@ -92,13 +92,17 @@ def authenticate(cookie_value: str | None) -> Authenticated:
     return Authenticated(session, user, cookie_value or "")
 
 
-def end(cookie_value: str | None) -> str | None:
-    """Logout: the session is deleted server-side. Returns the username it belonged to, if any."""
-    parsed = parse_cookie(cookie_value)
-    if parsed is None:
-        return None
-    store.delete_session(parsed[0])
-    return parsed[1]
+def logout(cookie_values: list[str], context: RequestContext) -> None:
+    """POST /auth/logout: each named session is deleted server-side. Only a stored session of the
+    name in the cookie that was really deleted is recorded: a made-up cookie ("A"*43 + ".victim")
+    deletes nothing and writes no event in anybody's name."""
+    for cookie_value in cookie_values:
+        parsed = parse_cookie(cookie_value)
+        if parsed is None:
+            continue
+        token_digest, username = parsed
+        if store.delete_session_of(token_digest, username):
+            record("logout", actor=username, target=username, outcome="success", context=context)
 
 
 def list_for(user: User) -> list[Session]:

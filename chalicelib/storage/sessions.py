@@ -68,11 +68,15 @@ def touch(session: Session, now: float, idle_seconds: int) -> bool:
         raise
 
 
-def delete_session(token_hash: str) -> None:
+def delete_session_of(token_hash: str, username: str) -> bool:
+    """Delete the session stored under `token_hash` if it exists and belongs to `username`; whether it did."""
     try:
-        Session(token_hash).delete()
-    except DeleteError:
-        pass
+        Session(token_hash).delete(condition=Session.username == username)
+    except DeleteError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
 
 
 def sessions_of(username: str) -> list[Session]:
