@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from chalicelib import clock
 from chalicelib.services import notifications
+from chalicelib.services.authorizations import firm_label
 from chalicelib.storage import authorizations as authorization_store
 from chalicelib.storage import import_jobs as store
 from chalicelib.storage.import_jobs import ImportJob
@@ -87,11 +88,12 @@ def notify(import_id: str, token: str, after: str | None, sent: int) -> None:
     if after is None:
         _await_index(import_id, int(job.imported))
     kind = "authorizations_registered" if job.activate else "authorizations_imported"
-    firm = job.firm_name or job.representative_crib
 
     def notify(pair: tuple[str, int]) -> int:
         crib, count = pair
-        return sum(notifications.send(user, kind, firm=firm, count=count) for user in find_by_crib(crib))
+        return sum(notifications.send(user, kind, count=count,
+                                      firm=firm_label(job.firm_name, job.representative_crib, user.language or "nl"))
+                   for user in find_by_crib(crib))
 
     last = after
     with ThreadPoolExecutor(max_workers=NOTICE_WORKERS) as pool:

@@ -246,12 +246,37 @@ def test_support_creates_representative_access_for_a_new_account(staff):
 
 
 def test_support_gives_an_existing_account_the_role(staff, user_factory):
-    user_factory("adviseur.jan", roles=["taxpayer"])
+    user_factory("adviseur.jan", roles=["representative"])
     response = staff.post(ADMIN, {"username": "adviseur.jan", "firm_name": "Jan Advies", "crib": "400000005",
                                   "reason": "Verzoek SR-1234"})
     assert response.status_code == 201
-    assert body(response)["roles"] == ["representative", "taxpayer"] and body(response)["created"] is False
+    assert body(response)["roles"] == ["representative"] and body(response)["created"] is False
     assert "Jan Advies" in last_to("adviseur.jan@example.org").body
+    from chalicelib.storage.users import crib_owner
+
+    assert crib_owner("400000005") == "adviseur.jan"
+
+
+def test_a_taxpayer_account_without_crib_does_not_become_the_firms_client(staff, user_factory, make_api, full_login):
+    """Giving it the firm's CRIB would make it the client of every authorization on that CRIB."""
+    user_factory("burger.zonder", roles=["taxpayer"])
+    response = staff.post(ADMIN, {"username": "burger.zonder", "firm_name": "Zonder B.V.", "crib": "400000005",
+                                  "reason": "verzoek"})
+    assert (response.status_code, body(response)["error"]["code"]) == (409, "conflict")
+    from chalicelib.storage.users import crib_owner, get_user
+
+    assert get_user("burger.zonder").crib is None and crib_owner("400000005") is None
+
+
+def test_a_firm_crib_bound_to_a_taxpayer_account_is_taken_for_a_new_representative(staff, user_factory):
+    """A firm's CRIB and a person's CRIB are one namespace: the number is one account's."""
+    user_factory("firma.als.klant", crib="400000005")
+    response = staff.post(ADMIN, {"username": "nieuw.kantoor", "firm_name": "Nieuw B.V.", "crib": "400000005",
+                                  "email": "kantoor@example.org", "reason": "verzoek"})
+    assert (response.status_code, body(response)["error"]["code"]) == (409, "crib_taken")
+    from chalicelib.storage.users import get_user
+
+    assert get_user("nieuw.kantoor") is None
 
 
 def test_an_account_with_another_crib_gets_a_separate_representative_account(staff, user_factory):
