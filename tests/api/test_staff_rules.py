@@ -18,7 +18,7 @@ def _denied(actor: str) -> list[tuple[str, str, str]]:
 
     events = sorted((event for event in AuditEvent.scan() if event.actor == actor and event.outcome == "denied"),
                     key=lambda event: event.event_id, reverse=True)
-    return [(event.action, event.target, (event.details.as_dict() if event.details else {}).get("rule")) for event in events]
+    return [(event.action, event.target, event.details.as_dict().get("rule")) for event in events]
 
 
 @pytest.fixture
