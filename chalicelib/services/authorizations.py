@@ -140,12 +140,19 @@ def firm_label(firm_name: str | None, crib: str, lang: str) -> str:
     return firm_name or t("authorizations.firm_unnamed", lang, crib=mask_crib(crib))
 
 
+def actor_label(username: str, lang: str, *, staff: bool = False) -> str:
+    """Who acted, as a notice names them: the account, or the support desk (whose staff stay unnamed)."""
+    return t("authorizations.actor.desk", lang) if staff else t("authorizations.actor.account", lang,
+                                                                  account=username)
+
+
 def notify_client(item: Authorization, kind: str, actor: str) -> None:
     """Tell the client's account (one per CRIB), in its own language, naming the account that acted."""
     for user in find_by_crib(item.client_crib):
         lang = user.language or "nl"
         notifications.send(user, kind, firm=firm_label(item.firm_name, item.representative_crib, lang),
-                           actor=actor, tax_type=tax_types.name(item.tax_type, lang), period=_period(item, lang))
+                           actor=actor_label(actor, lang), tax_type=tax_types.name(item.tax_type, lang),
+                           period=_period(item, lang))
 
 
 def _event(action: str, actor: str, item: Authorization, context: RequestContext, status: str) -> AuditEvent:
