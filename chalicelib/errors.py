@@ -22,6 +22,7 @@ class ErrorCode(str, Enum):
     INVALID_EMAIL = "invalid_email"
     EMAIL_TAKEN = "email_taken"
     USERNAME_TAKEN = "username_taken"
+    CRIB_TAKEN = "crib_taken"
     NOT_CONFIRMED = "not_confirmed"
     ALREADY_DOWNLOADED = "already_downloaded"
     RATE_LIMITED = "rate_limited"
@@ -53,6 +54,7 @@ HTTP_STATUS = {
     ErrorCode.INVALID_EMAIL: 400,
     ErrorCode.EMAIL_TAKEN: 409,
     ErrorCode.USERNAME_TAKEN: 409,
+    ErrorCode.CRIB_TAKEN: 409,
     ErrorCode.NOT_CONFIRMED: 409,
     ErrorCode.ALREADY_DOWNLOADED: 410,
     ErrorCode.RATE_LIMITED: 429,

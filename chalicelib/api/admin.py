@@ -1,20 +1,43 @@
 """The support desk's API (API.md "Support desk"): staff only, full session, every action with a reason.
 
-Each route names STAFF_ROLES; the services check the staff member again (role, active second factor,
-not their own account) and record the audit event.
+Reading routes name STAFF_ROLES. A staff action's route (staff_action below) checks the role through
+the staff rules instead, so that a refusal is audited; the services then check every staff rule
+(services/staff.py) and record the audit event.
 """
 
 from __future__ import annotations
 
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
 from chalice import Blueprint, Response
 
 from chalicelib.api.http import context, current_request, json_body, json_response, route
-from chalicelib.services import audit_trail, support_desk, support_requests
+from chalicelib.errors import ErrorCode, PortalError
+from chalicelib.services import audit_trail, staff, support_desk, support_requests
 from chalicelib.services.accounts import ROLES, STAFF_ROLES
 from chalicelib.services.sessions import Authenticated
 
 blueprint = Blueprint(__name__)
 ADMIN = "/api/v1/admin"
+
+
+def staff_action(bp: Blueprint, path: str, action: str) -> Callable:
+    """The POST route of a staff action: full session, and the staff role checked (and a refusal
+    audited as `denied`) before the body is read, so a caller without it gets 403 whatever they sent."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def guarded(current: Authenticated, **path_params: Any) -> Response:
+            staff.authorize_role(current.user, action, context(current_request()), path_params.get("username"))
+            return view(current, **path_params)
+
+        route(bp, path, methods=["POST"], auth="full")(guarded)
+        return view
+
+    return decorator
 
 
 def _query(name: str) -> str | None:
@@ -30,9 +53,10 @@ def find_users(current: Authenticated) -> Response:
     return json_response(support_desk.find_users(current.user, _query("q") or ""))
 
 
-@route(blueprint, f"{ADMIN}/users", methods=["POST"], auth="full", roles=STAFF_ROLES)
+@staff_action(blueprint, f"{ADMIN}/users", "support.create_account")
 def create_user(current: Authenticated) -> Response:
     request = current_request()
+    # `reason` is checked by the staff rules (a missing one is a refusal they record).
     body = json_body(request, {"username": str, "email": str, "roles": list, "crib": (str, False),
                                "language": (str, False), "reason": (str, False)})
     created = support_desk.create_account(current.user, body["username"], body["email"], body["roles"],
@@ -46,21 +70,32 @@ def user_detail(current: Authenticated, username: str) -> Response:
     return json_response(support_desk.user_detail(current.user, username))
 
 
-@route(blueprint, f"{ADMIN}/users/{{username}}/unblock", methods=["POST"], auth="full", roles=STAFF_ROLES)
+@staff_action(blueprint, f"{ADMIN}/users/{{username}}/unblock", "support.unblock")
 def unblock(current: Authenticated, username: str) -> Response:
     request = current_request()
-    body = json_body(request, {"reason": str})
-    support_desk.unblock(current.user, username, body["reason"], context(request))
+    body = json_body(request, {"reason": (str, False)})
+    support_desk.unblock(current.user, username, body.get("reason"), context(request))
     return _no_content()
 
 
-@route(blueprint, f"{ADMIN}/users/{{username}}/reset-2fa", methods=["POST"], auth="full", roles=STAFF_ROLES)
+@staff_action(blueprint, f"{ADMIN}/users/{{username}}/reset-2fa", "support.reset_2fa")
 def reset_second_factor(current: Authenticated, username: str) -> Response:
     request = current_request()
-    body = json_body(request, {"reason": str, "identity_check": (str, False)})
-    support_desk.reset_second_factor(current.user, username, body["reason"], body.get("identity_check"),
+    body = json_body(request, {"reason": (str, False), "identity_check": (str, False)})
+    support_desk.reset_second_factor(current.user, username, body.get("reason"), body.get("identity_check"),
                                      context(request))
     return _no_content()
+
+
+@staff_action(blueprint, f"{ADMIN}/users/{{username}}/crib", "support.bind_crib")
+def bind_crib(current: Authenticated, username: str) -> Response:
+    request = current_request()
+    body = json_body(request, {"crib": (str, False), "reason": (str, False)})
+    # `"crib": null` unbinds; a body without `crib` at all is a mistake, not an unbinding.
+    if "crib" not in body and "crib" not in json.loads((request.raw_body or b"").strip() or b"{}"):
+        raise PortalError(ErrorCode.INVALID_REQUEST, field="crib")
+    return json_response(support_desk.set_crib(current.user, username, body.get("crib"), body.get("reason"),
+                                               context(request)))
 
 
 @route(blueprint, f"{ADMIN}/support-requests", methods=["GET"], auth="full", roles=STAFF_ROLES)
@@ -73,12 +108,11 @@ def request_detail(current: Authenticated, reference: str) -> Response:
     return json_response(support_requests.detail(current.user, reference))
 
 
-@route(blueprint, f"{ADMIN}/support-requests/{{reference}}/close", methods=["POST"], auth="full",
-       roles=STAFF_ROLES)
+@staff_action(blueprint, f"{ADMIN}/support-requests/{{reference}}/close", "support_request.closed")
 def close_request(current: Authenticated, reference: str) -> Response:
     request = current_request()
-    body = json_body(request, {"reason": str})
-    support_requests.close(current.user, reference, body["reason"], context(request))
+    body = json_body(request, {"reason": (str, False)})
+    support_requests.close(current.user, reference, body.get("reason"), context(request))
     return _no_content()
 
 
@@ -121,7 +155,8 @@ OPENAPI = {
                 "parameters": [_parameter("q", "query", "Username, e-mail address or 9-digit CRIB number")],
                 "responses": {"200": _json("UserPage", "Matching accounts"), **_ERRORS}},
         "post": {**_STAFF, "summary": "Create an account; the owner gets an activation mail to set a password",
-                 "description": "Only an admin may create accounts with a staff role.",
+                 "description": "Only an admin may create accounts with a staff role. A CRIB number binds to "
+                                "at most one account: one already bound is a 409 `crib_taken`.",
                  "requestBody": _body("NewAccount"),
                  "responses": {"201": _json("UserSummary", "Created; activation mail sent"), **_ERRORS,
                                "409": {"$ref": "#/components/responses/Error"}}},
@@ -140,6 +175,14 @@ OPENAPI = {
         "post": {**_STAFF, "summary": "Remove 2FA and backup codes, end all sessions, require enrollment; notice",
                  "parameters": [_USERNAME], "requestBody": _body("SecondFactorReset"),
                  "responses": {"204": _NO_CONTENT, **_ERRORS, "404": _NOT_FOUND}},
+    },
+    f"{ADMIN}/users/{{username}}/crib": {
+        "post": {**_STAFF, "summary": "Admins only: bind a CRIB number to an existing account (null unbinds)",
+                 "description": "The old CRIB is released and the new one reserved in the same transaction; "
+                                "a CRIB bound to another account is a 409 `crib_taken`.",
+                 "parameters": [_USERNAME], "requestBody": _body("CribBinding"),
+                 "responses": {"200": _json("UserSummary", "Bound; recorded in the audit trail"), **_ERRORS,
+                               "404": _NOT_FOUND, "409": {"$ref": "#/components/responses/Error"}}},
     },
     f"{ADMIN}/support-requests": {
         "get": {**_STAFF, "summary": "The queue of support requests: open first, newest first",
@@ -202,10 +245,14 @@ OPENAPI_COMPONENTS = {
             },
         },
         "NewAccount": {
-            "type": "object", "required": ["username", "email", "roles"],
+            "type": "object", "required": ["username", "email", "roles", "reason"],
             "properties": {"username": _STRING, "email": _STRING, "crib": {**_STRING, "pattern": "^[0-9]{9}$"},
                            "roles": _ROLES, "language": {"type": "string", "enum": ["nl", "en", "pap"]},
                            "reason": _STRING},
+        },
+        "CribBinding": {
+            "type": "object", "required": ["crib", "reason"],
+            "properties": {"crib": {"type": ["string", "null"], "pattern": "^[0-9]{9}$"}, "reason": _STRING},
         },
         "Reason": {"type": "object", "required": ["reason"], "properties": {"reason": _STRING}},
         "SecondFactorReset": {

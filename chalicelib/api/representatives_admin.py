@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
+from chalicelib.api.admin import staff_action
 from chalicelib.api.http import context, current_request, json_body, json_response, language, route
 from chalicelib.api.representative import (
     ERROR,
@@ -24,7 +25,7 @@ blueprint = Blueprint(__name__)
 API = "/api/v1/admin/representatives"
 
 
-@route(blueprint, API, methods=["POST"], auth="full", roles=STAFF_ROLES)
+@staff_action(blueprint, API, "support.grant_representative")
 def grant_access(current: Authenticated) -> Response:
     request = current_request()
     body = json_body(request, {"username": str, "firm_name": str, "crib": str, "email": (str, False),
@@ -35,7 +36,7 @@ def grant_access(current: Authenticated) -> Response:
     return json_response({**summary, "created": created}, status=201)
 
 
-@route(blueprint, f"{API}/{{username}}/imports", methods=["POST"], auth="full", roles=STAFF_ROLES)
+@staff_action(blueprint, f"{API}/{{username}}/imports", "import.request")
 def request_import(current: Authenticated, username: str) -> Response:
     request = current_request()
     body = json_body(request, {"dry_run": (bool, False), "signed_forms_received": (bool, False),

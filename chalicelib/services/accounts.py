@@ -47,8 +47,8 @@ def validate_crib(crib: str, field: str = "crib") -> str:
 
 
 def mask_crib(crib: str | None) -> str | None:
-    """Logs and mails never carry a whole CRIB number."""
-    return None if not crib else "*****" + crib[-4:]
+    """Logs and mails never carry a whole CRIB number: ******789."""
+    return None if not crib else "******" + crib[-3:]
 
 
 def profile(user: User) -> dict:
@@ -92,16 +92,24 @@ def create_account(
     """Create an account. Without a password, the owner sets one through an activation link.
 
     Raises PortalError: invalid_request (username, crib, roles, totp_secret), invalid_email,
-    weak_password, username_taken.
+    weak_password, username_taken, crib_taken.
     """
-    from chalicelib.storage.users import UsernameTakenError, create_user
-
     user = new_account(username, email, password, roles, crib, totp_secret, firm_name, language)
+    save_new_account(user)
+    return user
+
+
+def save_new_account(user: User, *also: object) -> None:
+    """Store a new account with its CRIB reservation and `also` (its audit event) in one transaction;
+    an existing username or a CRIB bound to another account is refused, atomically."""
+    from chalicelib.storage.users import CribTakenError, UsernameTakenError, create_user
+
     try:
-        create_user(user)
+        create_user(user, *also)
     except UsernameTakenError:
         raise PortalError(ErrorCode.USERNAME_TAKEN, field="username") from None
-    return user
+    except CribTakenError:
+        raise PortalError(ErrorCode.CRIB_TAKEN, field="crib") from None
 
 
 def validate_totp_secret(secret: str) -> str:

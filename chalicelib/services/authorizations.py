@@ -22,6 +22,7 @@ from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.i18n import t
 from chalicelib.security.crypto import keyed_hash
 from chalicelib.services import cursors, notifications, tax_types
+from chalicelib.services.accounts import mask_crib
 from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.storage import authorizations as store
 from chalicelib.storage.audit import AuditEvent
@@ -133,12 +134,25 @@ def _period(item: Authorization, lang: str) -> str:
     return t("authorizations.period.range", lang, start=_day(item.start_date), end=_day(item.end_date))
 
 
-def notify_client(item: Authorization, kind: str) -> None:
-    """Tell every account on the client's CRIB, each in its own language."""
+def firm_label(firm_name: str | None, crib: str, lang: str) -> str:
+    """A representative as a mail names it: the firm's name, else its CRIB masked (mails never carry a
+    whole CRIB number)."""
+    return firm_name or t("authorizations.firm_unnamed", lang, crib=mask_crib(crib))
+
+
+def actor_label(username: str, lang: str, *, staff: bool = False) -> str:
+    """Who acted, as a notice names them: the account, or the support desk (whose staff stay unnamed)."""
+    return t("authorizations.actor.desk", lang) if staff else t("authorizations.actor.account", lang,
+                                                                  account=username)
+
+
+def notify_client(item: Authorization, kind: str, actor: str) -> None:
+    """Tell the client's account (one per CRIB), in its own language, naming the account that acted."""
     for user in find_by_crib(item.client_crib):
         lang = user.language or "nl"
-        notifications.send(user, kind, firm=item.firm_name or item.representative_crib,
-                           tax_type=tax_types.name(item.tax_type, lang), period=_period(item, lang))
+        notifications.send(user, kind, firm=firm_label(item.firm_name, item.representative_crib, lang),
+                           actor=actor_label(actor, lang), tax_type=tax_types.name(item.tax_type, lang),
+                           period=_period(item, lang))
 
 
 def _event(action: str, actor: str, item: Authorization, context: RequestContext, status: str) -> AuditEvent:
@@ -172,7 +186,7 @@ def register(user: User, fields: dict[str, str], context: RequestContext) -> dic
         raise PortalError(ErrorCode.AUTHORIZATION_EXISTS) from None
     except store.ImportWritingError:
         raise PortalError(ErrorCode.IMPORT_RUNNING) from None
-    notify_client(item, REQUESTED)
+    notify_client(item, REQUESTED, user.username)
     return view(item, context.lang, today(), for_representative=True)
 
 
@@ -259,7 +273,7 @@ def confirm(user: User, identifier: str, context: RequestContext) -> None:
     now = int(clock.now())
     item = _change(user, identifier, from_statuses=(PENDING,), to_status=ACTIVE, action="authorization.confirm",
                    actions=[Authorization.confirmed_at.set(now), Authorization.updated_at.set(now)], context=context)
-    notify_client(item, CONFIRMED)
+    notify_client(item, CONFIRMED, user.username)
 
 
 def revoke(user: User, identifier: str, context: RequestContext) -> None:
@@ -268,4 +282,4 @@ def revoke(user: User, identifier: str, context: RequestContext) -> None:
     item = _change(user, identifier, from_statuses=(PENDING, ACTIVE), to_status=REVOKED, action="authorization.revoke",
                    actions=[Authorization.revoked_at.set(now), Authorization.revoked_by.set(user.username),
                             Authorization.updated_at.set(now)], context=context)
-    notify_client(item, REVOKED_NOTICE)
+    notify_client(item, REVOKED_NOTICE, user.username)

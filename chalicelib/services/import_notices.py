@@ -18,10 +18,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 from chalicelib import clock
 from chalicelib.services import notifications
+from chalicelib.services.accounts import STAFF_ROLES
+from chalicelib.services.authorizations import actor_label, firm_label
 from chalicelib.storage import authorizations as authorization_store
 from chalicelib.storage import import_jobs as store
 from chalicelib.storage.import_jobs import ImportJob
-from chalicelib.storage.users import find_by_crib
+from chalicelib.storage.users import find_by_crib, get_user
 
 log = logging.getLogger("portal.imports")
 
@@ -87,11 +89,15 @@ def notify(import_id: str, token: str, after: str | None, sent: int) -> None:
     if after is None:
         _await_index(import_id, int(job.imported))
     kind = "authorizations_registered" if job.activate else "authorizations_imported"
-    firm = job.firm_name or job.representative_crib
+    creator = get_user(job.created_by)
+    by_desk = creator is None or bool(set(creator.roles or ()) & STAFF_ROLES)
 
     def notify(pair: tuple[str, int]) -> int:
         crib, count = pair
-        return sum(notifications.send(user, kind, firm=firm, count=count) for user in find_by_crib(crib))
+        return sum(notifications.send(user, kind, count=count,
+                                      firm=firm_label(job.firm_name, job.representative_crib, user.language or "nl"),
+                                      actor=actor_label(job.created_by, user.language or "nl", staff=by_desk))
+                   for user in find_by_crib(crib))
 
     last = after
     with ThreadPoolExecutor(max_workers=NOTICE_WORKERS) as pool:

@@ -19,7 +19,7 @@ from chalicelib.services import authorizations
 from chalicelib.services.accounts import normalize_username
 from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.services.authorizations import representative_crib
-from chalicelib.services.staff import require_staff, required_reason
+from chalicelib.services.staff import authorize, require_staff
 from chalicelib.storage import import_jobs as store
 from chalicelib.storage import uploads
 from chalicelib.storage.import_jobs import DONE, FAILED, PROCESSING, WAITING, ImportJob
@@ -63,23 +63,20 @@ def request_import(user: User, dry_run: bool, context: RequestContext) -> dict:
     return _new_import(user, user, dry_run=dry_run, activate=False, reason=None, context=context)
 
 
-def _representative_for_staff(actor: User, username: str) -> User:
-    require_staff(actor)
+def _representative_named(username: str) -> User | None:
     name = normalize_username(username)
-    if name == actor.username:
-        raise PortalError(ErrorCode.FORBIDDEN)
-    representative = get_user(name) if 0 < len(name) <= 64 else None
-    if representative is None or "representative" not in (representative.roles or ()) or not representative.crib:
-        raise PortalError(ErrorCode.NOT_FOUND, field="username")
-    return representative
+    user = get_user(name) if 0 < len(name) <= 64 else None
+    return user if user and "representative" in (user.roles or ()) and user.crib else None
 
 
 def request_import_for(actor: User, username: str, *, dry_run: bool, signed_forms_received: bool,
                        reason: str | None, context: RequestContext) -> dict:
     """POST /admin/representatives/{username}/imports: support imports on a representative's behalf;
     with the client's signed forms received the authorizations start active."""
-    why = required_reason(reason)
-    representative = _representative_for_staff(actor, username)
+    representative = _representative_named(username)
+    why = authorize(actor, "import.request", context, reason=reason, target=representative or username)
+    if representative is None:
+        raise PortalError(ErrorCode.NOT_FOUND, field="username")
     return _new_import(actor, representative, dry_run=dry_run, activate=signed_forms_received, reason=why,
                        context=context)
 
@@ -127,5 +124,8 @@ def import_status(user: User, import_id: str, lang: str) -> dict:
 
 def import_status_for(actor: User, username: str, import_id: str, lang: str) -> dict:
     """GET /admin/representatives/{username}/imports/{id} for the support desk."""
-    representative = _representative_for_staff(actor, username)
+    require_staff(actor)
+    representative = _representative_named(username)
+    if representative is None:
+        raise PortalError(ErrorCode.NOT_FOUND, field="username")
     return job_view(_job_of(representative_crib(representative), import_id), lang)

@@ -1,15 +1,13 @@
-"""The support desk's actions on accounts: lookup, unblock ("Deblokkeren"), 2FA reset and account
-creation.
+"""The support desk's actions on accounts: lookup, unblock ("Deblokkeren"), 2FA reset, account
+creation and (admins) binding a CRIB number to an account.
 
-Staff are users with role `support` (or `admin`, who also manages staff accounts). Every function
-checks the acting staff member again (role and an active second factor: defence in depth behind the
-route's check), refuses actions on the actor's own account, and records an audit event naming actor,
+Staff are users with role `support` (or `admin`, who also manages staff accounts). Every action passes
+the staff rules of services/staff.py (which audit a refusal) and records an audit event naming actor,
 target, action and reason - in the same transaction as the change it records.
 """
 
 from __future__ import annotations
 
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -17,15 +15,23 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.i18n import LANGUAGES
 from chalicelib.services import accounts, audit_trail, lockout, notifications, password_reset
-from chalicelib.services.accounts import STAFF_ROLES, normalize_username
+from chalicelib.services.accounts import normalize_username, validate_crib
 from chalicelib.services.audit import RequestContext, new_event
-from chalicelib.services.staff import is_admin, require_staff, required_reason
+from chalicelib.services.staff import authorize, require_staff
 from chalicelib.storage import backup_codes, files
 from chalicelib.storage import lockouts as lockout_store
 from chalicelib.storage.audit import AuditEvent
-from chalicelib.storage.base import is_condition_failure, transaction_connection
+from chalicelib.storage.base import transaction_connection
 from chalicelib.storage.lockouts import Lockout
-from chalicelib.storage.users import User, find_by_crib, find_by_email, get_user
+from chalicelib.storage.users import (
+    ConcurrentChangeError,
+    CribTakenError,
+    User,
+    bind_crib,
+    find_by_crib,
+    find_by_email,
+    get_user,
+)
 
 RECENT_EVENTS = 20
 # How the staff member established who they were talking to before a 2FA reset (ASVS 2.5.7).
@@ -35,18 +41,16 @@ IDENTITY_CHECKS = ("id_document_in_person", "id_document_video_call", "callback_
 # ---------------------------------------------------------------- who may act, on whom, why
 
 
-def _target_for_action(actor: User, username: str) -> User:
-    """The account a staff member wants to change: never their own, staff accounts only by an admin."""
-    require_staff(actor)
+def _target_for_action(actor: User, action: str, username: str, reason: str | None, context: RequestContext,
+                       *, admin_only: bool = False) -> tuple[User, str]:
+    """The account a staff member wants to change and the stated reason, once the staff rules allow it
+    (an unknown account is a 404 only then, so the rules answer the same whether it exists or not)."""
     name = normalize_username(username)
-    if name == actor.username:
-        raise PortalError(ErrorCode.FORBIDDEN)
     user = get_user(name) if 0 < len(name) <= 64 else None
+    why = authorize(actor, action, context, reason=reason, target=user or name, admin_only=admin_only)
     if user is None:
         raise PortalError(ErrorCode.NOT_FOUND)
-    if set(user.roles or ()) & STAFF_ROLES and not is_admin(actor):
-        raise PortalError(ErrorCode.FORBIDDEN)
-    return user
+    return user, why
 
 
 def _commit(changes: list[tuple[Model, list, Condition | None]], event: AuditEvent) -> None:
@@ -123,8 +127,7 @@ def user_detail(actor: User, username: str) -> dict:
 
 def unblock(actor: User, username: str, reason: str | None, context: RequestContext) -> None:
     """Clear the temporary lock and the permanent block of both factors; the owner gets a notice."""
-    why = required_reason(reason)
-    user = _target_for_action(actor, username)
+    user, why = _target_for_action(actor, "support.unblock", username, reason, context)
     before = lockout.status(user.username)
     reset = lockout_store.reset_actions(lockout.FIRST_THRESHOLD)
     _commit(
@@ -140,10 +143,9 @@ def reset_second_factor(actor: User, username: str, reason: str | None, identity
                         context: RequestContext) -> None:
     """Remove the TOTP secret (active and pending) and the backup codes, end every session, and make
     the next login ask for enrollment again; the owner gets a notice."""
-    why = required_reason(reason)
+    user, why = _target_for_action(actor, "support.reset_2fa", username, reason, context)
     if identity_check is not None and identity_check not in IDENTITY_CHECKS:
         raise PortalError(ErrorCode.INVALID_REQUEST, field="identity_check")
-    user = _target_for_action(actor, username)
     second_factor_reset = lockout_store.reset_actions(lockout.FIRST_THRESHOLD)
     _commit(
         [
@@ -186,17 +188,15 @@ def _remove_backup_codes(user: User) -> None:
 def create_account(actor: User, username: str, email: str, roles: list[str], crib: str | None,
                    language: str | None, reason: str | None, context: RequestContext) -> dict:
     """A new account without a password: the owner sets one through the activation mail and then has
-    to enroll the second factor at the first login (the seed's "Eerste keer inloggen")."""
-    require_staff(actor)
+    to enroll the second factor at the first login (the seed's "Eerste keer inloggen"). A CRIB number is
+    reserved for it in the same transaction: a CRIB bound to another account is a 409 crib_taken."""
     if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
         raise PortalError(ErrorCode.INVALID_REQUEST, field="roles")
-    if set(roles) & STAFF_ROLES and not is_admin(actor):
-        raise PortalError(ErrorCode.FORBIDDEN)
-    why = required_reason(reason) if reason and reason.strip() else None
+    why = authorize(actor, "support.create_account", context, reason=reason, target=username, grants=roles)
     if language is not None and language not in LANGUAGES:
         raise PortalError(ErrorCode.INVALID_REQUEST, field="language")
     user = accounts.new_account(username, email, None, roles=roles, crib=crib, language=language or "nl")
-    # Friendly refusals first; the transaction's condition is what guarantees the username.
+    # Friendly refusals first; the transaction's conditions are what guarantee username and CRIB.
     if get_user(user.username) is not None:
         raise PortalError(ErrorCode.USERNAME_TAKEN, field="username")
     if find_by_email(user.email_normalized):
@@ -204,13 +204,26 @@ def create_account(actor: User, username: str, email: str, roles: list[str], cri
         raise PortalError(ErrorCode.EMAIL_TAKEN, field="email")
     event = new_event("support.create_account", actor=actor.username, target=user.username, outcome="success",
                       context=context, reason=why, details={"roles": sorted(roles)})
-    try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
-            transaction.save(user, condition=User.username.does_not_exist())
-            transaction.save(event, condition=AuditEvent.event_id.does_not_exist())
-    except TransactWriteError as error:
-        if is_condition_failure(error):
-            raise PortalError(ErrorCode.USERNAME_TAKEN, field="username") from None
-        raise
+    accounts.save_new_account(user, event)
     password_reset.start_activation(user, context, actor=actor.username)
+    return summary(user)
+
+
+def set_crib(actor: User, username: str, crib: str | None, reason: str | None, context: RequestContext) -> dict:
+    """POST /admin/users/{username}/crib (admins only): bind a CRIB number to an existing account, or
+    unbind it (None). The old reservation is released and the new one taken in the same transaction as
+    the account's change and its audit event; a CRIB bound to another account is a 409 crib_taken."""
+    user, why = _target_for_action(actor, "support.bind_crib", username, reason, context, admin_only=True)
+    if crib is not None:
+        validate_crib(crib)
+    event = new_event("support.bind_crib", actor=actor.username, target=user.username, outcome="success",
+                      context=context, reason=why,
+                      details={"crib": crib or "", "previous": user.crib or ""})
+    try:
+        bind_crib(user, crib, now=int(event.at), also=(event,))
+    except CribTakenError:
+        raise PortalError(ErrorCode.CRIB_TAKEN, field="crib") from None
+    except ConcurrentChangeError:
+        raise PortalError(ErrorCode.CONFLICT) from None
+    user.crib = crib
     return summary(user)

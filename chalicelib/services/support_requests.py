@@ -18,7 +18,7 @@ from chalicelib.security.tokens import new_reference
 from chalicelib.services import cursors
 from chalicelib.services.accounts import validate_email, validate_username
 from chalicelib.services.audit import RequestContext, new_event
-from chalicelib.services.staff import require_staff, required_reason
+from chalicelib.services.staff import authorize, require_staff
 from chalicelib.services.support_desk import user_detail
 from chalicelib.storage import rate_limits
 from chalicelib.storage import support_requests as store
@@ -138,8 +138,12 @@ def detail_with_account(actor: User, reference: str) -> dict:
     return {"request": request, "account": account}
 
 
+def _find(reference: str) -> SupportRequest | None:
+    return store.get_request(reference.strip().upper()) if 0 < len(reference.strip()) <= 32 else None
+
+
 def _existing(reference: str) -> SupportRequest:
-    request = store.get_request(reference.strip().upper()) if 0 < len(reference.strip()) <= 32 else None
+    request = _find(reference)
     if request is None:
         raise PortalError(ErrorCode.NOT_FOUND)
     return request
@@ -148,9 +152,12 @@ def _existing(reference: str) -> SupportRequest:
 def close(actor: User, reference: str, reason: str | None, context: RequestContext) -> None:
     """Close an open request with a reason: one conditional update (only an open request can be
     closed; a second close is a 409), with its audit event in the same transaction."""
-    require_staff(actor)
-    why = required_reason(reason)
-    request = _existing(reference)
+    request = _find(reference)
+    # The request names an account: a staff member does not close a request about their own.
+    why = authorize(actor, "support_request.closed", context, reason=reason,
+                    target=request.username if request else None)
+    if request is None:
+        raise PortalError(ErrorCode.NOT_FOUND)
     try:
         with TransactWrite(connection=transaction_connection()) as transaction:
             transaction.update(SupportRequest(request.reference),

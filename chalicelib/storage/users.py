@@ -1,4 +1,11 @@
-"""The users table: one item per account, keyed by the normalized username."""
+"""The users table: one item per account, keyed by the normalized username, and one reservation item
+per CRIB number bound to an account (key `crib#<number>`), which makes "a CRIB belongs to at most one
+account" a put-if-absent instead of a read-then-write.
+
+Reservation items share the table rather than having one of their own: no username can contain `#`
+(accounts.USERNAME_PATTERN), they carry neither `email_normalized` nor `crib`, so neither index lists
+them, and get_user() never returns one.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +15,14 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
-from chalicelib.storage.base import meta
+from chalicelib.storage.base import is_condition_failure, meta, transaction_connection
+
+CRIB_KEY_PREFIX = "crib#"
 
 
 class EmailIndex(GlobalSecondaryIndex):
@@ -73,7 +83,23 @@ class User(Model):
     crib_index = CribIndex()
 
 
+class CribReservation(Model):
+    """CRIB number -> the one account it is bound to (an item of the users table, see above)."""
+
+    Meta = meta("users")
+
+    key = UnicodeAttribute(hash_key=True, attr_name="username")
+    owner = UnicodeAttribute()
+    reserved_at = NumberAttribute()
+
+
+def reservation_key(crib: str) -> str:
+    return CRIB_KEY_PREFIX + crib
+
+
 def get_user(username: str) -> User | None:
+    if "#" in username:
+        return None  # a reservation item, never an account
     try:
         return User.get(username, consistent_read=True)
     except DoesNotExist:
@@ -92,11 +118,78 @@ class UsernameTakenError(Exception):
     """A user with that username exists already."""
 
 
-def create_user(user: User) -> None:
-    """Store a new account; refuses (atomically) to overwrite an existing username."""
+class CribTakenError(Exception):
+    """The CRIB number is bound to another account already."""
+
+
+class ConcurrentChangeError(Exception):
+    """The account changed between reading it and the conditional write."""
+
+
+def crib_owner(crib: str) -> str | None:
+    """The username a CRIB is reserved for, if any (a strongly consistent read)."""
     try:
-        user.save(condition=User.username.does_not_exist())
-    except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        return CribReservation.get(reservation_key(crib), consistent_read=True).owner
+    except DoesNotExist:
+        return None
+
+
+def create_user(user: User, *also: Model) -> None:
+    """Store a new account, its CRIB reservation and `also` (new items such as its audit event) in one
+    TransactWriteItems: refuses atomically an existing username or a CRIB bound to another account."""
+    try:
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            transaction.save(user, condition=User.username.does_not_exist())
+            if user.crib:
+                transaction.save(CribReservation(reservation_key(user.crib), owner=user.username,
+                                                 reserved_at=user.created_at),
+                                 condition=CribReservation.key.does_not_exist())
+            for item in also:
+                transaction.save(item, condition=type(item)._hash_key_attribute().does_not_exist())
+    except TransactWriteError as error:
+        # Only puts: pynamodb sends them in the order above.
+        if _failed_at(error, 0):
             raise UsernameTakenError(user.username) from error
+        if user.crib and _failed_at(error, 1):
+            raise CribTakenError(user.crib) from error
         raise
+
+
+def bind_crib(user: User, crib: str | None, *, now: int, actions: tuple = (), also: tuple[Model, ...] = ()) -> None:
+    """Bind `crib` (None: no CRIB) to an existing account in one TransactWriteItems: the account's CRIB
+    is set only if it is still what `user` says, a new CRIB is reserved only if free (or already this
+    account's), the old reservation is released, and `actions` (more updates of the account) and `also`
+    (new items, e.g. the audit event) happen in the same transaction.
+
+    Raises CribTakenError when the CRIB belongs to another account, ConcurrentChangeError when the
+    account changed (or vanished) meanwhile."""
+    old = user.crib
+    current = User.crib.does_not_exist() if old is None else (User.crib == old)
+    update = [User.crib.set(crib) if crib else User.crib.remove(), *actions]
+    try:
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            transaction.update(User(user.username), actions=update, condition=User.username.exists() & current)
+            if crib and crib != old:
+                transaction.save(CribReservation(reservation_key(crib), owner=user.username, reserved_at=now),
+                                 condition=CribReservation.key.does_not_exist()
+                                 | (CribReservation.owner == user.username))
+            if old and old != crib:
+                # An account bound before reservations existed has none to release.
+                transaction.delete(CribReservation(reservation_key(old)),
+                                   condition=CribReservation.key.does_not_exist()
+                                   | (CribReservation.owner == user.username))
+            for item in also:
+                transaction.save(item, condition=type(item)._hash_key_attribute().does_not_exist())
+    except TransactWriteError as error:
+        if not is_condition_failure(error):
+            raise
+        # The refusal was atomic; this read only says which one it was (pynamodb reorders the items).
+        if crib and crib_owner(crib) not in (None, user.username):
+            raise CribTakenError(crib) from error
+        raise ConcurrentChangeError(user.username) from error
+
+
+def _failed_at(error: TransactWriteError, position: int) -> bool:
+    reasons = error.cancellation_reasons or []
+    return position < len(reasons) and reasons[position] is not None and \
+        reasons[position].code == "ConditionalCheckFailed"

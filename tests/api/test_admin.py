@@ -186,7 +186,8 @@ def test_created_account_gets_an_activation_mail_and_must_enroll_at_first_login(
 
 
 def test_only_an_admin_creates_staff_accounts(staff, make_api, full_login):
-    new_staff = {"username": "new.colleague", "email": "colleague@example.org", "roles": ["support"]}
+    new_staff = {"username": "new.colleague", "email": "colleague@example.org", "roles": ["support"],
+                 "reason": "new hire"}
     refused = staff.post(f"{ADMIN}/users", new_staff)
     assert refused.status_code == 403
     admin = make_api()
@@ -210,7 +211,7 @@ def test_only_an_admin_creates_staff_accounts(staff, make_api, full_login):
     ({"username": "piet.p", "email": "a@example.org", "roles": ["taxpayer"], "language": "de"}, "language"),
 ])
 def test_account_creation_names_the_bad_field(staff, payload, field):
-    response = staff.post(f"{ADMIN}/users", payload)
+    response = staff.post(f"{ADMIN}/users", {"reason": "new account", **payload})
     assert response.status_code == 400
     assert body(response)["error"]["field"] == field
 

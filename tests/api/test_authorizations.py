@@ -4,6 +4,8 @@ see and change what, notices and audit events."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.api.conftest import body
@@ -86,6 +88,40 @@ def test_client_sees_a_pending_authorization_confirms_it_then_revokes_it(firm, t
     assert len(sent_to("klant.een@example.org")) == 3
     assert sorted(audit_actions(f"crib:{CLIENT_CRIB}")) == [
         "authorization.confirm", "authorization.create", "authorization.revoke"]
+
+
+NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
+
+
+def test_notices_name_the_acting_account_and_never_a_whole_crib(make_api, full_login, taxpayer, clock_pinned):
+    """A firm without a name is shown by its masked CRIB; every notice says which account acted."""
+    unnamed = make_api()
+    full_login(unnamed, "rep.naamloos", roles=("representative",), crib=OTHER_FIRM_CRIB)
+    authorization = body(register(unnamed))
+    requested = last_to("klant.een@example.org")
+    assert "******007" in requested.body and "account rep.naamloos" in requested.body
+    assert taxpayer.post(f"{CLIENT}/{authorization['id']}/confirm").status_code == 204
+    confirmed = last_to("klant.een@example.org")
+    assert confirmed.subject == "An authorization was confirmed"
+    assert "account klant.een confirmed the authorization for the representative with CRIB number ******007" \
+        in confirmed.body
+    assert taxpayer.post(f"{CLIENT}/{authorization['id']}/revoke").status_code == 204
+    assert "account klant.een revoked" in last_to("klant.een@example.org").body
+    mails = sent_to("klant.een@example.org")
+    assert len(mails) == 3
+    assert [mail.body for mail in mails if NINE_DIGITS.search(mail.subject + mail.body)] == []
+
+
+def test_support_cannot_make_a_second_account_on_a_clients_crib(firm, taxpayer, make_api, full_login):
+    """The attack: a second account on the victim's CRIB confirming in the victim's name."""
+    authorization = body(register(firm))
+    desk = make_api()
+    full_login(desk, "helpdesk.kees", roles=("support",))
+    response = desk.post("/api/v1/admin/users", {"username": "nep.klant", "email": "nep@example.org",
+                                                 "roles": ["taxpayer"], "crib": CLIENT_CRIB, "reason": "new"})
+    assert (response.status_code, body(response)["error"]["code"]) == (409, "crib_taken")
+    assert items(taxpayer.get(CLIENT))[0]["id"] == authorization["id"]
+    assert items(taxpayer.get(CLIENT))[0]["status"] == "pending"
 
 
 def test_a_pending_authorization_can_be_revoked_without_confirming(firm, taxpayer):
@@ -246,12 +282,37 @@ def test_support_creates_representative_access_for_a_new_account(staff):
 
 
 def test_support_gives_an_existing_account_the_role(staff, user_factory):
-    user_factory("adviseur.jan", roles=["taxpayer"])
+    user_factory("adviseur.jan", roles=["representative"])
     response = staff.post(ADMIN, {"username": "adviseur.jan", "firm_name": "Jan Advies", "crib": "400000005",
                                   "reason": "Verzoek SR-1234"})
     assert response.status_code == 201
-    assert body(response)["roles"] == ["representative", "taxpayer"] and body(response)["created"] is False
+    assert body(response)["roles"] == ["representative"] and body(response)["created"] is False
     assert "Jan Advies" in last_to("adviseur.jan@example.org").body
+    from chalicelib.storage.users import crib_owner
+
+    assert crib_owner("400000005") == "adviseur.jan"
+
+
+def test_a_taxpayer_account_without_crib_does_not_become_the_firms_client(staff, user_factory, make_api, full_login):
+    """Giving it the firm's CRIB would make it the client of every authorization on that CRIB."""
+    user_factory("burger.zonder", roles=["taxpayer"])
+    response = staff.post(ADMIN, {"username": "burger.zonder", "firm_name": "Zonder B.V.", "crib": "400000005",
+                                  "reason": "verzoek"})
+    assert (response.status_code, body(response)["error"]["code"]) == (409, "conflict")
+    from chalicelib.storage.users import crib_owner, get_user
+
+    assert get_user("burger.zonder").crib is None and crib_owner("400000005") is None
+
+
+def test_a_firm_crib_bound_to_a_taxpayer_account_is_taken_for_a_new_representative(staff, user_factory):
+    """A firm's CRIB and a person's CRIB are one namespace: the number is one account's."""
+    user_factory("firma.als.klant", crib="400000005")
+    response = staff.post(ADMIN, {"username": "nieuw.kantoor", "firm_name": "Nieuw B.V.", "crib": "400000005",
+                                  "email": "kantoor@example.org", "reason": "verzoek"})
+    assert (response.status_code, body(response)["error"]["code"]) == (409, "crib_taken")
+    from chalicelib.storage.users import get_user
+
+    assert get_user("nieuw.kantoor") is None
 
 
 def test_an_account_with_another_crib_gets_a_separate_representative_account(staff, user_factory):

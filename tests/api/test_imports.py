@@ -123,6 +123,7 @@ def test_good_and_bad_rows_are_counted_reported_and_noticed(firm, user_factory):
     # One summary notice per client account, in its language, never one per row.
     (notice,) = sent_to("klant.tien@example.org")
     assert "Kantoor Punda" in notice.body and "2 outorisashon" in notice.body
+    assert "(via kuenta rep.punda)" in notice.body  # the account that imported
 
 
 def test_reimporting_the_same_file_creates_nothing_new(firm):

@@ -132,9 +132,24 @@ def test_a_request_opens_and_closes_once_with_a_reason(staff, make_api, clock_pi
     assert staff.post(f"{QUEUE}/SR-0000-0000/close", {"reason": "x"}).status_code == 404
 
     events = body(staff.get("/api/v1/admin/audit?target=jan.jansen"))["items"]
-    assert [(event["action"], event["actor"], event["reason"]) for event in events] == [
-        ("support_request.closed", "sam.support", "2FA reset after ID check"),
-        ("support_request.filed", "anonymous", None),
+    # The two closes without a reason are refusals, recorded as such (same pinned second: any order).
+    assert sorted((event["action"], event["actor"], event["outcome"], event["reason"] or "") for event in events) == [
+        ("support_request.closed", "sam.support", "denied", ""),
+        ("support_request.closed", "sam.support", "denied", ""),
+        ("support_request.closed", "sam.support", "success", "2FA reset after ID check"),
+        ("support_request.filed", "anonymous", "success", ""),
     ]
-    assert events[0]["details"]["reference"] == reference
+    (closing,) = [event for event in events if event["outcome"] == "success" and event["action"].endswith("closed")]
+    assert closing["details"]["reference"] == reference
+    assert [event["details"] for event in events if event["outcome"] == "denied"] == [{"rule": "reason_required"}] * 2
+
+
+def test_staff_do_not_close_a_request_about_their_own_account(staff, make_api):
+    reference = body(_file(make_api(), "Sam.Support", "unblock"))["reference"]
+    refused = staff.post(f"{QUEUE}/{reference}/close", {"reason": "my own"})
+    assert refused.status_code == 403 and body(refused)["error"]["code"] == "forbidden"
+    assert body(staff.get(f"{QUEUE}/{reference}"))["status"] == "open"
+    events = body(staff.get("/api/v1/admin/audit?actor=sam.support&action=support_request."))["items"]
+    assert [(event["outcome"], event["target"], event["details"]) for event in events] == [
+        ("denied", "sam.support", {"rule": "own_account"})]
 

@@ -50,7 +50,9 @@ ACCOUNTS = {
     "wandel.slot": ("--totp-secret", SECRET),
     "wandel.telefoon": ("--totp-secret", SECRET),
     "wandel.desk": ("--role", "support", "--totp-secret", DESK_SECRET),
-    "wandel.adviseur": ("--totp-secret", SECRET),
+    # An adviser's account without a CRIB yet: the desk gives it the firm's (a taxpayer's own account
+    # never becomes a firm's, or it would be the client of the firm CRIB's authorizations).
+    "wandel.adviseur": ("--role", "representative", "--totp-secret", SECRET),
     "wandel.client": ("--crib", "100000039", "--totp-secret", SECRET),
 }
 
@@ -503,6 +505,8 @@ def test_locked_out_help_request_unblock_2fa_reset_and_audit(portal, accounts, b
     desk_page.get_by_label(desk.t("support.user.username"), exact=True).fill("wandel.nieuwkomer")
     desk_page.get_by_label(desk.t("support.user.email"), exact=True).fill("nieuwkomer@example.org")
     desk_page.get_by_label(desk.t("support.create.language")).select_option("pap")
+    desk.button(desk.t("support.create.submit")).click()
+    desk_page.locator("#new-reason-error").wait_for()  # no reason, no account: refused next to the field
     desk_page.get_by_label(desk.t("support.reason"), exact=True).fill("Aangevraagd aan de balie")
     desk.button(desk.t("support.create.submit")).click()
     desk_page.wait_for_url("**done=created")

@@ -160,9 +160,19 @@ class Flows:
         new_crib, firm_crib = crib(), crib()
         self.secrets.add(new_crib, firm_crib)
         self.call(staff, "POST", f"{admin}/users", {"username": "nieuwe.klant", "email": "nieuw@example.org",
-                                                     "crib": new_crib, "roles": ["taxpayer"]})
+                                                     "crib": new_crib, "roles": ["taxpayer"], "reason": reason})
         self.call(staff, "POST", f"{admin}/representatives", {"username": "kantoor.logtest", "firm_name": "Kantoor BV",
-                                                              "crib": firm_crib})
+                                                              "crib": firm_crib, "email": "kantoor@example.org",
+                                                              "reason": reason})
+        # An admin moves the new account to another CRIB (the old reservation is released) and back.
+        manager = self.make_api()
+        self.full_login(manager, "ada.logtest", roles=("admin",))
+        self.secrets.add(manager.cookie)
+        moved_crib = crib()
+        self.secrets.add(moved_crib)
+        for number in (moved_crib, new_crib):
+            self.call(manager, "POST", f"{admin}/users/nieuwe.klant/crib", {"crib": number, "reason": reason},
+                      route=f"{admin}/users/{{username}}/crib")
         self.call(staff, "GET", f"{admin}/audit?target={self.citizen}", route=f"{admin}/audit")
         self.call(staff, "GET", f"{admin}/support-requests")
 
@@ -185,7 +195,8 @@ class Flows:
                                    or "policy" in name.lower() or "token" in name.lower()))
                 self.bulk_import(firm, started)
         client = self.make_api()
-        self.full_login(client, "klant.logtest", crib=self.citizen_crib)
+        # The client is the citizen's own account: a CRIB binds to one account.
+        self.full_login(client, self.citizen)
         self.secrets.add(client.cookie)
         if created is not None and created.status_code == 201:
             authorization = body(created).get("id") or body(created).get("authorization_id")
