@@ -10,19 +10,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.i18n import t
 from chalicelib.security import totp
-from chalicelib.services import backup_codes, notifications, second_factor
+from chalicelib.services import backup_codes, lockout, notifications, second_factor
 from chalicelib.services.accounts import open_totp_secret, seal_totp_secret
-from chalicelib.services.audit import RequestContext, record
+from chalicelib.services.audit import RequestContext, new_event, record
+from chalicelib.services.lockout import Factor
 from chalicelib.services.reauth import reauthenticate
 from chalicelib.services.sessions import FULL, Authenticated, new_session
+from chalicelib.storage import lockouts as lockout_store
+from chalicelib.storage.audit import recorded_transaction
 from chalicelib.storage.base import is_condition_failure
+from chalicelib.storage.lockouts import Lockout
 from chalicelib.storage.users import User
 
 # The name apps show above the code. No ':' (it separates issuer and account in the URI's label).
@@ -58,6 +62,7 @@ def start(current: Authenticated, password: str, code: str | None, context: Requ
             User.pending_totp_expires.set(int(clock.now()) + PENDING_SECONDS),
             User.pending_totp_confirmed.set(False),
             User.pending_totp_step.remove(),
+            User.pending_totp_session.set(current.session.token_hash),
         ],
         condition=User.username.exists(),
     )
@@ -69,32 +74,50 @@ def start(current: Authenticated, password: str, code: str | None, context: Requ
     return Enrollment(secret, uri, qr_svg(uri, t("mfa.qr.title", context.lang)), user.username, ISSUER)
 
 
+def _bound_session(current: Authenticated) -> None:
+    """Confirm and activate only from the session that re-authenticated at the start: another session
+    of the account (a stolen cookie, no password, no code) cannot finish someone's enrollment."""
+    if current.user.pending_totp_session != current.session.token_hash:
+        raise PortalError(ErrorCode.FORBIDDEN)
+
+
 def confirm(current: Authenticated, code: str, context: RequestContext) -> None:
     """POST /mfa/enrollment/confirm: a code from the app proves it holds the pending secret.
 
-    Wrong codes here do not count on the lockout counter: whoever holds this session has just been
-    shown the secret, so there is nothing to guess."""
+    Wrong codes count on the second-factor lockout counter like a login's: a session that did not
+    see the secret must not be able to guess a code for it."""
     user = current.user
     now = clock.now()
     if not user.pending_totp_secret or int(user.pending_totp_expires or 0) <= now:
         raise PortalError(ErrorCode.ENROLLMENT_EXPIRED)
-    key = totp.decode_secret(open_totp_secret(user.username, user.pending_totp_secret))
-    step = totp.matching_step(key, code, now)
-    if step is None:
-        record("mfa.enrollment.confirm", actor=user.username, target=user.username, outcome="failure",
-               context=context)
-        raise PortalError(ErrorCode.INVALID_CODE)
-    try:
-        User(user.username).update(
-            actions=[User.pending_totp_confirmed.set(True), User.pending_totp_step.set(step)],
-            # Confirms the secret this code was checked against, never a newer one started meanwhile.
-            condition=(User.pending_totp_secret == user.pending_totp_secret) & (User.pending_totp_expires > int(now)),
-        )
-    except UpdateError as error:
-        if is_condition_failure(error):
-            raise PortalError(ErrorCode.ENROLLMENT_EXPIRED) from None
-        raise
-    record("mfa.enrollment.confirm", actor=user.username, target=user.username, outcome="success", context=context)
+    _bound_session(current)
+    with lockout.attempt(Factor.SECOND_FACTOR, user.username, context, "mfa.enrollment.confirm", user) as attempt:
+        key = totp.decode_secret(open_totp_secret(user.username, user.pending_totp_secret))
+        step = totp.matching_step(key, code, now)
+        if step is None:
+            lockout.count_failure(Factor.SECOND_FACTOR, user.username, user, attempt, context,
+                                  "mfa.enrollment.confirm")
+            raise PortalError(ErrorCode.INVALID_CODE)
+        event = new_event("mfa.enrollment.confirm", actor=user.username, target=user.username, outcome="success",
+                          context=context)
+        try:
+            # One request: the confirmed step, the counter reset and the audit event.
+            with recorded_transaction(event) as transaction:
+                transaction.update(
+                    User(user.username),
+                    actions=[User.pending_totp_confirmed.set(True), User.pending_totp_step.set(step)],
+                    # Confirms the secret this code was checked against, never a newer one started
+                    # meanwhile, and only for the session bound to it.
+                    condition=(User.pending_totp_secret == user.pending_totp_secret)
+                    & (User.pending_totp_expires > int(now))
+                    & (User.pending_totp_session == current.session.token_hash),
+                )
+                transaction.update(Lockout(lockout.key(Factor.SECOND_FACTOR, user.username)),
+                                   actions=lockout_store.reset_actions(lockout.FIRST_THRESHOLD))
+        except TransactWriteError as error:
+            if is_condition_failure(error):
+                raise PortalError(ErrorCode.ENROLLMENT_EXPIRED) from None
+            raise
 
 
 def activate(current: Authenticated, context: RequestContext) -> Activation:
@@ -102,6 +125,8 @@ def activate(current: Authenticated, context: RequestContext) -> Activation:
     codes, and the session is replaced by a new full one, all in one transaction."""
     user = current.user
     now = int(clock.now())
+    if user.pending_totp_secret:
+        _bound_session(current)
     if not (user.pending_totp_secret and user.pending_totp_confirmed and int(user.pending_totp_expires or 0) > now):
         raise PortalError(ErrorCode.NOT_CONFIRMED)
     session, cookie = new_session(user, FULL, "done", context)
@@ -122,9 +147,11 @@ def activate(current: Authenticated, context: RequestContext) -> Activation:
                 User.pending_totp_expires.remove(),
                 User.pending_totp_confirmed.set(False),
                 User.pending_totp_step.remove(),
+                User.pending_totp_session.remove(),
             ],
             condition=(
-                (User.pending_totp_secret == user.pending_totp_secret)
+                (User.pending_totp_session == current.session.token_hash)
+                & (User.pending_totp_secret == user.pending_totp_secret)
                 & (User.pending_totp_confirmed == True)  # noqa: E712 - DynamoDB condition
                 & (User.pending_totp_expires > now)
             ),

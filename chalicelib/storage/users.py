@@ -63,6 +63,9 @@ class User(Model):
     pending_totp_expires = NumberAttribute(null=True)
     pending_totp_confirmed = BooleanAttribute(default=False)
     pending_totp_step = NumberAttribute(null=True)  # the confirming code's step: last used once active
+    # The stored hash of the session that started the pending enrollment: only it may confirm and
+    # activate, so a second session of the account (a stolen cookie) cannot collect the new codes.
+    pending_totp_session = UnicodeAttribute(null=True)
     backup_codes_left = NumberAttribute(default=0)
     backup_set_id = UnicodeAttribute(null=True)
     backup_pdf_key = UnicodeAttribute(null=True)
