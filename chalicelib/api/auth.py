@@ -55,6 +55,8 @@ OPENAPI = {
                 "400": {"$ref": "#/components/responses/Error"},
                 "401": {"$ref": "#/components/responses/Error"},
                 "423": {"$ref": "#/components/responses/Error"},
+                # Too many failed password checks from this source address in the current minute.
+                "429": {"$ref": "#/components/responses/Error"},
             },
         }
     },

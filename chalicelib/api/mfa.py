@@ -135,11 +135,12 @@ OPENAPI = {
         "Start (re-)enrollment: password (plus a current code once 2FA is active) for a new pending secret",
         "EnrollmentStart", _ok("The new secret, its otpauth URI and QR code", "Enrollment"), "423")},
     f"{API}/mfa/enrollment/confirm": {"post": _operation(
-        "Confirm the pending secret with a code from the app", "Code",
-        _ok("Confirmed", "Confirmed"), "409")},
+        "Confirm the pending secret with a code from the app (only the session that started it; wrong codes "
+        "count on the second-factor lockout)", "Code",
+        _ok("Confirmed", "Confirmed"), "403", "409", "423")},
     f"{API}/mfa/enrollment/activate": {"post": _operation(
-        "Activate the confirmed secret with a first set of backup codes", None,
-        _ok("2FA active; full session; link to the backup-code PDF", "Activated", cookie=True), "409")},
+        "Activate the confirmed secret with a first set of backup codes (only the session that started it)", None,
+        _ok("2FA active; full session; link to the backup-code PDF", "Activated", cookie=True), "403", "409")},
     f"{API}/mfa/backup-codes": {"post": _operation(
         "Replace the backup codes (password and current code)", "Reauthentication",
         _ok("New set; link to its PDF", "BackupCodesPdf"), "409", "423")},
