@@ -18,7 +18,6 @@ from chalicelib.api.http import (
 from chalicelib.services import login as login_service
 from chalicelib.services import sessions
 from chalicelib.services.accounts import profile
-from chalicelib.services.audit import record
 
 blueprint = Blueprint(__name__)
 API = "/api/v1"
@@ -35,9 +34,7 @@ def login() -> Response:
 @route(blueprint, f"{API}/auth/logout", methods=["POST"])
 def logout() -> Response:
     request = current_request()
-    username = sessions.end(cookies(request).get(COOKIE_NAME))
-    if username:
-        record("logout", actor=username, target=username, outcome="success", context=context(request))
+    sessions.logout(cookies(request).get(COOKIE_NAME), context(request))
     return Response(body="", status_code=204, headers={"Set-Cookie": cleared_cookie()})
 
 

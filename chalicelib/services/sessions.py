@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.security.tokens import new_token, token_hash
-from chalicelib.services.audit import RequestContext
+from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.settings import get_settings
 from chalicelib.storage import sessions as store
 from chalicelib.storage.sessions import Session
@@ -92,13 +92,18 @@ def authenticate(cookie_value: str | None) -> Authenticated:
     return Authenticated(session, user, cookie_value or "")
 
 
-def end(cookie_value: str | None) -> str | None:
-    """Logout: the session is deleted server-side. Returns the username it belonged to, if any."""
+def logout(cookie_value: str | None, context: RequestContext) -> None:
+    """POST /auth/logout: the stored session is deleted and the logout audited, in one transaction.
+
+    Only a session that really existed for the name in the cookie is recorded: anyone can send a cookie
+    `<43 characters>.<any name>`, and that must not write events about other people's accounts.
+    """
     parsed = parse_cookie(cookie_value)
     if parsed is None:
-        return None
-    store.delete_session(parsed[0])
-    return parsed[1]
+        return
+    hashed, username = parsed
+    store.delete_with_event(hashed, username, new_event("logout", actor=username, target=username,
+                                                        outcome="success", context=context))
 
 
 def list_for(user: User) -> list[Session]:
