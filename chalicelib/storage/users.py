@@ -9,6 +9,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
 )
 from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -53,6 +54,9 @@ class User(Model):
     pending_totp_expires = NumberAttribute(null=True)
     pending_totp_confirmed = BooleanAttribute(default=False)
     pending_totp_step = NumberAttribute(null=True)  # the confirming code's step: last used once active
+    # The stored hash of the session that started the pending enrollment: only it may confirm and
+    # activate, so a second session of the account (a stolen cookie) cannot collect the new codes.
+    pending_totp_session = UnicodeAttribute(null=True)
     backup_codes_left = NumberAttribute(default=0)
     backup_set_id = UnicodeAttribute(null=True)
     backup_pdf_key = UnicodeAttribute(null=True)
@@ -85,6 +89,37 @@ def find_by_email(email_normalized: str) -> list[User]:
 
 def find_by_crib(crib: str) -> list[User]:
     return list(User.crib_index.query(crib))
+
+
+# ---------------------------------------------------------------- what a credential change voids
+# The update actions behind services/transitions.py. Each group names disjoint attributes, so any
+# combination of them is one valid UpdateItem.
+
+
+def end_sessions() -> list[Action]:
+    """Sessions carry the epoch they were made in: one increment ends all of them at once."""
+    return [User.session_epoch.add(1)]
+
+
+def void_email_change() -> list[Action]:
+    """The pending address and its verification link (the link checks the stored hash)."""
+    return [User.pending_email.remove(), User.email_token_hash.remove(), User.email_token_expires.remove()]
+
+
+def void_reset_links() -> list[Action]:
+    """Outstanding password reset and account activation links (they check the stored hash)."""
+    return [User.reset_token_hash.remove(), User.reset_token_expires.remove(), User.reset_purpose.remove()]
+
+
+def void_enrollment() -> list[Action]:
+    """A pending (not yet active) TOTP secret and the session it was bound to."""
+    return [
+        User.pending_totp_secret.remove(),
+        User.pending_totp_expires.remove(),
+        User.pending_totp_confirmed.set(False),
+        User.pending_totp_step.remove(),
+        User.pending_totp_session.remove(),
+    ]
 
 
 class UsernameTakenError(Exception):
