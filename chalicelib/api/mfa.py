@@ -136,10 +136,10 @@ OPENAPI = {
         "EnrollmentStart", _ok("The new secret, its otpauth URI and QR code", "Enrollment"), "423")},
     f"{API}/mfa/enrollment/confirm": {"post": _operation(
         "Confirm the pending secret with a code from the app", "Code",
-        _ok("Confirmed", "Confirmed"), "409")},
+        _ok("Confirmed", "Confirmed"), "403", "409", "423")},
     f"{API}/mfa/enrollment/activate": {"post": _operation(
         "Activate the confirmed secret with a first set of backup codes", None,
-        _ok("2FA active; full session; link to the backup-code PDF", "Activated", cookie=True), "409")},
+        _ok("2FA active; full session; link to the backup-code PDF", "Activated", cookie=True), "403", "409")},
     f"{API}/mfa/backup-codes": {"post": _operation(
         "Replace the backup codes (password and current code)", "Reauthentication",
         _ok("New set; link to its PDF", "BackupCodesPdf"), "409", "423")},

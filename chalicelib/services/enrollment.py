@@ -4,6 +4,10 @@ a confirming code, then activation with the first set of backup codes.
 The new secret is kept sealed as *pending* until a code from the app confirms it, and expires if the
 enrollment is not finished; only activation makes it the active secret. Re-enrollment (a new phone)
 works the same from a full session and also asks the current second factor.
+
+A pending enrollment is bound to the session that started it (re-authenticated): only that session may
+confirm and activate it, so another session of the account (a stolen cookie) cannot collect the new
+backup codes. Wrong confirming codes count on the second-factor lockout counter.
 """
 
 from __future__ import annotations
@@ -17,10 +21,12 @@ from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.i18n import t
 from chalicelib.security import totp
-from chalicelib.services import backup_codes, login, notifications, second_factor
+from chalicelib.services import backup_codes, lockout, login, notifications, second_factor
 from chalicelib.services.accounts import open_totp_secret, seal_totp_secret
 from chalicelib.services.audit import RequestContext, record
+from chalicelib.services.lockout import Factor
 from chalicelib.services.sessions import FULL, Authenticated, new_session
+from chalicelib.storage import lockouts as lockout_store
 from chalicelib.storage.base import is_condition_failure
 from chalicelib.storage.users import User
 
@@ -61,6 +67,7 @@ def start(current: Authenticated, password: str, code: str | None, context: Requ
             User.pending_totp_expires.set(int(clock.now()) + PENDING_SECONDS),
             User.pending_totp_confirmed.set(False),
             User.pending_totp_step.remove(),
+            User.pending_totp_session.set(current.session.token_hash),
         ],
         condition=User.username.exists(),
     )
@@ -73,30 +80,30 @@ def start(current: Authenticated, password: str, code: str | None, context: Requ
 
 
 def confirm(current: Authenticated, code: str, context: RequestContext) -> None:
-    """POST /mfa/enrollment/confirm: a code from the app proves it holds the pending secret.
-
-    Wrong codes here do not count on the lockout counter: whoever holds this session has just been
-    shown the secret, so there is nothing to guess."""
+    """POST /mfa/enrollment/confirm: a code from the app proves it holds the pending secret."""
     user = current.user
     now = clock.now()
     if not user.pending_totp_secret or int(user.pending_totp_expires or 0) <= now:
         raise PortalError(ErrorCode.ENROLLMENT_EXPIRED)
+    _require_starting_session(current, context, "mfa.enrollment.confirm")
+    attempt = lockout.claim(Factor.SECOND_FACTOR, user.username)
     key = totp.decode_secret(open_totp_secret(user.username, user.pending_totp_secret))
     step = totp.matching_step(key, code, now)
     if step is None:
-        record("mfa.enrollment.confirm", actor=user.username, target=user.username, outcome="failure",
-               context=context)
+        lockout.count_failure(Factor.SECOND_FACTOR, user.username, user, attempt, context, "mfa.enrollment.confirm")
         raise PortalError(ErrorCode.INVALID_CODE)
     try:
         User(user.username).update(
             actions=[User.pending_totp_confirmed.set(True), User.pending_totp_step.set(step)],
             # Confirms the secret this code was checked against, never a newer one started meanwhile.
-            condition=(User.pending_totp_secret == user.pending_totp_secret) & (User.pending_totp_expires > int(now)),
+            condition=(User.pending_totp_secret == user.pending_totp_secret) & (User.pending_totp_expires > int(now))
+            & (User.pending_totp_session == current.session.token_hash),
         )
     except UpdateError as error:
         if is_condition_failure(error):
             raise PortalError(ErrorCode.ENROLLMENT_EXPIRED) from None
         raise
+    lockout_store.reset(lockout.key(Factor.SECOND_FACTOR, user.username), lockout.FIRST_THRESHOLD)
     record("mfa.enrollment.confirm", actor=user.username, target=user.username, outcome="success", context=context)
 
 
@@ -107,6 +114,7 @@ def activate(current: Authenticated, context: RequestContext) -> Activation:
     now = int(clock.now())
     if not (user.pending_totp_secret and user.pending_totp_confirmed and int(user.pending_totp_expires or 0) > now):
         raise PortalError(ErrorCode.NOT_CONFIRMED)
+    _require_starting_session(current, context, "mfa.activated")
     session, cookie = new_session(user, FULL, "done", context)
 
     def rotate_session(transaction: TransactWrite) -> None:
@@ -125,9 +133,11 @@ def activate(current: Authenticated, context: RequestContext) -> Activation:
                 User.pending_totp_expires.remove(),
                 User.pending_totp_confirmed.set(False),
                 User.pending_totp_step.remove(),
+                User.pending_totp_session.remove(),
             ],
             condition=(
                 (User.pending_totp_secret == user.pending_totp_secret)
+                & (User.pending_totp_session == current.session.token_hash)
                 & (User.pending_totp_confirmed == True)  # noqa: E712 - DynamoDB condition
                 & (User.pending_totp_expires > now)
             ),
@@ -140,3 +150,11 @@ def activate(current: Authenticated, context: RequestContext) -> Activation:
     notifications.send(user, "mfa_activated")
     return Activation(cookie, new_set.pdf_link)
 
+
+
+def _require_starting_session(current: Authenticated, context: RequestContext, action: str) -> None:
+    """403 forbidden (audited as denied) unless `current` is the session that started the enrollment."""
+    if current.user.pending_totp_session != current.session.token_hash:
+        record(action, actor=current.user.username, target=current.user.username, outcome="denied",
+               context=context)
+        raise PortalError(ErrorCode.FORBIDDEN)

@@ -36,8 +36,8 @@ PINNED = {
     "logout": 1,
     # session + user, password claim, counter reset, pending secret, audit event
     "2FA enrollment: password, new secret, QR": 5,
-    # session + user, confirmed step, audit event
-    "2FA enrollment: confirm code": 3,
+    # session + user, second-factor claim, confirmed step, counter reset, audit event
+    "2FA enrollment: confirm code": 5,
     # session + user, old codes (Query), new set + user + session rotation + audit (TransactWriteItems),
     # PDF link handed out once (UpdateItem)
     "2FA enrollment: activate, backup codes PDF": 4,
