@@ -4,7 +4,8 @@ sessions overview (see and end one's other sessions).
 Sensitive changes re-ask the password and, once 2FA is active, a code (services/reauth.py); wrong
 ones count on the lockout counters like failed logins. A password change, and "end all other sessions",
 bump the account's session epoch (which ends every session at once) and in the same transaction give
-the caller a fresh session in the new epoch, so only the caller's own session survives.
+the caller a fresh session in the new epoch, so only the caller's own session survives. What else they
+void is in services/transitions.py.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.i18n import LANGUAGES
 from chalicelib.security import passwords
 from chalicelib.security.tokens import new_token, token_hash
-from chalicelib.services import notifications
+from chalicelib.services import notifications, transitions
 from chalicelib.services.accounts import normalize_email, validate_email
 from chalicelib.services.audit import RequestContext, new_event, record
 from chalicelib.services.devices import describe
 from chalicelib.services.password_reset import link_token, parse_link_token
 from chalicelib.services.reauth import reauthenticate
 from chalicelib.services.sessions import FULL, Authenticated, list_for, new_session
+from chalicelib.services.transitions import Transition
 from chalicelib.storage import rate_limits
 from chalicelib.storage.audit import recorded_transaction
 from chalicelib.storage.base import is_condition_failure
@@ -52,7 +54,7 @@ def change_password(current: Authenticated, current_password: str, new_password:
     reauthenticate(user, current_password, code, context, field="current_password",
                    action="account.password_check")
     cookie = _keep_only_current_session(
-        current, context, "password.change",
+        current, context, "password.change", transitions.PASSWORD_CHANGED,
         actions=[User.password_hash.set(passwords.hash_password(new_password))],
         # A parallel change (or reset) in the meantime wins; this one then changes nothing.
         condition=User.password_hash == user.password_hash,
@@ -62,9 +64,10 @@ def change_password(current: Authenticated, current_password: str, new_password:
 
 
 def _keep_only_current_session(current: Authenticated, context: RequestContext, action: str,
-                               actions: list[Action] | None = None, condition: Condition | None = None) -> str:
-    """Bump the session epoch (ending every session of the account) and, in the same transaction,
-    replace the caller's session by one in the new epoch with the same absolute expiry."""
+                               transition: Transition, actions: list[Action] | None = None,
+                               condition: Condition | None = None) -> str:
+    """Apply `transition` (its session epoch bump ends every session of the account) and, in the same
+    transaction, replace the caller's session by one in the new epoch with the same absolute expiry."""
     user, old = current.user, current.session
     epoch = int(user.session_epoch or 0)
     fresh, cookie = new_session(user, FULL, "done", context)
@@ -78,7 +81,7 @@ def _keep_only_current_session(current: Authenticated, context: RequestContext, 
     try:
         event = new_event(action, actor=user.username, target=user.username, outcome="success", context=context)
         with recorded_transaction(event) as transaction:
-            transaction.update(User(user.username), actions=[User.session_epoch.add(1), *(actions or [])],
+            transaction.update(User(user.username), actions=[*transitions.actions(transition), *(actions or [])],
                                condition=same_epoch if condition is None else same_epoch & condition)
             transaction.delete(Session(old.token_hash), condition=Session.token_hash.exists())
             transaction.save(fresh, condition=Session.token_hash.does_not_exist())
@@ -158,9 +161,7 @@ def verify_email(token: str, context: RequestContext) -> None:
             actions=[
                 User.email.set(address),
                 User.email_normalized.set(normalize_email(address)),
-                User.pending_email.remove(),
-                User.email_token_hash.remove(),
-                User.email_token_expires.remove(),
+                *transitions.actions(transitions.EMAIL_VERIFIED),
             ],
             condition=(User.email_token_hash == parsed[0]) & (User.email_token_expires > now)
             & (User.pending_email == address),
@@ -234,4 +235,4 @@ def end_session(current: Authenticated, session_ref: str, context: RequestContex
 
 def end_other_sessions(current: Authenticated, context: RequestContext) -> str:
     """DELETE /account/sessions: end every session but the caller's. Returns the caller's new cookie."""
-    return _keep_only_current_session(current, context, "session.end_others")
+    return _keep_only_current_session(current, context, "session.end_others", transitions.OTHER_SESSIONS_ENDED)

@@ -4,6 +4,10 @@ a confirming code, then activation with the first set of backup codes.
 The new secret is kept sealed as *pending* until a code from the app confirms it, and expires if the
 enrollment is not finished; only activation makes it the active secret. Re-enrollment (a new phone)
 works the same from a full session and also asks the current second factor.
+
+A pending enrollment is bound to the session that started it (re-authenticated): only that session may
+confirm and activate it, so another session of the account (a stolen cookie) cannot collect the new
+backup codes. Wrong confirming codes count on the second-factor lockout counter.
 """
 
 from __future__ import annotations
@@ -74,13 +78,6 @@ def start(current: Authenticated, password: str, code: str | None, context: Requ
     return Enrollment(secret, uri, qr_svg(uri, t("mfa.qr.title", context.lang)), user.username, ISSUER)
 
 
-def _bound_session(current: Authenticated) -> None:
-    """Confirm and activate only from the session that re-authenticated at the start: another session
-    of the account (a stolen cookie, no password, no code) cannot finish someone's enrollment."""
-    if current.user.pending_totp_session != current.session.token_hash:
-        raise PortalError(ErrorCode.FORBIDDEN)
-
-
 def confirm(current: Authenticated, code: str, context: RequestContext) -> None:
     """POST /mfa/enrollment/confirm: a code from the app proves it holds the pending secret.
 
@@ -90,7 +87,7 @@ def confirm(current: Authenticated, code: str, context: RequestContext) -> None:
     now = clock.now()
     if not user.pending_totp_secret or int(user.pending_totp_expires or 0) <= now:
         raise PortalError(ErrorCode.ENROLLMENT_EXPIRED)
-    _bound_session(current)
+    _require_starting_session(current, context, "mfa.enrollment.confirm")
     with lockout.attempt(Factor.SECOND_FACTOR, user.username, context, "mfa.enrollment.confirm", user) as attempt:
         key = totp.decode_secret(open_totp_secret(user.username, user.pending_totp_secret))
         step = totp.matching_step(key, code, now)
@@ -126,7 +123,7 @@ def activate(current: Authenticated, context: RequestContext) -> Activation:
     user = current.user
     now = int(clock.now())
     if user.pending_totp_secret:
-        _bound_session(current)
+        _require_starting_session(current, context, "mfa.activated")
     if not (user.pending_totp_secret and user.pending_totp_confirmed and int(user.pending_totp_expires or 0) > now):
         raise PortalError(ErrorCode.NOT_CONFIRMED)
     session, cookie = new_session(user, FULL, "done", context)
@@ -164,3 +161,10 @@ def activate(current: Authenticated, context: RequestContext) -> Activation:
     notifications.send(user, "mfa_activated")
     return Activation(cookie, new_set.pdf_link)
 
+
+def _require_starting_session(current: Authenticated, context: RequestContext, action: str) -> None:
+    """403 forbidden (audited as denied) unless `current` is the session that started the enrollment."""
+    if current.user.pending_totp_session != current.session.token_hash:
+        record(action, actor=current.user.username, target=current.user.username, outcome="denied",
+               context=context)
+        raise PortalError(ErrorCode.FORBIDDEN)

@@ -4,7 +4,8 @@ that lets its owner set a new password.
 One mechanism serves both: a 256-bit token stored only as its SHA-256 with an expiry (30 minutes for a
 reset, 72 hours for an activation) on the user item. The link carries `<token>.<username>`, so a token
 only ever works for the account it was made for. Using it is ONE conditional transaction that checks
-hash and expiry, removes them, sets the password, ends every session and clears the password lockout.
+hash and expiry, removes them, sets the password, ends every session (and voids what else
+services/transitions.py names for a reset) and clears the password lockout.
 It never logs anyone in: the next login still asks for the second factor.
 
 Requests answer the same whether or not the account exists and are rate-limited per name and per IP.
@@ -20,7 +21,7 @@ from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.security import passwords
 from chalicelib.security.tokens import new_token, token_hash
-from chalicelib.services import lockout, notifications
+from chalicelib.services import lockout, notifications, transitions
 from chalicelib.services.accounts import USERNAME_MAX, USERNAME_PATTERN, normalize_username
 from chalicelib.services.audit import RequestContext, new_event, record
 from chalicelib.services.lockout import Factor
@@ -91,10 +92,8 @@ def complete_reset(token: str, new_password: str, context: RequestContext) -> No
                 User(user.username),
                 actions=[
                     User.password_hash.set(passwords.hash_password(new_password)),
-                    User.session_epoch.add(1),
-                    User.reset_token_hash.remove(),
-                    User.reset_token_expires.remove(),
-                    User.reset_purpose.remove(),
+                    # Ends the sessions and uses up this link (with every other void the table names).
+                    *transitions.actions(transitions.PASSWORD_RESET),
                 ],
                 condition=(User.reset_token_hash == hashed) & (User.reset_token_expires > now),
             )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.security.tokens import new_token, token_hash
-from chalicelib.services.audit import RequestContext, record
+from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.settings import get_settings
 from chalicelib.storage import sessions as store
 from chalicelib.storage.sessions import Session
@@ -93,16 +93,19 @@ def authenticate(cookie_value: str | None) -> Authenticated:
 
 
 def logout(cookie_values: list[str], context: RequestContext) -> None:
-    """POST /auth/logout: each named session is deleted server-side. Only a stored session of the
-    name in the cookie that was really deleted is recorded: a made-up cookie ("A"*43 + ".victim")
-    deletes nothing and writes no event in anybody's name."""
+    """POST /auth/logout: each named session is deleted and the logout audited, in one transaction.
+
+    Only a session that really existed for the name in the cookie is recorded: anyone can send a cookie
+    `<43 characters>.<any name>`, and that must not write events about other people's accounts. A
+    planted second cookie must not keep the user's own session alive, so each one named is ended.
+    """
     for cookie_value in cookie_values:
         parsed = parse_cookie(cookie_value)
         if parsed is None:
             continue
-        token_digest, username = parsed
-        if store.delete_session_of(token_digest, username):
-            record("logout", actor=username, target=username, outcome="success", context=context)
+        hashed, username = parsed
+        store.delete_with_event(hashed, username, new_event("logout", actor=username, target=username,
+                                                            outcome="success", context=context))
 
 
 def list_for(user: User) -> list[Session]:

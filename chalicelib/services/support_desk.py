@@ -14,7 +14,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.i18n import LANGUAGES
-from chalicelib.services import accounts, audit_trail, lockout, notifications, password_reset
+from chalicelib.services import accounts, audit_trail, lockout, notifications, password_reset, transitions
 from chalicelib.services.accounts import normalize_username, validate_crib
 from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.services.staff import authorize, require_staff
@@ -164,16 +164,13 @@ def _second_factor_removal() -> list:
         User.mfa_enabled.set(False),
         User.totp_secret.remove(),
         User.totp_last_step.set(0),
-        User.pending_totp_secret.remove(),
-        User.pending_totp_expires.remove(),
-        User.pending_totp_confirmed.set(False),
-        User.pending_totp_step.remove(),
         User.backup_codes_left.set(0),
         User.backup_set_id.remove(),
         User.backup_pdf_key.remove(),
         User.backup_pdf_handed_out.set(False),
-        # Sessions carry the epoch they were made in: one increment ends all of them at once.
-        User.session_epoch.add(1),
+        # The sessions, a pending enrollment, e-mail change and reset links: whoever lost the phone may
+        # not be the only one who had it.
+        *transitions.actions(transitions.SECOND_FACTOR_RESET),
     ]
 
 

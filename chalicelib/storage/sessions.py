@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
-from pynamodb.transactions import TransactGet
+from pynamodb.transactions import TransactGet, TransactWrite
 
+from chalicelib.storage.audit import AuditEvent
 from chalicelib.storage.base import is_condition_failure, meta, transaction_connection
 from chalicelib.storage.users import User
 
@@ -68,11 +69,15 @@ def touch(session: Session, now: float, idle_seconds: int) -> bool:
         raise
 
 
-def delete_session_of(token_hash: str, username: str) -> bool:
-    """Delete the session stored under `token_hash` if it exists and belongs to `username`; whether it did."""
+def delete_with_event(token_hash: str, username: str, event: AuditEvent) -> bool:
+    """Delete the stored session `token_hash` of `username` and save `event`, in one transaction; False
+    (and nothing written) when no such session exists, so a made-up cookie leaves no trace."""
     try:
-        Session(token_hash).delete(condition=Session.username == username)
-    except DeleteError as error:
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            # Equality fails on a missing item too: the session must exist and belong to the name.
+            transaction.delete(Session(token_hash), condition=Session.username == username)
+            transaction.save(event, condition=AuditEvent.event_id.does_not_exist())
+    except TransactWriteError as error:
         if is_condition_failure(error):
             return False
         raise

@@ -16,6 +16,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
 )
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -115,6 +116,37 @@ def find_by_email(email_normalized: str) -> list[User]:
 
 def find_by_crib(crib: str) -> list[User]:
     return list(User.crib_index.query(crib))
+
+
+# ---------------------------------------------------------------- what a credential change voids
+# The update actions behind services/transitions.py. Each group names disjoint attributes, so any
+# combination of them is one valid UpdateItem.
+
+
+def end_sessions() -> list[Action]:
+    """Sessions carry the epoch they were made in: one increment ends all of them at once."""
+    return [User.session_epoch.add(1)]
+
+
+def void_email_change() -> list[Action]:
+    """The pending address and its verification link (the link checks the stored hash)."""
+    return [User.pending_email.remove(), User.email_token_hash.remove(), User.email_token_expires.remove()]
+
+
+def void_reset_links() -> list[Action]:
+    """Outstanding password reset and account activation links (they check the stored hash)."""
+    return [User.reset_token_hash.remove(), User.reset_token_expires.remove(), User.reset_purpose.remove()]
+
+
+def void_enrollment() -> list[Action]:
+    """A pending (not yet active) TOTP secret and the session it was bound to."""
+    return [
+        User.pending_totp_secret.remove(),
+        User.pending_totp_expires.remove(),
+        User.pending_totp_confirmed.set(False),
+        User.pending_totp_step.remove(),
+        User.pending_totp_session.remove(),
+    ]
 
 
 class UsernameTakenError(Exception):

@@ -483,3 +483,48 @@ def test_end_all_other_sessions(api, make_api, alice):
     assert api.get("/api/v1/me").status_code == 200
     items = body(api.get("/api/v1/account/sessions"))["items"]
     assert len(items) == 1 and items[0]["current"]
+
+
+# ---------------------------------------------------------------- recovery wins
+
+
+def test_password_change_voids_a_pending_email_change_and_reset_links(clock_pinned, api, make_api, alice):
+    from tests.api.recovery import (
+        assert_email_link_dead,
+        assert_reset_link_dead,
+        fresh_code,
+        pending_email_link,
+        reset_link,
+    )
+
+    email_link = pending_email_link(api, clock_pinned)
+    reset = reset_link(make_api(), "alice")
+    changed = api.post("/api/v1/account/password", {"current_password": PASSWORD, "new_password": NEW_PASSWORD,
+                                                    "code": fresh_code(clock_pinned)})
+    assert changed.status_code == 204
+    assert_email_link_dead(make_api(), email_link, "alice")
+    assert_reset_link_dead(make_api(), reset)
+    # The owner's new password is the one that works.
+    assert make_api().post("/api/v1/auth/login", {"username": "alice", "password": NEW_PASSWORD}).status_code == 200
+
+
+def test_ending_other_sessions_voids_a_pending_email_change_and_reset_links(clock_pinned, api, make_api, alice):
+    from tests.api.recovery import assert_email_link_dead, assert_reset_link_dead, pending_email_link, reset_link
+
+    intruder = browser(make_api, "alice")
+    email_link = pending_email_link(intruder, clock_pinned)
+    reset = reset_link(make_api(), "alice")
+    assert api.delete("/api/v1/account/sessions").status_code == 204
+    assert intruder.get("/api/v1/me").status_code == 401
+    assert_email_link_dead(make_api(), email_link, "alice")
+    assert_reset_link_dead(make_api(), reset)
+
+
+def test_a_verified_email_change_voids_reset_links_sent_to_the_old_address(clock_pinned, api, make_api, alice):
+    from tests.api.recovery import assert_reset_link_dead, reset_link
+
+    reset = reset_link(make_api(), "alice")
+    _change_email(api, "alice@nieuw.example")
+    _, token = link_token(last_to("alice@nieuw.example"))
+    assert make_api().post("/api/v1/account/email/verify", {"token": token}).status_code == 204
+    assert_reset_link_dead(make_api(), reset)

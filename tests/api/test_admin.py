@@ -130,6 +130,28 @@ def test_reset_2fa_removes_the_backup_codes_and_their_pdf(staff, make_api, user_
     assert again.post("/api/v1/auth/backup-code", {"code": enrolled.codes[0]}).status_code in (401, 403)
 
 
+def test_reset_2fa_voids_a_pending_email_change_and_reset_links(staff, make_api, full_login, clock_pinned):
+    from tests.api.recovery import assert_email_link_dead, assert_reset_link_dead, pending_email_link, reset_link
+
+    intruder = make_api()
+    full_login(intruder, "jan.jansen")
+    email_link = pending_email_link(intruder, clock_pinned)
+    reset = reset_link(make_api(), "jan.jansen")
+    assert staff.post(f"{ADMIN}/users/jan.jansen/reset-2fa", {"reason": "phone stolen"}).status_code == 204
+    assert_email_link_dead(make_api(), email_link, "jan.jansen")
+    assert_reset_link_dead(make_api(), reset)
+
+
+def test_reset_2fa_voids_an_outstanding_activation_link(staff, make_api, user_factory):
+    from tests.api.recovery import assert_reset_link_dead, reset_link
+
+    user_factory("nieuw.account", password=None)
+    activation = reset_link(make_api(), "nieuw.account")
+    assert "/account/activate" in last_to("nieuw.account@example.org").body
+    assert staff.post(f"{ADMIN}/users/nieuw.account/reset-2fa", {"reason": "mail box compromised"}).status_code == 204
+    assert_reset_link_dead(make_api(), activation)
+
+
 def test_reset_2fa_refuses_an_unknown_identity_check(staff, user_factory):
     user_factory("jan.jansen", totp_secret=SECRET)
     response = staff.post(f"{ADMIN}/users/jan.jansen/reset-2fa", {"reason": "x", "identity_check": "trust me"})

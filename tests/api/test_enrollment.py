@@ -289,3 +289,27 @@ def test_malformed_requests_get_400_naming_the_field(api, newcomer):
         assert refused.status_code == 400 and body(refused)["error"]["field"] == field
     assert api.post("/api/v1/mfa/enrollment/confirm", {"code": ""}).status_code == 400
     assert api.post("/api/v1/mfa/enrollment/activate", "[]").status_code == 400
+
+
+def test_only_the_session_that_started_a_reenrollment_can_confirm_and_activate_it(api, make_api, full_login,
+                                                                                   clock_pinned):
+    full_login(api, "piet")
+    thief = make_api()
+    full_login(thief, "piet")  # a second full session of the account: a stolen cookie
+    secret = body(api.post("/api/v1/mfa/enrollment", {"password": PASSWORD, "code": code(SECRET)}))["secret"]
+    foreign = thief.post("/api/v1/mfa/enrollment/confirm", {"code": code(secret)})
+    assert foreign.status_code == 403 and body(foreign)["error"]["code"] == "forbidden"
+    assert api.post("/api/v1/mfa/enrollment/confirm", {"code": code(secret)}).status_code == 200
+    stolen = thief.post("/api/v1/mfa/enrollment/activate")
+    assert stolen.status_code == 403 and "backup_codes_pdf" not in stolen.body.decode()
+    assert api.post("/api/v1/mfa/enrollment/activate").status_code == 200
+    assert ("mfa.enrollment.confirm", "denied") in audit_actions("piet")
+
+
+def test_wrong_confirming_codes_lock_the_second_factor_after_five(clock_pinned, api, newcomer):
+    secret = body(api.post("/api/v1/mfa/enrollment", {"password": PASSWORD}))["secret"]
+    wrong = "000000" if code(secret) != "000000" else "111111"
+    statuses = [api.post("/api/v1/mfa/enrollment/confirm", {"code": wrong}).status_code for _ in range(5)]
+    assert statuses == [401] * 5
+    locked = api.post("/api/v1/mfa/enrollment/confirm", {"code": code(secret)})
+    assert locked.status_code == 423 and body(locked)["error"]["code"] == "account_locked"

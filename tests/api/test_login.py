@@ -107,6 +107,44 @@ def test_logout_makes_the_cookie_useless(api, user_factory, full_login):
     assert api.get("/api/v1/me").status_code == 401
 
 
+def _logout_events(username: str) -> list[tuple[str, str]]:
+    from chalicelib.storage.audit import by_target
+
+    return [(event.actor, event.outcome) for event in by_target(username, 100, None) if event.action == "logout"]
+
+
+def test_logout_is_audited_once_for_the_session_that_ended(api, full_login):
+    full_login(api, "piet")
+    assert api.post("/api/v1/auth/logout").status_code == 204
+    assert _logout_events("piet") == [("piet", "success")]
+
+
+def test_a_made_up_or_foreign_cookie_logs_nothing_out_and_writes_no_event(api, make_api, full_login):
+    from chalicelib.services.sessions import parse_cookie
+    from chalicelib.storage.sessions import Session
+
+    full_login(api, "victim")
+    token = api.cookie.partition(".")[0]
+    for forged in ("A" * 43 + ".victim", "A" * 43 + ".nobody.at.all", f"{token}.mallory"):
+        intruder = make_api()
+        intruder.cookie = forged
+        response = intruder.post("/api/v1/auth/logout")
+        assert response.status_code == 204 and "Max-Age=0" in response.headers["Set-Cookie"]
+    assert _logout_events("victim") == _logout_events("nobody.at.all") == _logout_events("mallory") == []
+    # A real token under another name ends nothing either: the victim's session is still there.
+    assert Session.get(parse_cookie(api.cookie)[0]).username == "victim"
+    assert api.get("/api/v1/me").status_code == 200
+
+
+def test_a_second_logout_with_the_same_cookie_writes_no_second_event(api, full_login):
+    full_login(api, "piet")
+    cookie = api.cookie
+    api.post("/api/v1/auth/logout")
+    api.cookie = cookie
+    assert api.post("/api/v1/auth/logout").status_code == 204
+    assert _logout_events("piet") == [("piet", "success")]
+
+
 def test_idle_and_absolute_timeouts(api, user_factory, full_login, clock_pinned):
     full_login(api, "piet")
     clock_pinned.advance(14 * 60)

@@ -243,3 +243,14 @@ def test_forgotten_password_of_an_account_never_activated_sends_the_activation_l
     url, token = link_token(last_to("new.person@example.org"))
     assert url.endswith("/account/activate")
     assert _complete(api, token).status_code == 204
+
+
+def test_completed_reset_voids_a_pending_email_change(clock_pinned, api, make_api, full_login):
+    from tests.api.recovery import assert_email_link_dead, pending_email_link
+
+    full_login(api, "alice")
+    email_link = pending_email_link(api, clock_pinned)
+    _request(make_api(), "alice")
+    _, token = link_token(last_to("alice@example.org"))
+    assert _complete(make_api(), token).status_code == 204
+    assert_email_link_dead(make_api(), email_link, "alice")

@@ -34,11 +34,12 @@ PINNED = {
     "GET /me, fresh session": 1,
     # ... plus recording activity, at most once a minute per session
     "GET /me, idle > 1 min (touch)": 2,
-    # delete the session, audit event
-    "logout": 2,
+    # delete the session (it must exist for the cookie's name) and its audit event, one TransactWriteItems
+    "logout": 1,
     # session + user, password claim, counter reset, pending secret, audit event
     "2FA enrollment: password, new secret, QR": 5,
-    # session + user, confirmed step, audit event
+    # session + user, second-factor claim, then confirmed step + counter reset + audit event in one
+    # TransactWriteItems
     "2FA enrollment: confirm code": 3,
     # session + user, old codes (Query), new set + user + session rotation + audit (TransactWriteItems),
     # PDF link handed out once (UpdateItem)

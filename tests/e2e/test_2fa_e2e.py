@@ -153,3 +153,18 @@ def test_wrong_codes_lock_the_second_factor(portal):
     assert statuses == [401] * 5
     locked = http.post(f"{portal.url}/api/v1/auth/totp", json={"code": right})
     assert locked.status_code == 423 and 0 < locked.json()["error"]["retry_after"] <= 60
+
+
+def test_sessions_racing_to_activate_an_enrollment_only_the_starting_one_wins(portal):
+    portal.create_user("e2e.enroll.race", PASSWORD)
+    owner, *others = [password_step(portal, "e2e.enroll.race") for _ in range(PARALLEL // 2)]
+    started = owner.post(f"{portal.url}/api/v1/mfa/enrollment", json={"password": PASSWORD}).json()
+    assert owner.post(f"{portal.url}/api/v1/mfa/enrollment/confirm",
+                      json={"code": totp(started["secret"])}).status_code == 200
+    calls = [lambda http=http: http.post(f"{portal.url}/api/v1/mfa/enrollment/activate", json={})
+             for http in [owner] * (PARALLEL // 2) + others]
+    statuses = in_parallel(calls)
+    owners, strangers = statuses[:PARALLEL // 2], statuses[PARALLEL // 2:]
+    assert owners.count(200) == 1 and set(owners) <= {200, 401, 409}, owners
+    # Every other session of the account is refused, before or after the owner's activation.
+    assert set(strangers) <= {403, 409} and 200 not in strangers, strangers
