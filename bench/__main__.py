@@ -81,7 +81,7 @@ def flow_rows(repetitions: int) -> list[Row]:
         ))
     rows.append(Row("handler", "argon2id verify, m/t/p = "
                     f"{argon2.memory_kib} KiB/{argon2.time_cost}/{argon2.parallelism}",
-                    f"{argon2.verify_ms:.1f} ms", "chosen security cost (DESIGN.md: >= 19 MiB, t=2, p=1)", ""))
+                    f"{argon2.verify_ms:.1f} ms", "chosen security cost (docs/security.md: >= 19 MiB, t=2, p=1)", ""))
     return rows
 
 

@@ -1,6 +1,6 @@
 """Structured logs: every record is one JSON line carrying the request it belongs to, and passes a
 redaction filter first, so no password, code, secret, token, cookie or whole CRIB number reaches
-the logs (DESIGN.md "Security rules"), even when a value slips into a message or an exception text.
+the logs (docs/security.md), even when a value slips into a message or an exception text.
 
 `configure()` installs this once per container; `request_scope()` tags the lines of one request;
 `log_request()` writes the one line per request that the HTTP middleware emits.

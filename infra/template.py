@@ -27,7 +27,7 @@ API_HANDLER = "api_handler"
 # Imports are processed asynchronously: the upload to the imports bucket starts the function whose
 # name contains this word (Chalice cannot package `on_s3_event`, so the wiring lives here).
 IMPORT_FUNCTION_WORD = "import"
-BACKUP_CODES_EXPIRY_DAYS = 1  # DESIGN.md: the PDF is gone within a day
+BACKUP_CODES_EXPIRY_DAYS = 1  # docs/security.md: the PDF is gone within a day
 IMPORTS_EXPIRY_DAYS = 7
 ASYNC_FUNCTION_TIMEOUT = 900  # Lambda's maximum: 100,000 rows must never be cut off
 ASYNC_FUNCTION_MEMORY = 1024

@@ -1,4 +1,4 @@
-"""Self-service (API.md "Account") and the forgotten-password requests of API.md "Login"."""
+"""Self-service (docs/api.md "Account") and the forgotten-password requests of docs/api.md "Login"."""
 
 from __future__ import annotations
 

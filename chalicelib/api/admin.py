@@ -1,4 +1,4 @@
-"""The support desk's API (API.md "Support desk"): staff only, full session, every action with a reason.
+"""The support desk's API (docs/api.md "Support desk"): staff only, full session, every action with a reason.
 
 Reading routes name STAFF_ROLES. A staff action's route (staff_action below) checks the role through
 the staff rules instead, so that a refusal is audited; the services then check every staff rule

@@ -1,4 +1,4 @@
-"""Login, logout and the current user (API.md "Login")."""
+"""Login, logout and the current user (docs/api.md "Login")."""
 
 from __future__ import annotations
 

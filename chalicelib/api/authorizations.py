@@ -1,4 +1,4 @@
-"""Taxpayers as clients (API.md "Taxpayers as clients"): every authorization on the caller's CRIB,
+"""Taxpayers as clients (docs/api.md "Taxpayers as clients"): every authorization on the caller's CRIB,
 confirming and revoking one. Role `taxpayer`, full session."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""HTTP plumbing shared by every blueprint: the cross-cutting rules of API.md "Conventions"
+"""HTTP plumbing shared by every blueprint: the cross-cutting rules of docs/api.md "Conventions"
 (JSON only, Origin check, error envelope, security headers, language) and the route decorator that
 authenticates and maps domain errors to the contract's codes. No business logic lives here."""
 
@@ -229,7 +229,7 @@ def require(request: Request, auth: str, roles: frozenset[str] | None = None) ->
         or (auth == "enroll" and (level == sessions.FULL or next_step == "enroll"))
     )
     if not allowed:
-        # A partial session is not a login: answer as if there were none (API.md: partial sessions
+        # A partial session is not a login: answer as if there were none (docs/api.md: partial sessions
         # reach only the second-factor and enrollment endpoints).
         raise PortalError(ErrorCode.NOT_AUTHENTICATED if level != sessions.FULL else ErrorCode.FORBIDDEN)
     if roles and not (set(current.user.roles or ()) & roles):

@@ -1,4 +1,4 @@
-"""Second-factor login, 2FA enrollment and backup codes (API.md "Login" and "2FA enrollment"), and
+"""Second-factor login, 2FA enrollment and backup codes (docs/api.md "Login" and "2FA enrollment"), and
 their pages: /login/totp, /mfa/activate (the seed's steps) and /mfa/backup-codes."""
 
 from __future__ import annotations

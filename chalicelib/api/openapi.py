@@ -90,7 +90,7 @@ COMPONENTS = {
 }
 
 
-# API.md "Conventions": any state-changing request may be refused for its origin (403 csrf_rejected)
+# docs/api.md "Conventions": any state-changing request may be refused for its origin (403 csrf_rejected)
 # or its media type (415), whatever the operation.
 CONVENTION_RESPONSES = {"403": {"$ref": "#/components/responses/Error"},
                         "415": {"$ref": "#/components/responses/Error"}}

@@ -1,4 +1,4 @@
-"""The representative's API (API.md "Representatives"): the firm's authorizations, registering one,
+"""The representative's API (docs/api.md "Representatives"): the firm's authorizations, registering one,
 and bulk imports through a presigned S3 upload. Role `representative`, full session."""
 
 from __future__ import annotations

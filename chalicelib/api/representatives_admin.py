@@ -1,4 +1,4 @@
-"""The support desk's side of representatives (API.md "Support desk"): portal access for a firm, and
+"""The support desk's side of representatives (docs/api.md "Support desk"): portal access for a firm, and
 bulk imports on a representative's behalf ("signed forms received" makes them active). Staff role,
 full session, a reason for every action."""
 

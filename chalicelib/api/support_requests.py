@@ -1,4 +1,4 @@
-"""POST /api/v1/support-requests (API.md "Support requests"): no login needed, the same answer
+"""POST /api/v1/support-requests (docs/api.md "Support requests"): no login needed, the same answer
 whether or not the account exists, rate-limited."""
 
 from __future__ import annotations

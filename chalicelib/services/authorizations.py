@@ -1,4 +1,4 @@
-"""Authorizations (machtigingen, DESIGN.md "Authorizations"): a representative registers one, the
+"""Authorizations (machtigingen, docs/authorizations.md): a representative registers one, the
 client confirms or revokes it from their own portal, each side lists what concerns it.
 
 - The key is derived from representative CRIB + client CRIB + tax type + period (keyed hash, so the

@@ -1,4 +1,4 @@
-"""Reading and checking bulk-authorization files (DESIGN.md "Authorizations", the import format), and
+"""Reading and checking bulk-authorization files (docs/authorizations.md, the import format), and
 writing the error report. Pure Python over an iterator of byte chunks, so a file is read as a stream:
 memory holds one buffered block and one record, never the whole file.
 

@@ -1,4 +1,4 @@
-"""Bulk import of authorizations ("massaal machtigingen inlezen", DESIGN.md "Authorizations"): asking
+"""Bulk import of authorizations ("massaal machtigingen inlezen", docs/authorizations.md): asking
 for an import and reading its status.
 
 A representative (or support on their behalf) asks for an import and gets a presigned POST; the

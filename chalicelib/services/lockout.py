@@ -1,4 +1,4 @@
-"""Lockout rules (DESIGN.md): the 5th, 10th and 15th consecutive failure lock a name for 1, 5 and 15
+"""Lockout rules (docs/security.md): the 5th, 10th and 15th consecutive failure lock a name for 1, 5 and 15
 minutes; the 20th blocks it until support unblocks it or the owner completes a password reset.
 
 Counters exist per normalized username whether or not the account exists, separately for the

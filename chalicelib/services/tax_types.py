@@ -1,4 +1,4 @@
-"""The one table of tax types an authorization can cover (DESIGN.md "Authorizations"): the code a file
+"""The one table of tax types an authorization can cover (docs/authorizations.md): the code a file
 or form uses and the name people read, in each language of the portal.
 
 Codes are what is stored and what import files carry; names are for display only, so a renamed tax

@@ -13,7 +13,7 @@ from chalicelib.storage.base import is_temporary_trouble
 log = logging.getLogger(__name__)
 
 PDF_TYPE = "application/pdf"
-# A presigned link is valid for at most five minutes (DESIGN.md).
+# A presigned link is valid for at most five minutes (docs/security.md).
 LINK_SECONDS = 300
 
 

@@ -1,4 +1,4 @@
-"""Self-service on one's own account (API.md "Account"): password change, e-mail change with a
+"""Self-service on one's own account (docs/api.md "Account"): password change, e-mail change with a
 verification link, sessions overview. Each flow and each refusal.
 
 The accounts of `full_login` have 2FA, so every change here also sends a code; the clock is pinned,

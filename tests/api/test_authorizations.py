@@ -1,4 +1,4 @@
-"""Authorizations through the HTTP contract (API.md "Representatives", "Taxpayers as clients", and the
+"""Authorizations through the HTTP contract (docs/api.md "Representatives", "Taxpayers as clients", and the
 support desk's representative route): registering, listing, confirming, revoking, expiry, who may
 see and change what, notices and audit events."""
 

@@ -1,4 +1,4 @@
-"""2FA enrollment through the API (API.md "2FA enrollment"): password again, a pending secret with its
+"""2FA enrollment through the API (docs/api.md "2FA enrollment"): password again, a pending secret with its
 QR code, a confirming code, activation with backup codes and a new full session; re-enrollment and
 new backup codes from a full session; the one-time PDF link; the enrollment pages."""
 

@@ -1,4 +1,4 @@
-"""API.md "Conventions": JSON only, Origin check, error envelope, 400 naming the field, headers."""
+"""docs/api.md "Conventions": JSON only, Origin check, error envelope, 400 naming the field, headers."""
 
 from __future__ import annotations
 

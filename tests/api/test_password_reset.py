@@ -1,4 +1,4 @@
-"""Forgotten password and account activation (API.md "Login"): the same answer for every name, rate
+"""Forgotten password and account activation (docs/api.md "Login"): the same answer for every name, rate
 limits, single-use links that expire, never a way around the second factor."""
 
 from __future__ import annotations

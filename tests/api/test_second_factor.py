@@ -1,4 +1,4 @@
-"""The second step of the login (API.md "Login"): POST /auth/totp and /auth/backup-code with the replay
+"""The second step of the login (docs/api.md "Login"): POST /auth/totp and /auth/backup-code with the replay
 guard, the second-factor lockout, session rotation, audit events, notices, and what it costs."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""services/lockout.py against moto: the ladder of DESIGN.md, per factor, for any name."""
+"""services/lockout.py against moto: the ladder of docs/security.md, per factor, for any name."""
 
 from __future__ import annotations
 
