@@ -53,6 +53,23 @@ class _World:
         self.s3 = boto3.client("s3", region_name=os.environ["AWS_DEFAULT_REGION"])
         self.sqs = boto3.client("sqs", region_name=os.environ["AWS_DEFAULT_REGION"])
         self.keys: dict[str, list[str]] = {}
+        self.provided: set[tuple[str, ...]] = {self._names()}
+
+    @staticmethod
+    def _names() -> tuple[str, ...]:
+        from chalicelib.settings import get_settings
+
+        settings = get_settings()
+        return (settings.table_prefix, settings.backup_codes_bucket, settings.imports_bucket, settings.mail_sender)
+
+    def provide(self) -> None:
+        """Tables and buckets under the names the test's settings give (a test may point them elsewhere)."""
+        names = self._names()
+        if names not in self.provided:
+            from infra.local import provision
+
+            provision()
+            self.provided.add(names)
 
     def _tables(self) -> dict[str, list[str]]:
         # Tests may create more tables (another stage's prefix): every existing one is emptied.
@@ -90,6 +107,7 @@ def aws(aws_world):
     from chalicelib.settings import reset_settings
 
     reset_settings()
+    aws_world.provide()
     aws_world.wipe()
     yield
 

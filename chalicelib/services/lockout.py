@@ -138,12 +138,26 @@ def clear(username: str) -> None:
         lockouts.reset(key(factor, username), FIRST_THRESHOLD)
 
 
+def _seen_by_support(factor: Factor, username: str, now: int) -> tuple[lockouts.LockoutState, int]:
+    """A factor's state and the end of any refusal it causes. A threshold attempt being evaluated
+    refuses the name too: support sees it as a lock until it must have been settled, and one whose
+    request died is settled here as the lock it becomes."""
+    state = lockouts.read_state(key(factor, username))
+    if not state.awaiting_evaluation(now):
+        return state, state.locked_until
+    if now - state.claimed_at >= SETTLE_AFTER_SECONDS:
+        state = settle_stale(factor, username, state)
+        return state, state.locked_until
+    return state, state.claimed_at + SETTLE_AFTER_SECONDS
+
+
 def status(username: str) -> dict:
-    """Lock state of a name for the support desk."""
+    """Lock state of a name for the support desk: every state in which the name is refused shows as
+    locked (with its end) or blocked."""
     now = int(clock.now())
-    password = lockouts.read_state(key(Factor.PASSWORD, username))
-    second = lockouts.read_state(key(Factor.SECOND_FACTOR, username))
-    locked_until = max(password.locked_until, second.locked_until)
+    password, password_until = _seen_by_support(Factor.PASSWORD, username, now)
+    second, second_until = _seen_by_support(Factor.SECOND_FACTOR, username, now)
+    locked_until = max(password_until, second_until)
     return {
         "locked": locked_until > now,
         "locked_until": locked_until if locked_until > now else None,

@@ -75,7 +75,9 @@ def test_a_threshold_attempt_whose_request_died_is_settled_as_a_lock(aws, clock_
     with pytest.raises(PortalError) as pending:
         lockout.claim(Factor.PASSWORD, "someone")
     assert pending.value.code is ErrorCode.ACCOUNT_LOCKED
-    assert lockout.status("someone")["locked"] is False  # still being evaluated, for all we know
+    # Refused while it is being evaluated, so the desk shows a lock, ending when it must be settled.
+    pending_status = lockout.status("someone")
+    assert (pending_status["locked"], pending_status["locked_until"]) == (True, 1_800_000_035)
     clock_pinned.advance(40)
     with pytest.raises(PortalError) as settled:
         lockout.claim(Factor.PASSWORD, "someone")
@@ -98,3 +100,12 @@ def test_a_lock_whose_answer_was_lost_still_counts_as_set(aws, clock_pinned):
     assert lockouts.apply_lock("password#someone", attempt, until, 10, block=False) is True
     assert lockouts.apply_lock("password#someone", attempt, until, 10, block=False) is True
     assert lockouts.apply_lock("password#someone", attempt, until + 5, 10, block=False) is False
+
+
+def test_the_support_desk_view_itself_settles_an_attempt_whose_request_died(aws, clock_pinned):
+    for _ in range(4):
+        _fail(Factor.PASSWORD, "someone")
+    lockout.claim(Factor.PASSWORD, "someone")  # the 5th, never settled
+    clock_pinned.advance(40)
+    status = lockout.status("someone")
+    assert (status["locked"], status["locked_until"], status["failures"]) == (True, 1_800_000_100, 5)
