@@ -6,17 +6,6 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 
-TABLES = (
-    "users",
-    "lockouts",
-    "backup_codes",
-    "sessions",
-    "audit_events",
-    "authorizations",
-    "import_jobs",
-    "support_requests",
-)
-
 
 @dataclass(frozen=True)
 class Settings:
