@@ -137,11 +137,22 @@ def _encodable(value: Any) -> bool:
     return True
 
 
+# No request of the contract comes near this; a larger body is refused before it is parsed.
+BODY_MAX_BYTES = 64 * 1024
+
+
+def _no_constant(name: str) -> None:
+    """NaN and Infinity are not JSON (Python's parser accepts them): refused like malformed JSON."""
+    raise ValueError(name)
+
+
 def json_body(request: Request, fields: dict[str, Field]) -> dict[str, Any]:
     """The JSON object body with the named fields checked; 400 invalid_request names the first bad one."""
     raw = request.raw_body or b""
+    if len(raw) > BODY_MAX_BYTES:
+        raise PortalError(ErrorCode.INVALID_REQUEST, field="body")
     try:
-        body = json.loads(raw.decode("utf-8")) if raw.strip() else {}
+        body = json.loads(raw.decode("utf-8"), parse_constant=_no_constant) if raw.strip() else {}
     # ValueError covers malformed JSON and integers longer than Python's 4300-digit limit; deeply
     # nested arrays or objects exhaust the parser's recursion.
     except (UnicodeDecodeError, ValueError, RecursionError):

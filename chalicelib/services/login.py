@@ -3,6 +3,7 @@ a partial session that can only reach the second factor or 2FA enrollment."""
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from chalicelib import clock
@@ -53,12 +54,24 @@ def _claim_address_slot(name: str, context: RequestContext) -> str | None:
     if not context.ip:
         return None
     now = int(clock.now())
-    key = f"rate#password_failures#ip#{context.ip}"
+    key = f"rate#password_failures#ip#{_address_group(context.ip)}"
     if not rate_limits.hit(key, now, ADDRESS_WINDOW_SECONDS, get_settings().ip_failures_per_minute):
         lockout_store.release_attempt(lockout.key(Factor.PASSWORD, name))
         raise PortalError(ErrorCode.TOO_MANY_REQUESTS,
                           retry_after=rate_limits.window_end(now, ADDRESS_WINDOW_SECONDS) - now)
     return rate_limits.window_key(key, now, ADDRESS_WINDOW_SECONDS)
+
+
+def _address_group(ip: str) -> str:
+    """The unit one limit counts: an IPv4 address, or an IPv6 /64 (one subscriber's whole prefix:
+    counting single IPv6 addresses would give an attacker billions of fresh allowances)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip[:64]
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 def _logged_in(user: User, name: str, password: str, address_slot: str | None,

@@ -147,3 +147,20 @@ def test_failed_password_checks_are_limited_per_source_address(api, user_factory
         assert api.post("/api/v1/auth/login", {"username": "jan.jansen", "password": PASSWORD}).status_code == 200
     finally:
         clock.pin(None)
+
+
+@pytest.mark.parametrize("raw", [
+    '{"username": "jan", "password": NaN}',
+    '{"username": "jan", "password": -Infinity}',
+    '{"username": "jan", "password": "' + "x" * 70_000 + '"}',
+])
+def test_not_quite_json_and_oversized_bodies_are_400(client, raw):
+    _assert_invalid(_post_raw(client, "/api/v1/auth/login", raw), "body")
+
+
+def test_ipv6_addresses_of_one_prefix_share_one_allowance():
+    from chalicelib.services.login import _address_group
+
+    assert _address_group("2001:db8:1:2:aaaa::1") == _address_group("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
+    assert _address_group("2001:db8:1:3::1") != _address_group("2001:db8:1:2::1")
+    assert _address_group("192.0.2.7") == "192.0.2.7"
