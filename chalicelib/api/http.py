@@ -57,15 +57,23 @@ def header(request: Request, name: str) -> str | None:
 
 
 def cookies(request: Request) -> dict[str, str]:
+    return _first_of_each(_cookie_pairs(request))
+
+
+def _first_of_each(pairs: list[tuple[str, str]]) -> dict[str, str]:
     jar: dict[str, str] = {}
-    for name, value in _cookie_pairs(request):
+    for name, value in pairs:
         jar.setdefault(name, value)
     return jar
 
 
 def _cookie_pairs(request: Request) -> list[tuple[str, str]]:
+    return _parse_cookie_header(header(request, "cookie"))
+
+
+def _parse_cookie_header(value: str | None) -> list[tuple[str, str]]:
     pairs = []
-    for part in (header(request, "cookie") or "").split(";"):
+    for part in (value or "").split(";"):
         name, sep, value = part.strip().partition("=")
         if sep:
             pairs.append((name, value))
@@ -375,11 +383,7 @@ def gateway_refusal(code: ErrorCode, request_headers: dict[str, str], path: str)
     contract's envelope with the security headers, as a Lambda proxy response. The local stage's
     gateway answers with it; on AWS the template's gateway responses carry the same envelope."""
     lowered = {name.lower(): value for name, value in (request_headers or {}).items()}
-    jar = {}
-    for part in lowered.get("cookie", "").split(";"):
-        name, sep, value = part.strip().partition("=")
-        if sep:
-            jar.setdefault(name, value)
+    jar = _first_of_each(_parse_cookie_header(lowered.get("cookie")))
     lang = pick_language(None, jar.get("lang"), lowered.get("accept-language"))
     response = error_response(PortalError(code), lang)
     _secure_headers(response, path)

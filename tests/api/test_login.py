@@ -167,26 +167,3 @@ def test_me_shows_profile(api, full_login):
     assert me["mfa"] == {"enabled": True, "backup_codes_left": 0}
     assert me["roles"] == ["taxpayer"]
 
-
-def test_a_forged_logout_cookie_writes_no_event_in_anybodys_name(api, user_factory):
-    from chalicelib.storage.audit import by_target
-
-    user_factory("jan.jansen", PASSWORD)
-    api.cookie = "A" * 43 + ".jan.jansen"
-    forged = api.post("/api/v1/auth/logout")
-    assert forged.status_code == 204 and "Max-Age=0" in forged.headers["Set-Cookie"]
-    assert [event.action for event in by_target("jan.jansen", 50, None)] == []
-
-    api.cookie = None
-    assert api.post("/api/v1/auth/login", {"username": "jan.jansen", "password": PASSWORD}).status_code == 200
-    # A real session under another name's cookie suffix is not that name's session either.
-    token = api.cookie.split(".")[0]
-    api.cookie = f"{token}.someone.else"
-    assert api.post("/api/v1/auth/logout").status_code == 204
-    assert [event.action for event in by_target("someone.else", 50, None)] == []
-    api.cookie = f"{token}.jan.jansen"
-    assert api.post("/api/v1/auth/logout").status_code == 204
-    assert [event.action for event in by_target("jan.jansen", 50, None)].count("logout") == 1
-    # Logging out again deletes nothing and records nothing.
-    assert api.post("/api/v1/auth/logout").status_code == 204
-    assert [event.action for event in by_target("jan.jansen", 50, None)].count("logout") == 1
