@@ -10,7 +10,7 @@ void is in services/transitions.py.
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
@@ -29,7 +29,7 @@ from chalicelib.services.sessions import FULL, Authenticated, list_for, new_sess
 from chalicelib.services.transitions import Transition
 from chalicelib.storage import rate_limits
 from chalicelib.storage.audit import recorded_transaction
-from chalicelib.storage.base import is_condition_failure
+from chalicelib.storage.base import Conflict, is_condition_failure
 from chalicelib.storage.sessions import Session
 from chalicelib.storage.users import User, find_by_email, get_user
 
@@ -85,10 +85,8 @@ def _keep_only_current_session(current: Authenticated, context: RequestContext, 
                                condition=same_epoch if condition is None else same_epoch & condition)
             transaction.delete(Session(old.token_hash), condition=Session.token_hash.exists())
             transaction.save(fresh, condition=Session.token_hash.does_not_exist())
-    except TransactWriteError as error:
-        if is_condition_failure(error):
-            raise PortalError(ErrorCode.CONFLICT) from None
-        raise
+    except Conflict:
+        raise PortalError(ErrorCode.CONFLICT) from None
     return cookie
 
 

@@ -26,7 +26,7 @@ from chalicelib.services.sessions import Authenticated
 from chalicelib.storage import files
 from chalicelib.storage.audit import recorded_transaction
 from chalicelib.storage.backup_codes import BackupCode, codes_of
-from chalicelib.storage.base import is_condition_failure, is_temporary_trouble
+from chalicelib.storage.base import Conflict, is_condition_failure, is_temporary_trouble
 from chalicelib.storage.keys import get_keys
 from chalicelib.storage.users import User, get_user
 
@@ -92,9 +92,9 @@ def replace_set(user: User, context: RequestContext, action: str, *, user_action
             )
             if writes is not None:
                 writes(transaction)
-    except TransactWriteError as error:
+    except (Conflict, TransactWriteError) as error:
         files.delete_backup_codes_pdf(pdf_key)
-        if is_condition_failure(error):
+        if isinstance(error, Conflict):
             raise PortalError(ErrorCode.CONFLICT) from None
         raise
     if user.backup_pdf_key:

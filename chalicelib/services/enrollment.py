@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock
@@ -29,7 +28,7 @@ from chalicelib.services.reauth import reauthenticate
 from chalicelib.services.sessions import FULL, Authenticated, new_session
 from chalicelib.storage import lockouts as lockout_store
 from chalicelib.storage.audit import recorded_transaction
-from chalicelib.storage.base import is_condition_failure
+from chalicelib.storage.base import Conflict
 from chalicelib.storage.lockouts import Lockout
 from chalicelib.storage.users import User
 
@@ -111,10 +110,8 @@ def confirm(current: Authenticated, code: str, context: RequestContext) -> None:
                 )
                 transaction.update(Lockout(lockout.key(Factor.SECOND_FACTOR, user.username)),
                                    actions=lockout_store.reset_actions(lockout.FIRST_THRESHOLD))
-        except TransactWriteError as error:
-            if is_condition_failure(error):
-                raise PortalError(ErrorCode.ENROLLMENT_EXPIRED) from None
-            raise
+        except Conflict:
+            raise PortalError(ErrorCode.ENROLLMENT_EXPIRED) from None
 
 
 def activate(current: Authenticated, context: RequestContext) -> Activation:

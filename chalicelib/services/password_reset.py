@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import time
 
-from pynamodb.exceptions import TransactWriteError
-
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.security import passwords
@@ -28,7 +26,7 @@ from chalicelib.services.lockout import Factor
 from chalicelib.storage import lockouts as lockout_store
 from chalicelib.storage import rate_limits
 from chalicelib.storage.audit import recorded_transaction
-from chalicelib.storage.base import is_condition_failure
+from chalicelib.storage.base import Conflict
 from chalicelib.storage.lockouts import Lockout
 from chalicelib.storage.users import User, get_user
 
@@ -101,10 +99,8 @@ def complete_reset(token: str, new_password: str, context: RequestContext) -> No
             # second-factor counter stays as it is, since the mailbox says nothing about the second factor.
             transaction.update(Lockout(lockout.key(Factor.PASSWORD, user.username)),
                                actions=lockout_store.reset_actions(lockout.FIRST_THRESHOLD))
-    except TransactWriteError as error:
-        if is_condition_failure(error):
-            raise PortalError(ErrorCode.INVALID_TOKEN, field="token") from None
-        raise
+    except Conflict:
+        raise PortalError(ErrorCode.INVALID_TOKEN, field="token") from None
     if purpose == RESET:
         notifications.send(user, notifications.PASSWORD_CHANGED)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock
@@ -31,7 +31,7 @@ from chalicelib.services.sessions import FULL, Authenticated, new_session
 from chalicelib.storage import lockouts as lockout_store
 from chalicelib.storage.audit import recorded_transaction
 from chalicelib.storage.backup_codes import BackupCode, unused_code_condition
-from chalicelib.storage.base import is_condition_failure
+from chalicelib.storage.base import Conflict, is_condition_failure
 from chalicelib.storage.keys import get_keys
 from chalicelib.storage.lockouts import Lockout
 from chalicelib.storage.sessions import Session
@@ -62,9 +62,7 @@ def login_with_totp(current: Authenticated, code: str, context: RequestContext) 
             _commit_login(current, session, context, "login.totp", lambda transaction: transaction.update(
                 User(user.username), actions=[User.totp_last_step.set(step), User.last_login.set(int(clock.now()))],
                 condition=_replay_guard(user, step)))
-        except TransactWriteError as error:
-            if not is_condition_failure(error):
-                raise
+        except Conflict:
             raise _lost_race(user, step, attempt, context, "login.totp") from None
         return StepUp(cookie)
 
@@ -80,9 +78,7 @@ def login_with_backup_code(current: Authenticated, code: str, context: RequestCo
         try:
             _commit_login(current, session, context, "login.backup_code",
                           _backup_code_use(user, code_hash, User.last_login.set(int(clock.now()))))
-        except TransactWriteError as error:
-            if not is_condition_failure(error):
-                raise
+        except Conflict:
             # Unknown, used, or of a replaced set: all the same answer.
             raise _refused(user, attempt, context, "login.backup_code") from None
     # After the block: the attempt is settled by the login's transaction, a mail problem is no failure.
@@ -148,9 +144,7 @@ def _use_backup_code(user: User, code: str, attempt: int, context: RequestContex
     try:
         with recorded_transaction(event) as transaction:
             _backup_code_use(user, code_hash)(transaction)
-    except TransactWriteError as error:
-        if not is_condition_failure(error):
-            raise
+    except Conflict:
         raise _refused(user, attempt, context, "reauth.backup_code") from None
     _report_backup_code_use(user, max(int(user.backup_codes_left or 0) - 1, 0))
 

@@ -17,7 +17,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.storage.base import is_condition_failure, meta, transaction_connection
+from chalicelib.storage.base import Conflict, is_condition_failure, meta, transaction_connection
 
 
 class TargetIndex(GlobalSecondaryIndex):
@@ -92,15 +92,18 @@ def recorded_transaction(event: AuditEvent) -> Iterator[TransactWrite]:
 
     When AWS applied the transaction but its answer was lost, botocore sends it again and the second
     attempt fails its conditions (the change is already there). The event is in the same
-    transaction and unique, so finding it stored means: applied, not refused.
+    transaction and unique, so finding it stored means: applied, not refused. A transaction that one of
+    its conditions refused raises `Conflict`.
     """
     try:
         with TransactWrite(connection=transaction_connection()) as transaction:
             yield transaction
             transaction.save(event, condition=AuditEvent.event_id.does_not_exist())
     except TransactWriteError as error:
-        if not (is_condition_failure(error) and is_stored(event)):
+        if not is_condition_failure(error):
             raise
+        if not is_stored(event):
+            raise Conflict() from error
 
 
 class AppendOnlyError(Exception):

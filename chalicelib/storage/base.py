@@ -80,6 +80,12 @@ def meta(table: str, ttl_attribute: str | None = None) -> type:
     )
 
 
+class Conflict(Exception):  # noqa: N818 (the domain word: a write found its item changed)
+    """A conditional write found its item not as expected: another request changed it first, it is gone,
+    or it was never there. Storage raises it in place of pynamodb's errors; each service says what it
+    means for its flow (a refusal, a lost race, a retry that already happened)."""
+
+
 def is_condition_failure(error: Exception) -> bool:
     """True when a pynamodb write failed because its condition did not hold (not an outage).
 
