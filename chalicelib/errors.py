@@ -32,6 +32,9 @@ class ErrorCode(str, Enum):
     INVALID_AUTHORIZATION_STATE = "invalid_authorization_state"
     IMPORT_RUNNING = "import_running"
     ENROLLMENT_EXPIRED = "enrollment_expired"
+    PASSKEY_REFUSED = "passkey_refused"
+    PASSKEY_LIMIT = "passkey_limit"
+    LAST_SECOND_FACTOR = "last_second_factor"
     INTERNAL_ERROR = "internal_error"
     SERVICE_UNAVAILABLE = "service_unavailable"
 
@@ -64,6 +67,9 @@ HTTP_STATUS = {
     ErrorCode.INVALID_AUTHORIZATION_STATE: 409,
     ErrorCode.IMPORT_RUNNING: 409,
     ErrorCode.ENROLLMENT_EXPIRED: 409,
+    ErrorCode.PASSKEY_REFUSED: 401,
+    ErrorCode.PASSKEY_LIMIT: 409,
+    ErrorCode.LAST_SECOND_FACTOR: 409,
     ErrorCode.INTERNAL_ERROR: 500,
     ErrorCode.SERVICE_UNAVAILABLE: 503,
 }

@@ -24,6 +24,7 @@ MODULES = (
     "openapi",
     "account",
     "account_pages",
+    "passkeys",
     "mailbox",
     "admin",
     "support_requests",

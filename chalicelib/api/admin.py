@@ -240,6 +240,7 @@ OPENAPI_COMPONENTS = {
                 "locked": {"type": "boolean"}, "locked_until": _INTEGER_OR_NULL, "blocked": {"type": "boolean"},
                 "failures": {"type": "integer"}, "second_factor_failures": {"type": "integer"},
                 "backup_codes_left": {"type": "integer"},
+                "passkeys": {"type": "integer", "description": "Registered passkeys"},
                 "created_at": _INTEGER_OR_NULL, "last_login": _INTEGER_OR_NULL,
                 "recent_events": {"type": "array", "items": {"$ref": "#/components/schemas/AuditEvent"}},
             },

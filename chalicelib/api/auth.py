@@ -27,7 +27,10 @@ def login() -> Response:
     request = current_request()
     body = json_body(request, {"username": str, "password": str})
     result = login_service.login(body["username"], body["password"], context(request))
-    return json_response({"next": result.next_step}, headers={"Set-Cookie": session_cookie(result.cookie_value)})
+    answer = {"next": result.next_step}
+    if result.second_factor == "passkey":
+        answer["second_factor"] = "passkey"  # the page offers the passkey first; TOTP stays available
+    return json_response(answer, headers={"Set-Cookie": session_cookie(result.cookie_value)})
 
 
 @route(blueprint, f"{API}/auth/logout", methods=["POST"])

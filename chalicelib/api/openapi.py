@@ -38,7 +38,9 @@ COMPONENTS = {
         "Next": {
             "type": "object",
             "required": ["next"],
-            "properties": {"next": {"type": "string", "enum": ["totp", "enroll", "done"]}},
+            "properties": {"next": {"type": "string", "enum": ["totp", "enroll", "done"]},
+                           # With next "totp": the account has a passkey, which the second step offers first.
+                           "second_factor": {"type": "string", "enum": ["passkey"]}},
         },
         "Me": {
             "type": "object",
@@ -52,7 +54,8 @@ COMPONENTS = {
                 "firm_name": {"type": ["string", "null"]},
                 "mfa": {
                     "type": "object",
-                    "properties": {"enabled": {"type": "boolean"}, "backup_codes_left": {"type": "integer"}},
+                    "properties": {"enabled": {"type": "boolean"}, "backup_codes_left": {"type": "integer"},
+                                   "passkeys": {"type": "integer"}},
                 },
             },
         },

@@ -60,7 +60,8 @@ def profile(user: User) -> dict:
         "crib": user.crib,
         "language": user.language,
         "firm_name": user.firm_name,
-        "mfa": {"enabled": bool(user.mfa_enabled), "backup_codes_left": int(user.backup_codes_left or 0)},
+        "mfa": {"enabled": bool(user.mfa_enabled), "backup_codes_left": int(user.backup_codes_left or 0),
+                "passkeys": int(user.passkey_count or 0)},
     }
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.security import passwords
-from chalicelib.services import lockout
+from chalicelib.services import lockout, second_factor
 from chalicelib.services.accounts import USERNAME_MAX, normalize_username
 from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.services.lockout import Factor
@@ -29,6 +29,8 @@ ADDRESS_WINDOW_SECONDS = 60
 class LoginResult:
     next_step: str  # "totp" | "enroll"
     cookie_value: str
+    # With next_step "totp": the factor the second step offers first ("passkey" | "totp").
+    second_factor: str | None = None
 
 
 def login(username: str, password: str, context: RequestContext) -> LoginResult:
@@ -88,7 +90,8 @@ def _logged_in(user: User, name: str, password: str, address_slot: str | None,
         transaction.save(session)
         if address_slot:
             transaction.update(RateCounter(address_slot), actions=[RateCounter.hits.add(-1)])
-    return LoginResult(next_step, cookie_value)
+    return LoginResult(next_step, cookie_value,
+                       second_factor.offered_first(user) if next_step == "totp" else None)
 
 
 def recheck_password(user: User, password: str, context: RequestContext, action: str = "reauth.password",

@@ -39,12 +39,16 @@ TOTP_REPLAYED = "totp_replayed"  # a code that was already used was tried again
 ACCOUNT_LOCKED = "account_locked"
 ACCOUNT_BLOCKED = "account_blocked"
 ACCOUNT_UNBLOCKED = "account_unblocked"
+PASSKEY_ADDED = "passkey_added"  # params: name
+PASSKEY_REMOVED = "passkey_removed"  # params: name
+PASSKEY_COUNTER_REGRESSION = "passkey_counter_regression"  # a possibly copied passkey was refused (params: name)
 
 KINDS = (
     PASSWORD_CHANGED, PASSWORD_RESET, ACCOUNT_ACTIVATION, EMAIL_VERIFY, EMAIL_CHANGE_REQUESTED, EMAIL_CHANGED,
     EMAIL_IN_USE,
     MFA_ACTIVATED, MFA_RESET, BACKUP_CODES_REGENERATED, BACKUP_CODE_USED, TOTP_REPLAYED, ACCOUNT_LOCKED,
     ACCOUNT_BLOCKED, ACCOUNT_UNBLOCKED,
+    PASSKEY_ADDED, PASSKEY_REMOVED, PASSKEY_COUNTER_REGRESSION,
 )
 
 # Curaçao keeps UTC-4 all year (no daylight saving), so a fixed offset is exact.

@@ -87,12 +87,30 @@ def login_with_backup_code(current: Authenticated, code: str, context: RequestCo
     return StepUp(cookie, left)
 
 
+def offered_first(user: User) -> str:
+    """The factor the second step's page offers first: a passkey when the account has one (it cannot
+    be phished), else the app's code. The others stay available on that page."""
+    return "passkey" if int(user.passkey_count or 0) > 0 else "totp"
+
+
+def login_with_checked_factor(current: Authenticated, context: RequestContext, action: str,
+                              accept: Callable[[TransactWrite], None], amr: list[str]) -> StepUp:
+    """The second step for a factor another module checked (services/passkeys.py): its conditional
+    writes (`accept`) join the login's one transaction; `amr` (RFC 8176 method names) is recorded on
+    the new session and in the audit event. Raises storage.base.Conflict when a condition failed."""
+    session, cookie = new_session(current.user, FULL, "done", context)
+    session.amr = set(amr)
+    _commit_login(current, session, context, action, accept, details={"amr": sorted(amr)})
+    return StepUp(cookie)
+
+
 def _commit_login(current: Authenticated, session: Session, context: RequestContext, action: str,
-                  accept: Callable[[TransactWrite], None]) -> None:
+                  accept: Callable[[TransactWrite], None], details: dict | None = None) -> None:
     """The one transaction of a successful second step: `accept` adds the factor's own conditional
     write; the session is rotated, the counter reset and the login audited with it."""
     username = current.user.username
-    event = new_event(action, actor=username, target=username, outcome="success", context=context)
+    event = new_event(action, actor=username, target=username, outcome="success", context=context,
+                      details=details)
     with recorded_transaction(event) as transaction:
         accept(transaction)
         replace_session(transaction, current, session)

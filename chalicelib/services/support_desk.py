@@ -20,6 +20,7 @@ from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.services.staff import authorize, require_staff
 from chalicelib.storage import backup_codes, files
 from chalicelib.storage import lockouts as lockout_store
+from chalicelib.storage import passkeys as passkey_store
 from chalicelib.storage.audit import AuditEvent
 from chalicelib.storage.base import transaction_connection
 from chalicelib.storage.lockouts import Lockout
@@ -116,6 +117,7 @@ def user_detail(actor: User, username: str) -> dict:
         "failures": state["failures"],
         "second_factor_failures": state["second_factor_failures"],
         "backup_codes_left": int(user.backup_codes_left or 0),
+        "passkeys": int(user.passkey_count or 0),
         "created_at": int(user.created_at) if user.created_at else None,
         "last_login": int(user.last_login) if user.last_login else None,
         "recent_events": audit_trail.recent_for(user.username, RECENT_EVENTS),
@@ -141,7 +143,7 @@ def unblock(actor: User, username: str, reason: str | None, context: RequestCont
 
 def reset_second_factor(actor: User, username: str, reason: str | None, identity_check: str | None,
                         context: RequestContext) -> None:
-    """Remove the TOTP secret (active and pending) and the backup codes, end every session, and make
+    """Remove the TOTP secret (active and pending), the backup codes and the passkeys, end every session, and make
     the next login ask for enrollment again; the owner gets a notice."""
     user, why = _target_for_action(actor, "support.reset_2fa", username, reason, context)
     if identity_check is not None and identity_check not in IDENTITY_CHECKS:
@@ -156,6 +158,7 @@ def reset_second_factor(actor: User, username: str, reason: str | None, identity
                   context=context, reason=why, details={"identity_check": identity_check or "not_stated"}),
     )
     _remove_backup_codes(user)
+    passkey_store.delete_all(user.username)
     notifications.send(user, notifications.MFA_RESET)
 
 
@@ -168,6 +171,7 @@ def _second_factor_removal() -> list:
         User.backup_set_id.remove(),
         User.backup_pdf_key.remove(),
         User.backup_pdf_handed_out.set(False),
+        User.passkey_count.set(0),
         # The sessions, a pending enrollment, e-mail change and reset links: whoever lost the phone may
         # not be the only one who had it.
         *transitions.actions(transitions.SECOND_FACTOR_RESET),

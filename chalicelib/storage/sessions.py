@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -36,6 +36,9 @@ class Session(Model):
     expires_at = NumberAttribute()  # TTL: DynamoDB deletes expired items eventually; code checks times itself
     ip = UnicodeAttribute(null=True)
     user_agent = UnicodeAttribute(null=True)
+    # How the second step was made (RFC 8176 method names, e.g. ["pwd", "hwk", "user"] for a passkey
+    # that verified the person); absent for logins before passkeys and for TOTP and backup codes.
+    amr = UnicodeSetAttribute(null=True)
 
     username_index = UsernameIndex()
 

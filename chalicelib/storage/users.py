@@ -72,6 +72,9 @@ class User(Model):
     backup_pdf_key = UnicodeAttribute(null=True)
     backup_pdf_handed_out = BooleanAttribute(default=False)
     backup_pdf_handout = UnicodeAttribute(null=True)  # random id of the request that took the hand-out
+    # Registered passkeys (storage/passkeys.py), counted here so that the removal rule and the limit are
+    # conditions of the same write as the change.
+    passkey_count = NumberAttribute(default=0)
     # Representatives: the firm they act for.
     firm_name = UnicodeAttribute(null=True)
     # Self-service (services/account.py, services/password_reset.py): single-use link tokens, stored

@@ -338,6 +338,6 @@ window.Portal = (function () {
 
   return {
     api: api, bindForm: bindForm, showError: showError, clearErrors: clearErrors, logout: logout, next: next,
-    announce: announce,
+    announce: announce, formData: formData,
   };
 })();

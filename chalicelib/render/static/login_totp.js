@@ -21,4 +21,6 @@ document.addEventListener("DOMContentLoaded", function () {
     toggle.textContent = showBackup ? labels.app : labels.backup;
     (showBackup ? backupForm : totpForm).querySelector("input").focus();
   });
+  // The passkey page's "use a backup code" link.
+  if (new URLSearchParams(window.location.search).get("factor") === "backup-code") { toggle.click(); }
 });

@@ -1,0 +1,326 @@
+"""Passkeys (WebAuthn): a phishing-resistant second factor beside the authenticator app.
+
+The protocol work (CBOR, COSE keys, attestation, signatures, origin and relying-party checks) is the
+`webauthn` library's; this module holds the portal's rules around it (docs/security.md "Passkeys"):
+
+- Registration is a sensitive change: the password and the current second factor are re-asked
+  (services/reauth.py) before options are handed out. At most PASSKEY_LIMIT per account.
+- Every ceremony answers a challenge that is stored server-side for the session that asked, lives
+  CHALLENGE_SECONDS, and is consumed by the conditional write that accepts the answer: a replayed or
+  parallel answer finds it gone. A failed answer discards it as well.
+- The relying-party id and the expected origin are the stage's own origin (the configured public
+  origin; the request's host only in the local stage), never anything the browser claims.
+- A login attempt is claimed on the second-factor lockout counter like a TOTP code
+  (services/lockout.py), and the login itself is the second step's one transaction
+  (services/second_factor.py), with the passkey's counter and the session's `amr` in it.
+- A signature counter that did not go up (unless the authenticator keeps none: 0 and 0) means the
+  key may have been copied: refused, audited as `counter_regression` and reported to the owner.
+- A passkey may be removed only while another second factor remains (TOTP active or another passkey).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import webauthn
+from webauthn.helpers import bytes_to_base64url
+from webauthn.helpers.exceptions import WebAuthnException
+from webauthn.helpers.structs import (
+    AuthenticatorSelectionCriteria,
+    AuthenticatorTransport,
+    PublicKeyCredentialDescriptor,
+    ResidentKeyRequirement,
+    UserVerificationRequirement,
+)
+
+from chalicelib import clock
+from chalicelib.errors import ErrorCode, PortalError
+from chalicelib.services import lockout, notifications, reauth, second_factor
+from chalicelib.services.audit import RequestContext, new_event
+from chalicelib.services.lockout import Factor
+from chalicelib.services.second_factor import StepUp
+from chalicelib.services.sessions import Authenticated
+from chalicelib.storage import passkeys as store
+from chalicelib.storage.audit import recorded_transaction
+from chalicelib.storage.base import Conflict
+from chalicelib.storage.keys import get_keys
+from chalicelib.storage.passkeys import Passkey, PasskeyChallenge
+from chalicelib.storage.users import User
+
+CHALLENGE_SECONDS = 300
+PASSKEY_LIMIT = 10
+NAME_MAX = 64
+RP_NAME = "Digitaal Portaal"
+KNOWN_TRANSPORTS = frozenset(transport.value for transport in AuthenticatorTransport)
+# What py_webauthn raises for answers it cannot parse or accept; a client's junk is never a 500.
+UNACCEPTABLE = (WebAuthnException, ValueError, TypeError, KeyError, AttributeError)
+
+
+@dataclass(frozen=True)
+class RelyingParty:
+    rp_id: str
+    origin: str
+
+
+def relying_party(context: RequestContext) -> RelyingParty:
+    """The stage's own origin (api/http.py origin(): the configured public origin outside the local
+    stage) and its host as the relying-party id."""
+    if not context.origin:
+        raise RuntimeError("PORTAL_PUBLIC_ORIGIN must be set outside the local stage")
+    host = urlsplit(context.origin).hostname
+    if not host:
+        raise RuntimeError("the portal's origin has no host")
+    return RelyingParty(host, context.origin)
+
+
+def view(passkey: Passkey) -> dict:
+    """What the owner sees of a passkey (never its key)."""
+    return {
+        "id": passkey.credential_id,
+        "name": passkey.name,
+        "created_at": int(passkey.created_at),
+        "last_used": int(passkey.last_used) if passkey.last_used else None,
+        "transports": sorted(passkey.transports or []),
+    }
+
+
+def list_for(user: User) -> list[dict]:
+    return [view(passkey) for passkey in sorted(store.passkeys_of(user.username), key=lambda p: p.created_at)]
+
+
+# ---------------------------------------------------------------- registration
+
+
+def registration_options(current: Authenticated, password: str, code: str | None,
+                         context: RequestContext) -> dict:
+    """Options for navigator.credentials.create(), after the password and the current second factor."""
+    user = current.user
+    reauth.reauthenticate(user, password, code, context, field="password")
+    existing = store.passkeys_of(user.username)
+    if len(existing) >= PASSKEY_LIMIT:
+        raise PortalError(ErrorCode.PASSKEY_LIMIT)
+    party = relying_party(context)
+    challenge = _new_challenge(current, store.REGISTER)
+    options = webauthn.generate_registration_options(
+        rp_id=party.rp_id, rp_name=RP_NAME, user_name=user.username, user_id=_user_handle(user.username),
+        challenge=challenge, timeout=CHALLENGE_SECONDS * 1000,
+        authenticator_selection=AuthenticatorSelectionCriteria(
+            resident_key=ResidentKeyRequirement.PREFERRED, user_verification=UserVerificationRequirement.PREFERRED),
+        exclude_credentials=[_descriptor(passkey) for passkey in existing])
+    return json.loads(webauthn.options_to_json(options))
+
+
+def register(current: Authenticated, credential: dict, name: str, context: RequestContext) -> dict:
+    """Store the credential the browser created for the session's latest registration options."""
+    user = current.user
+    label = clean_name(name)
+    stored = _outstanding(current, store.REGISTER)
+    party = relying_party(context)
+    try:
+        verified = webauthn.verify_registration_response(
+            credential=credential, expected_challenge=webauthn.base64url_to_bytes(stored.challenge),
+            expected_rp_id=party.rp_id, expected_origin=party.origin)
+    except UNACCEPTABLE:
+        store.discard_challenge(stored.session_hash)
+        raise PortalError(ErrorCode.PASSKEY_REFUSED) from None
+    now = int(clock.now())
+    passkey = Passkey(user.username, bytes_to_base64url(verified.credential_id),
+                      public_key=bytes_to_base64url(verified.credential_public_key),
+                      sign_count=verified.sign_count, transports=_transports(credential), name=label,
+                      created_at=now, user_verified=int(verified.user_verified))
+    event = new_event("passkey.added", actor=user.username, target=user.username, outcome="success",
+                      context=context, details={"passkey": label})
+    try:
+        with recorded_transaction(event) as transaction:
+            store.consume_challenge(stored, now)(transaction)
+            store.add(transaction, passkey, PASSKEY_LIMIT)
+    except Conflict:
+        # Used already (a parallel answer), the limit reached meanwhile, or 2FA reset in between.
+        raise PortalError(ErrorCode.PASSKEY_REFUSED) from None
+    notifications.send(user, notifications.PASSKEY_ADDED, name=label)
+    return view(passkey)
+
+
+# ---------------------------------------------------------------- managing
+
+
+def rename(current: Authenticated, credential_id: str, name: str, context: RequestContext) -> dict:
+    user = current.user
+    label = clean_name(name)
+    passkey = _own(user, credential_id)
+    event = new_event("passkey.renamed", actor=user.username, target=user.username, outcome="success",
+                      context=context, details={"passkey": label})
+    try:
+        with recorded_transaction(event) as transaction:
+            store.rename(passkey, label)(transaction)
+    except Conflict:
+        raise PortalError(ErrorCode.NOT_FOUND) from None
+    passkey.name = label
+    return view(passkey)
+
+
+def remove(current: Authenticated, credential_id: str, password: str, code: str | None,
+           context: RequestContext) -> None:
+    """Remove a passkey after the password and a current second factor; never the last factor."""
+    user = current.user
+    reauth.reauthenticate(user, password, code, context, field="password")
+    passkey = _own(user, credential_id)
+    event = new_event("passkey.removed", actor=user.username, target=user.username, outcome="success",
+                      context=context, details={"passkey": passkey.name})
+    try:
+        with recorded_transaction(event) as transaction:
+            store.remove(transaction, passkey)
+    except Conflict:
+        if store.get_passkey(user.username, credential_id) is None:
+            raise PortalError(ErrorCode.NOT_FOUND) from None
+        raise PortalError(ErrorCode.LAST_SECOND_FACTOR) from None
+    notifications.send(user, notifications.PASSKEY_REMOVED, name=passkey.name)
+
+
+def clean_name(name: str) -> str:
+    """A passkey's name as shown: trimmed, 1 to NAME_MAX characters, no control characters."""
+    label = unicodedata.normalize("NFC", name or "").strip()
+    if not 0 < len(label) <= NAME_MAX or any(unicodedata.category(char).startswith("C") for char in label):
+        raise PortalError(ErrorCode.INVALID_REQUEST, field="name")
+    return label
+
+
+# ---------------------------------------------------------------- login
+
+
+def login_options(current: Authenticated, context: RequestContext) -> dict:
+    """Options for navigator.credentials.get(), listing the account's own passkeys."""
+    user = current.user
+    existing = store.passkeys_of(user.username)
+    if not existing:
+        raise PortalError(ErrorCode.NOT_FOUND)
+    challenge = _new_challenge(current, store.LOGIN)
+    options = webauthn.generate_authentication_options(
+        rp_id=relying_party(context).rp_id, challenge=challenge, timeout=CHALLENGE_SECONDS * 1000,
+        allow_credentials=[_descriptor(passkey) for passkey in existing],
+        user_verification=UserVerificationRequirement.PREFERRED)
+    return json.loads(webauthn.options_to_json(options))
+
+
+def login(current: Authenticated, credential: dict, context: RequestContext) -> StepUp:
+    """POST /auth/passkey: an assertion over the session's latest login challenge, by one of the
+    account's passkeys, turns the partial session into a full one."""
+    user = current.user
+    with lockout.attempt(Factor.SECOND_FACTOR, user.username, context, "login.passkey", user) as attempt:
+        stored = store.get_challenge(current.session.token_hash)
+        passkey = store.get_passkey(user.username, credential.get("id")) \
+            if isinstance(credential.get("id"), str) and credential["id"] else None
+        if not _answers(stored, current, store.LOGIN) or passkey is None:
+            raise _refused(current, attempt, context)
+        assert stored is not None
+        party = relying_party(context)
+        try:
+            # The counter is compared below, by the portal's own rule, so that a regression can be told
+            # apart from a bad signature: verified against 0, the library checks everything else.
+            verified = webauthn.verify_authentication_response(
+                credential=credential, expected_challenge=webauthn.base64url_to_bytes(stored.challenge),
+                expected_rp_id=party.rp_id, expected_origin=party.origin,
+                credential_public_key=webauthn.base64url_to_bytes(passkey.public_key),
+                credential_current_sign_count=0)
+        except UNACCEPTABLE:
+            raise _refused(current, attempt, context) from None
+        if counter_regressed(int(passkey.sign_count or 0), verified.new_sign_count):
+            raise _counter_regression(current, passkey, verified.new_sign_count, attempt, context)
+        now = int(clock.now())
+        amr = ["pwd", "hwk", *(["user"] if verified.user_verified else [])]
+
+        def accept(transaction) -> None:  # type: ignore[no-untyped-def]
+            store.consume_challenge(stored, now)(transaction)
+            store.record_use(passkey, verified.new_sign_count, now)(transaction)
+            transaction.update(User(user.username), actions=[User.last_login.set(now)],
+                               condition=(User.mfa_enabled == True) & (User.passkey_count > 0))  # noqa: E712
+
+        try:
+            return second_factor.login_with_checked_factor(current, context, "login.passkey", accept, amr)
+        except Conflict:
+            # The challenge was used by a parallel answer, the counter moved, or 2FA was reset meanwhile.
+            raise _refused(current, attempt, context) from None
+
+
+def counter_regressed(stored: int, reported: int) -> bool:
+    """True when the authenticator's signature counter did not go up. Authenticators that keep no
+    counter report 0 every time (synced passkeys do): 0 after 0 is no regression."""
+    return (stored > 0 or reported > 0) and reported <= stored
+
+
+# ---------------------------------------------------------------- challenges
+
+
+def _new_challenge(current: Authenticated, purpose: str) -> bytes:
+    challenge = secrets.token_bytes(32)
+    store.save_challenge(PasskeyChallenge(
+        current.session.token_hash, username=current.user.username, purpose=purpose,
+        challenge=bytes_to_base64url(challenge), expires_at=int(clock.now()) + CHALLENGE_SECONDS))
+    return challenge
+
+
+def _answers(stored: PasskeyChallenge | None, current: Authenticated, purpose: str) -> bool:
+    """The stored challenge is this session's, for this ceremony, and still alive."""
+    return (stored is not None and stored.purpose == purpose and stored.username == current.user.username
+            and int(stored.expires_at) > clock.now())
+
+
+def _outstanding(current: Authenticated, purpose: str) -> PasskeyChallenge:
+    stored = store.get_challenge(current.session.token_hash)
+    if not _answers(stored, current, purpose):
+        raise PortalError(ErrorCode.PASSKEY_REFUSED)
+    assert stored is not None
+    return stored
+
+
+# ---------------------------------------------------------------- helpers and outcomes
+
+
+def _user_handle(username: str) -> bytes:
+    """A stable WebAuthn user id per account that does not reveal the username (authenticators keep
+    one passkey per relying party and user id)."""
+    return hmac.new(get_keys().hmac_key, b"passkey-user#" + username.encode(), hashlib.sha256).digest()
+
+
+def _descriptor(passkey: Passkey) -> PublicKeyCredentialDescriptor:
+    transports = [AuthenticatorTransport(value) for value in sorted(passkey.transports or [])
+                  if value in KNOWN_TRANSPORTS]
+    return PublicKeyCredentialDescriptor(id=webauthn.base64url_to_bytes(passkey.credential_id),
+                                         transports=transports or None)
+
+
+def _transports(credential: dict[str, Any]) -> set[str]:
+    response = credential.get("response")
+    reported = response.get("transports") if isinstance(response, dict) else None
+    return {value for value in reported if value in KNOWN_TRANSPORTS} if isinstance(reported, list) else set()
+
+
+def _own(user: User, credential_id: str) -> Passkey:
+    passkey = store.get_passkey(user.username, credential_id) if 0 < len(credential_id) <= 1024 else None
+    if passkey is None:
+        raise PortalError(ErrorCode.NOT_FOUND)
+    return passkey
+
+
+def _refused(current: Authenticated, attempt: int, context: RequestContext, outcome: str = "failure") -> PortalError:
+    """A failed login attempt: counted like a wrong code; its challenge is used up."""
+    store.discard_challenge(current.session.token_hash)
+    lockout.count_failure(Factor.SECOND_FACTOR, current.user.username, current.user, attempt, context,
+                          "login.passkey", outcome=outcome)
+    return PortalError(ErrorCode.PASSKEY_REFUSED)
+
+
+def _counter_regression(current: Authenticated, passkey: Passkey, reported: int, attempt: int,
+                        context: RequestContext) -> PortalError:
+    """A valid signature with a counter that went back: the key may have been copied. Refused, audited
+    as a security event and reported to the owner with the passkey's name."""
+    error = _refused(current, attempt, context, outcome="counter_regression")
+    notifications.send(current.user, notifications.PASSKEY_COUNTER_REGRESSION, name=passkey.name)
+    return error
