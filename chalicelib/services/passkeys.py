@@ -57,6 +57,9 @@ from chalicelib.storage.users import User
 CHALLENGE_SECONDS = 300
 PASSKEY_LIMIT = 10
 NAME_MAX = 64
+# Longest stored credential id (base64url of 700 bytes): well inside DynamoDB's 1024-byte sort key.
+# WebAuthn allows up to 1023 bytes; authenticators in use stay far below.
+ID_MAX = 934
 RP_NAME = "Digitaal Portaal"
 KNOWN_TRANSPORTS = frozenset(transport.value for transport in AuthenticatorTransport)
 # What py_webauthn raises for answers it cannot parse or accept; a client's junk is never a 500.
@@ -130,6 +133,8 @@ def register(current: Authenticated, credential: dict, name: str, context: Reque
     except UNACCEPTABLE:
         store.discard_challenge(stored.session_hash)
         raise PortalError(ErrorCode.PASSKEY_REFUSED) from None
+    if len(bytes_to_base64url(verified.credential_id)) > ID_MAX:
+        raise PortalError(ErrorCode.PASSKEY_REFUSED)
     now = int(clock.now())
     passkey = Passkey(user.username, bytes_to_base64url(verified.credential_id),
                       public_key=bytes_to_base64url(verified.credential_public_key),
@@ -215,8 +220,7 @@ def login(current: Authenticated, credential: dict, context: RequestContext) -> 
     user = current.user
     with lockout.attempt(Factor.SECOND_FACTOR, user.username, context, "login.passkey", user) as attempt:
         stored = store.get_challenge(current.session.token_hash)
-        passkey = store.get_passkey(user.username, credential.get("id")) \
-            if isinstance(credential.get("id"), str) and credential["id"] else None
+        passkey = _find(user, credential.get("id"))
         if not _answers(stored, current, store.LOGIN) or passkey is None:
             raise _refused(current, attempt, context)
         assert stored is not None
@@ -302,8 +306,15 @@ def _transports(credential: dict[str, Any]) -> set[str]:
     return {value for value in reported if value in KNOWN_TRANSPORTS} if isinstance(reported, list) else set()
 
 
+def _find(user: User, credential_id: object) -> Passkey | None:
+    """One of the account's own passkeys; an id no stored passkey can have is not looked up."""
+    if not isinstance(credential_id, str) or not 0 < len(credential_id.encode("utf-8", "replace")) <= ID_MAX:
+        return None
+    return store.get_passkey(user.username, credential_id)
+
+
 def _own(user: User, credential_id: str) -> Passkey:
-    passkey = store.get_passkey(user.username, credential_id) if 0 < len(credential_id) <= 1024 else None
+    passkey = _find(user, credential_id)
     if passkey is None:
         raise PortalError(ErrorCode.NOT_FOUND)
     return passkey

@@ -264,9 +264,18 @@ def test_failed_passkey_attempts_count_on_the_second_factor_lockout(owner, make_
 def test_junk_instead_of_an_assertion_is_refused_not_an_error(owner, make_api, clock_pinned):
     with_passkey(owner, clock_pinned)
     api, _ = second_step(make_api)
-    for junk in ({}, {"id": 5}, {"id": "x", "response": "no"}, {"id": "AAAA", "response": {"signature": "%%"}}):
+    for junk in ({}, {"id": 5}, {"id": "x" * 5000}, {"id": "x", "response": "no"},
+                 {"id": "AAAA", "response": {"signature": "%%"}}):
         response = api.post(f"{API}/auth/passkey", {"credential": junk})
         assert response.status_code in (401, 423), (junk, response.body)
+
+
+def test_junk_instead_of_a_new_credential_is_refused_not_an_error(owner, clock_pinned):
+    for junk in ({}, {"id": "AAAA", "response": {"clientDataJSON": 5}}, {"response": {"attestationObject": "!!"}}):
+        options_for_registration(owner)
+        clock_pinned.advance(31)  # each re-check needs a code of a new time step
+        response = owner.post(f"{API}/account/passkeys", {"name": "Telefoon", "credential": junk})
+        assert (response.status_code, body(response)["error"]["code"]) == (401, "passkey_refused"), junk
 
 
 def test_passkey_login_endpoints_need_the_partial_session_of_the_password_step(owner, make_api, clock_pinned):
