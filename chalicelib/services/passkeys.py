@@ -29,17 +29,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import webauthn
-from webauthn.helpers import bytes_to_base64url
-from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.structs import (
-    AuthenticatorSelectionCriteria,
-    AuthenticatorTransport,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
-
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.services import lockout, notifications, reauth, second_factor
@@ -61,9 +50,28 @@ NAME_MAX = 64
 # WebAuthn allows up to 1023 bytes; authenticators in use stay far below.
 ID_MAX = 934
 RP_NAME = "Digitaal Portaal"
-KNOWN_TRANSPORTS = frozenset(transport.value for transport in AuthenticatorTransport)
-# What py_webauthn raises for answers it cannot parse or accept; a client's junk is never a 500.
-UNACCEPTABLE = (WebAuthnException, ValueError, TypeError, KeyError, AttributeError)
+# WebAuthn's AuthenticatorTransport values: the ones kept of what a browser reports.
+KNOWN_TRANSPORTS = frozenset({"usb", "nfc", "ble", "smart-card", "hybrid", "internal", "cable"})
+
+
+def _library():  # type: ignore[no-untyped-def]
+    """py_webauthn, imported on first use: it loads cryptography and cbor2, which importing the app
+    (every cold start) must not pay for (tests/unit/test_cold_imports.py)."""
+    import webauthn
+    import webauthn.helpers.structs
+
+    return webauthn
+
+
+def _unacceptable() -> tuple[type[Exception], ...]:
+    """What py_webauthn raises for answers it cannot parse or accept: a client's junk is never a 500."""
+    from webauthn.helpers.exceptions import WebAuthnException
+
+    return (WebAuthnException, ValueError, TypeError, KeyError, AttributeError)
+
+
+def _b64(data: bytes) -> str:
+    return _library().helpers.bytes_to_base64url(data)
 
 
 @dataclass(frozen=True)
@@ -111,11 +119,14 @@ def registration_options(current: Authenticated, password: str, code: str | None
         raise PortalError(ErrorCode.PASSKEY_LIMIT)
     party = relying_party(context)
     challenge = _new_challenge(current, store.REGISTER)
+    webauthn = _library()
+    structs = webauthn.helpers.structs
     options = webauthn.generate_registration_options(
         rp_id=party.rp_id, rp_name=RP_NAME, user_name=user.username, user_id=_user_handle(user.username),
         challenge=challenge, timeout=CHALLENGE_SECONDS * 1000,
-        authenticator_selection=AuthenticatorSelectionCriteria(
-            resident_key=ResidentKeyRequirement.PREFERRED, user_verification=UserVerificationRequirement.PREFERRED),
+        authenticator_selection=structs.AuthenticatorSelectionCriteria(
+            resident_key=structs.ResidentKeyRequirement.PREFERRED,
+            user_verification=structs.UserVerificationRequirement.PREFERRED),
         exclude_credentials=[_descriptor(passkey) for passkey in existing])
     return json.loads(webauthn.options_to_json(options))
 
@@ -126,18 +137,19 @@ def register(current: Authenticated, credential: dict, name: str, context: Reque
     label = clean_name(name)
     stored = _outstanding(current, store.REGISTER)
     party = relying_party(context)
+    webauthn = _library()
     try:
         verified = webauthn.verify_registration_response(
             credential=credential, expected_challenge=webauthn.base64url_to_bytes(stored.challenge),
             expected_rp_id=party.rp_id, expected_origin=party.origin)
-    except UNACCEPTABLE:
+    except _unacceptable():
         store.discard_challenge(stored.session_hash)
         raise PortalError(ErrorCode.PASSKEY_REFUSED) from None
-    if len(bytes_to_base64url(verified.credential_id)) > ID_MAX:
+    if len(_b64(verified.credential_id)) > ID_MAX:
         raise PortalError(ErrorCode.PASSKEY_REFUSED)
     now = int(clock.now())
-    passkey = Passkey(user.username, bytes_to_base64url(verified.credential_id),
-                      public_key=bytes_to_base64url(verified.credential_public_key),
+    passkey = Passkey(user.username, _b64(verified.credential_id),
+                      public_key=_b64(verified.credential_public_key),
                       sign_count=verified.sign_count, transports=_transports(credential), name=label,
                       created_at=now, user_verified=int(verified.user_verified))
     event = new_event("passkey.added", actor=user.username, target=user.username, outcome="success",
@@ -207,10 +219,11 @@ def login_options(current: Authenticated, context: RequestContext) -> dict:
     if not existing:
         raise PortalError(ErrorCode.NOT_FOUND)
     challenge = _new_challenge(current, store.LOGIN)
+    webauthn = _library()
     options = webauthn.generate_authentication_options(
         rp_id=relying_party(context).rp_id, challenge=challenge, timeout=CHALLENGE_SECONDS * 1000,
         allow_credentials=[_descriptor(passkey) for passkey in existing],
-        user_verification=UserVerificationRequirement.PREFERRED)
+        user_verification=webauthn.helpers.structs.UserVerificationRequirement.PREFERRED)
     return json.loads(webauthn.options_to_json(options))
 
 
@@ -225,6 +238,7 @@ def login(current: Authenticated, credential: dict, context: RequestContext) -> 
             raise _refused(current, attempt, context)
         assert stored is not None
         party = relying_party(context)
+        webauthn = _library()
         try:
             # The counter is compared below, by the portal's own rule, so that a regression can be told
             # apart from a bad signature: verified against 0, the library checks everything else.
@@ -233,7 +247,7 @@ def login(current: Authenticated, credential: dict, context: RequestContext) -> 
                 expected_rp_id=party.rp_id, expected_origin=party.origin,
                 credential_public_key=webauthn.base64url_to_bytes(passkey.public_key),
                 credential_current_sign_count=0)
-        except UNACCEPTABLE:
+        except _unacceptable():
             raise _refused(current, attempt, context) from None
         if counter_regressed(int(passkey.sign_count or 0), verified.new_sign_count):
             raise _counter_regression(current, passkey, verified.new_sign_count, attempt, context)
@@ -266,7 +280,7 @@ def _new_challenge(current: Authenticated, purpose: str) -> bytes:
     challenge = secrets.token_bytes(32)
     store.save_challenge(PasskeyChallenge(
         current.session.token_hash, username=current.user.username, purpose=purpose,
-        challenge=bytes_to_base64url(challenge), expires_at=int(clock.now()) + CHALLENGE_SECONDS))
+        challenge=_b64(challenge), expires_at=int(clock.now()) + CHALLENGE_SECONDS))
     return challenge
 
 
@@ -293,11 +307,13 @@ def _user_handle(username: str) -> bytes:
     return hmac.new(get_keys().hmac_key, b"passkey-user#" + username.encode(), hashlib.sha256).digest()
 
 
-def _descriptor(passkey: Passkey) -> PublicKeyCredentialDescriptor:
-    transports = [AuthenticatorTransport(value) for value in sorted(passkey.transports or [])
+def _descriptor(passkey: Passkey):  # type: ignore[no-untyped-def]
+    webauthn = _library()
+    structs = webauthn.helpers.structs
+    transports = [structs.AuthenticatorTransport(value) for value in sorted(passkey.transports or [])
                   if value in KNOWN_TRANSPORTS]
-    return PublicKeyCredentialDescriptor(id=webauthn.base64url_to_bytes(passkey.credential_id),
-                                         transports=transports or None)
+    return structs.PublicKeyCredentialDescriptor(id=webauthn.base64url_to_bytes(passkey.credential_id),
+                                                 transports=transports or None)
 
 
 def _transports(credential: dict[str, Any]) -> set[str]:
