@@ -164,6 +164,6 @@ def test_me_shows_profile(api, full_login):
     me = body(api.get("/api/v1/me"))
     assert me["username"] == "piet"
     assert me["crib"] == "123456789"
-    assert me["mfa"] == {"enabled": True, "backup_codes_left": 0}
+    assert me["mfa"] == {"enabled": True, "backup_codes_left": 0, "passkeys": 0}
     assert me["roles"] == ["taxpayer"]
 

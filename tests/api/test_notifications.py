@@ -22,6 +22,9 @@ PARAMS = {
     notifications.EMAIL_CHANGE_REQUESTED: {"new_email": "n***@example.org"},
     notifications.EMAIL_CHANGED: {"new_email": "n***@example.org"},
     notifications.BACKUP_CODE_USED: {"left": 3},
+    notifications.PASSKEY_ADDED: {"name": "Telefoon"},
+    notifications.PASSKEY_REMOVED: {"name": "Telefoon"},
+    notifications.PASSKEY_COUNTER_REGRESSION: {"name": "Telefoon"},
 }
 LINK_KINDS = {notifications.PASSWORD_RESET, notifications.ACCOUNT_ACTIVATION, notifications.EMAIL_VERIFY}
 
