@@ -72,7 +72,7 @@ def test_enrollment_from_password_to_active_2fa(api, newcomer):
     assert query["response-content-type"] == ["application/pdf"]
 
     me = body(api.get("/api/v1/me"))
-    assert me["mfa"] == {"enabled": True, "backup_codes_left": 10}
+    assert me["mfa"] == {"enabled": True, "backup_codes_left": 10, "passkeys": 0}
     stored = get_user("jan.jansen")
     assert stored.totp_secret and secret not in stored.totp_secret and stored.pending_totp_secret is None
 
