@@ -85,7 +85,7 @@ def test_five_requests_per_name_and_hour_then_no_mail(alice, clock_pinned):
     for _ in range(6):
         password_reset.request_reset("alice", CONTEXT)
     assert len(sent_to("alice@example.org")) == 5
-    assert _outcomes("alice")[0] == ("password_reset.request", "rate_limited")
+    assert _outcomes("alice").count(("password_reset.request", "rate_limited")) == 1
     clock_pinned.advance(3600)
     password_reset.request_reset("alice", CONTEXT)
     assert len(sent_to("alice@example.org")) == 6
