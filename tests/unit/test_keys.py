@@ -17,11 +17,16 @@ from infra import template
 
 @pytest.fixture
 def deployed_secret(monkeypatch):
-    """A Secrets Manager secret shaped like the template's, and the prod stage pointing at it."""
+    """A Secrets Manager secret shaped like the template's, and the prod stage pointing at it.
+
+    The secret is deleted afterwards: when the package's shared AWS emulation is already running,
+    this block's mock_aws joins it instead of starting empty, and the next test would find it."""
+    created: list[str] = []
 
     def use(secret: dict) -> None:
         arn = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
             Name="portal-keys", SecretString=json.dumps(secret))["ARN"]
+        created.append(arn)
         monkeypatch.setenv("PORTAL_STAGE", "prod")
         monkeypatch.setenv("PORTAL_SECRETS_ARN", arn)
         reset_settings()
@@ -29,6 +34,9 @@ def deployed_secret(monkeypatch):
 
     with mock_aws():
         yield use
+        for arn in created:
+            boto3.client("secretsmanager", region_name="us-east-1").delete_secret(
+                SecretId=arn, ForceDeleteWithoutRecovery=True)
     keys.get_keys.cache_clear()
     os.environ.pop("PORTAL_SECRETS_ARN", None)
     reset_settings()
