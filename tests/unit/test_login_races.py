@@ -95,3 +95,50 @@ def test_a_claim_read_before_a_parallel_threshold_claim_never_gets_a_sixth_evalu
     assert refused.value.code is ErrorCode.ACCOUNT_LOCKED
     state = lockouts.read_state("password#race.lock")
     assert (state.failures, state.allowed, state.locked_until) == (5, 10, 1_800_000_060)
+
+
+def _weak_hash_account(username: str) -> str:
+    """An account whose stored hash has older, weaker argon2 parameters than today's."""
+    from argon2 import PasswordHasher
+
+    from chalicelib.services.accounts import create_account
+    from chalicelib.storage.users import User
+
+    create_account(username, f"{username}@example.org", PASSWORD)
+    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    User(username).update(actions=[User.password_hash.set(weak)])
+    return weak
+
+
+def test_a_login_with_an_old_parameter_hash_logs_in_and_rehashes_it(aws):
+    from chalicelib.security import passwords
+    from chalicelib.storage.users import get_user
+
+    weak = _weak_hash_account("rehash.me")
+    assert passwords.needs_rehash(weak)
+
+    assert login.login("rehash.me", PASSWORD, CONTEXT).next_step == "enroll"
+
+    stored = get_user("rehash.me").password_hash
+    assert stored != weak and stored.split("$")[3] == "m=19456,t=2,p=1"
+    assert passwords.verify_password(stored, PASSWORD)
+    assert login.login("rehash.me", PASSWORD, CONTEXT).next_step == "enroll"
+
+
+def test_the_rehash_never_overwrites_a_password_changed_after_the_login_read_it(aws, monkeypatch):
+    """The login read the weak hash; a password change commits before the re-hash is written: the new
+    password stays."""
+    from chalicelib.security import passwords
+    from chalicelib.storage.users import User, get_user
+
+    _weak_hash_account("rehash.race")
+    changed = passwords.hash_password("Another-Horse-Battery-8")
+    real_commit = second_factors.commit_password_login
+
+    def commit_then_a_password_change(*args, **kwargs):  # type: ignore[no-untyped-def]
+        real_commit(*args, **kwargs)
+        User("rehash.race").update(actions=[User.password_hash.set(changed)])
+
+    monkeypatch.setattr(second_factors, "commit_password_login", commit_then_a_password_change)
+    assert login.login("rehash.race", PASSWORD, CONTEXT).next_step == "enroll"
+    assert get_user("rehash.race").password_hash == changed
