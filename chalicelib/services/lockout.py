@@ -31,8 +31,9 @@ BLOCK_AT = 20
 # No request runs longer than the function's 30 s timeout: a threshold claim still unsettled after
 # this long belongs to a request that died, and is settled as the failure it may have been.
 SETTLE_AFTER_SECONDS = 35
-# A claim conditional on the counter as read is tried again after a parallel claim changed it; each
-# round some request's claim went through, so more rounds than the ladder's step are never needed.
+# A claim conditional on the counter as read is tried again after another request changed it first (a
+# claim, a lock, a reset). Claims alone fill an allowance within FIRST_THRESHOLD rounds; a request
+# that needs more is racing resets too, and gets 503 instead of looping.
 CLAIM_ROUNDS = FIRST_THRESHOLD + 1
 
 
