@@ -40,6 +40,8 @@ class Lockout(Model):
     # When the latest attempt was claimed: an evaluation still unsettled long after it is one whose
     # request died (see services/lockout.py settle_stale).
     claimed_at = NumberAttribute(null=True)
+    # The request token of the latest claim_seen: a resend refused after a lost answer finds its own.
+    claim_token = UnicodeAttribute(null=True)
 
 
 @dataclass(frozen=True)
@@ -123,14 +125,17 @@ def claim_seen(key: str, seen: LockoutState, now: int, first_threshold: int,
     claim needs no answer from DynamoDB: it is conditional on the counter being exactly as seen and
     still claimable. None when it is not (another request claimed or settled meanwhile: read again);
     AddressLimitReached when only the slot was refused. The client request token makes botocore's
-    resend after a lost answer the same request, not a second claim.
+    resend after a lost answer the same request for DynamoDB, and the claim records it, so a resend
+    refused by the claim it repeats is still this request's claim, not a second one.
     """
+    token = secrets.token_hex(16)
     same = Lockout.failures == seen.failures
     if seen.failures == 0:
         same = Lockout.failures.does_not_exist() | same
     try:
-        with TransactWrite(connection=transaction_connection(), client_request_token=secrets.token_hex(16)) as writes:
-            writes.update(Lockout(key), actions=_claim_actions(now, first_threshold), condition=same & _claimable(now))
+        with TransactWrite(connection=transaction_connection(), client_request_token=token) as writes:
+            writes.update(Lockout(key), actions=[*_claim_actions(now, first_threshold), Lockout.claim_token.set(token)],
+                          condition=same & _claimable(now))
             if slot is not None:
                 writes.update(RateCounter(slot.key),
                               actions=[RateCounter.hits.add(1), RateCounter.expires_at.set(slot.expires_at)],
@@ -142,8 +147,16 @@ def claim_seen(key: str, seen: LockoutState, now: int, first_threshold: int,
         reasons = [reason.code if reason else None for reason in error.cancellation_reasons or []]
         if slot is not None and reasons[:2] == [None, "ConditionalCheckFailed"]:
             raise AddressLimitReached() from error
-        return None
+        if not _claimed_by(key, token):
+            return None
     return seen.failures + 1
+
+
+def _claimed_by(key: str, token: str) -> bool:
+    try:
+        return Lockout.get(key, consistent_read=True).claim_token == token
+    except DoesNotExist:
+        return False
 
 
 @dataclass(frozen=True)
