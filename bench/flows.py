@@ -223,21 +223,22 @@ def activate_enrollment(visitor: Visitor) -> Any:
 
 
 FLOWS: tuple[Flow, ...] = (
-    # The per-address limit claims its slot before any argon2 work: one request more than the 3 of
-    # the first design, the price of refusing password guessing at scale before it costs CPU.
-    Flow("password step, success", account, login, 200, target=4),
-    Flow("password step, wrong password", account, wrong_password, 401, target=4),
-    Flow("password step, unknown name", nothing, wrong_password, 401, target=4),
-    Flow("password step, 5th failure (locks)", lambda visitor: failures(visitor, 4), wrong_password, 401),
+    # The account and its counter are read together, so the claim and the per-address slot (claimed
+    # before any argon2 work) are one conditional transaction: 3 requests, also when the attempt locks.
+    Flow("password step, success", account, login, 200, target=3),
+    Flow("password step, wrong password", account, wrong_password, 401, target=3),
+    Flow("password step, unknown name", nothing, wrong_password, 401, target=3),
+    Flow("password step, 5th failure (locks)", lambda visitor: failures(visitor, 4), wrong_password, 401, target=3),
     Flow("second factor, TOTP code", password_step_done, totp, 200, target=3),
     Flow("second factor, wrong TOTP code", password_step_done, wrong_totp, 401, target=3),
     Flow("second factor, backup code", enrolled_password_step_done, backup_code, 200, target=3),
     Flow("GET /me, fresh session", full_session, me, 200, target=1),
     Flow("GET /me, idle > 1 min (touch)", lambda visitor: full_session(visitor, idle_seconds=61), me, 200),
     Flow("logout", full_session, logout, 204),
-    Flow("2FA enrollment: password, new secret, QR", enrollment_due, start_enrollment, 200, on_login_path=False),
-    Flow("2FA enrollment: confirm code", enrollment_started, confirm_enrollment, 200, on_login_path=False),
-    Flow("2FA enrollment: activate, backup codes PDF", enrollment_confirmed, activate_enrollment, 200,
+    Flow("2FA enrollment: password, new secret, QR", enrollment_due, start_enrollment, 200, target=3,
+         on_login_path=False),
+    Flow("2FA enrollment: confirm code", enrollment_started, confirm_enrollment, 200, target=3, on_login_path=False),
+    Flow("2FA enrollment: activate, backup codes PDF", enrollment_confirmed, activate_enrollment, 200, target=3,
          on_login_path=False),
 )
 
