@@ -44,6 +44,12 @@ PINNED = {
     # session + user, old codes (Query), new set + user + session rotation + audit (TransactWriteItems),
     # PDF link handed out once (UpdateItem)
     "2FA enrollment: activate, backup codes PDF": 4,
+    # user (GetItem), the friendly e-mail-index check (Query), then address + its reservation + the
+    # old one released + voids + audit event in one TransactWriteItems
+    "e-mail change: verification link": 3,
+    # session + user, then the epoch bump + the caller's session replaced + audit event in one
+    # TransactWriteItems
+    "end all other sessions": 2,
 }
 
 
