@@ -256,7 +256,9 @@ def create_user(user: User, event: AuditEvent | None = None) -> None:
             raise UsernameTakenError(user.username) from refusal
         if email_owner(user.email_normalized) not in (None, user.username):
             raise EmailTakenError(user.email_normalized) from refusal
-        raise CribTakenError(user.crib) from refusal
+        if user.crib and crib_owner(user.crib) not in (None, user.username):
+            raise CribTakenError(user.crib) from refusal
+        raise
 
 
 def bind_crib(user: User, crib: str | None, *, now: int, actions: tuple = (),
