@@ -32,12 +32,13 @@ class Visitor:
         self.cookie: str | None = None
         self.secret: str | None = None
         self.backup_codes: list[str] = []
+        self.email_link: str | None = None  # the token of a verification link mailed to the visitor
         for name, value in (state or {}).items():
             setattr(self, name, value)
 
     def state(self) -> dict:
         return {"username": self.username, "cookie": self.cookie, "secret": self.secret,
-                "backup_codes": self.backup_codes}
+                "backup_codes": self.backup_codes, "email_link": self.email_link}
 
     def _headers(self) -> dict[str, str]:
         headers = {"Content-Type": "application/json"}
@@ -55,6 +56,9 @@ class Visitor:
     def post(self, path: str, body: dict | None = None) -> Any:
         payload = json.dumps(body or {})
         return self._remember(self.client.http.post(path, body=payload, headers=self._headers()))
+
+    def delete(self, path: str) -> Any:
+        return self._remember(self.client.http.delete(path, body="{}", headers=self._headers()))
 
     def get(self, path: str) -> Any:
         return self._remember(self.client.http.get(path, headers=self._headers()))
@@ -163,6 +167,18 @@ def enrolled_password_step_done(visitor: Visitor) -> None:
     visitor.expect(200)
 
 
+def email_change_requested(visitor: Visitor) -> None:
+    """A full session whose owner asked for a new address and holds its verification link."""
+    from chalicelib.security.tokens import new_token, token_hash
+    from chalicelib.services.password_reset import link_token
+    from chalicelib.storage import users
+
+    full_session(visitor)
+    token = new_token()
+    users.start_email_change(visitor.username, f"{visitor.username}@nieuw.example", token_hash(token), 2**31)
+    visitor.email_link = link_token(token, visitor.username)
+
+
 def nothing(visitor: Visitor) -> None:
     return None
 
@@ -207,6 +223,14 @@ def logout(visitor: Visitor) -> Any:
     return visitor.post("/api/v1/auth/logout")
 
 
+def verify_email(visitor: Visitor) -> Any:
+    return visitor.post("/api/v1/account/email/verify", {"token": visitor.email_link})
+
+
+def end_other_sessions(visitor: Visitor) -> Any:
+    return visitor.delete("/api/v1/account/sessions")
+
+
 def start_enrollment(visitor: Visitor) -> Any:
     response = visitor.post("/api/v1/mfa/enrollment", {"password": PASSWORD})
     if response.status_code == 200:
@@ -240,6 +264,8 @@ FLOWS: tuple[Flow, ...] = (
     Flow("2FA enrollment: confirm code", enrollment_started, confirm_enrollment, 200, target=3, on_login_path=False),
     Flow("2FA enrollment: activate, backup codes PDF", enrollment_confirmed, activate_enrollment, 200, target=3,
          on_login_path=False),
+    Flow("e-mail change: verification link", email_change_requested, verify_email, 204, on_login_path=False),
+    Flow("end all other sessions", full_session, end_other_sessions, 204, on_login_path=False),
 )
 
 

@@ -6,6 +6,8 @@ import binascii
 import re
 
 from chalicelib.errors import ErrorCode, PortalError
+from chalicelib.storage import users
+from chalicelib.storage.audit import AuditEvent
 from chalicelib.storage.users import User
 
 # The longest name an account can have; anything longer is refused before it reaches a storage key.
@@ -99,17 +101,32 @@ def create_account(
     return user
 
 
-def save_new_account(user: User, *also: object) -> None:
-    """Store a new account with its CRIB reservation and `also` (its audit event) in one transaction;
-    an existing username or a CRIB bound to another account is refused, atomically."""
-    from chalicelib.storage.users import CribTakenError, UsernameTakenError, create_user
-
+def save_new_account(user: User, event: AuditEvent | None = None) -> None:
+    """Store a new account with its e-mail and CRIB reservations and its audit event in one transaction;
+    an existing username, or an address or CRIB bound to another account, is refused atomically."""
     try:
-        create_user(user, *also)
-    except UsernameTakenError:
+        users.create_user(user, event)
+    except users.UsernameTakenError:
         raise PortalError(ErrorCode.USERNAME_TAKEN, field="username") from None
-    except CribTakenError:
+    except users.EmailTakenError:
+        raise PortalError(ErrorCode.EMAIL_TAKEN, field="email") from None
+    except users.CribTakenError:
         raise PortalError(ErrorCode.CRIB_TAKEN, field="crib") from None
+
+
+def backfill_reservations() -> dict:
+    """Reserve the e-mail address and CRIB of every existing account that has none (accounts made before
+    reservations existed). Idempotent: a second run finds everything held. Returns the counts per
+    outcome and the clashes ("<account> <what>: taken by <owner>"), which need a person to decide."""
+    counts = {"reserved": 0, "held": 0}
+    clashes = []
+    for user in users.accounts():
+        for what, outcome in users.reserve_existing(user).items():
+            if outcome in counts:
+                counts[outcome] += 1
+            else:
+                clashes.append(f"{user.username} {what}: {outcome}")
+    return {**counts, "clashes": sorted(clashes)}
 
 
 def validate_totp_secret(secret: str) -> str:

@@ -46,6 +46,12 @@ PINNED = {
     # session + user, then new set + user + session rotation + the PDF's hand-out + audit event in one
     # TransactWriteItems (a first set has no old codes to query)
     "2FA enrollment: activate, backup codes PDF": 2,
+    # user (GetItem), the friendly e-mail-index check (Query), then address + its reservation + the
+    # old one released + voids + audit event in one TransactWriteItems
+    "e-mail change: verification link": 3,
+    # session + user, then the epoch bump + the caller's session replaced + audit event in one
+    # TransactWriteItems
+    "end all other sessions": 2,
 }
 
 
