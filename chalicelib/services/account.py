@@ -25,7 +25,7 @@ from chalicelib.services.audit import RequestContext, new_event, record
 from chalicelib.services.devices import describe
 from chalicelib.services.password_reset import link_token, parse_link_token
 from chalicelib.services.reauth import reauthenticate
-from chalicelib.services.sessions import FULL, Authenticated, list_for, new_session
+from chalicelib.services.sessions import Authenticated, Level, list_for, new_session
 from chalicelib.services.transitions import Transition
 from chalicelib.storage import rate_limits
 from chalicelib.storage.audit import recorded_transaction
@@ -70,7 +70,7 @@ def _keep_only_current_session(current: Authenticated, context: RequestContext, 
     transaction, replace the caller's session by one in the new epoch with the same absolute expiry."""
     user, old = current.user, current.session
     epoch = int(user.session_epoch or 0)
-    fresh, cookie = new_session(user, FULL, "done", context)
+    fresh, cookie = new_session(user, Level.FULL, "done", context)
     fresh.epoch = epoch + 1
     fresh.created_at = old.created_at
     fresh.absolute_expiry = old.absolute_expiry

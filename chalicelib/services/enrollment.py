@@ -25,7 +25,7 @@ from chalicelib.services.accounts import open_totp_secret, seal_totp_secret
 from chalicelib.services.audit import RequestContext, new_event, record
 from chalicelib.services.lockout import Factor
 from chalicelib.services.reauth import reauthenticate
-from chalicelib.services.sessions import FULL, Authenticated, new_session
+from chalicelib.services.sessions import Authenticated, Level, new_session
 from chalicelib.storage import lockouts as lockout_store
 from chalicelib.storage.audit import recorded_transaction
 from chalicelib.storage.base import Conflict
@@ -123,7 +123,7 @@ def activate(current: Authenticated, context: RequestContext) -> Activation:
         _require_starting_session(current, context, "mfa.activated")
     if not (user.pending_totp_secret and user.pending_totp_confirmed and int(user.pending_totp_expires or 0) > now):
         raise PortalError(ErrorCode.NOT_CONFIRMED)
-    session, cookie = new_session(user, FULL, "done", context)
+    session, cookie = new_session(user, Level.FULL, "done", context)
 
     def rotate_session(transaction: TransactWrite) -> None:
         second_factor.replace_session(transaction, current, session)

@@ -13,7 +13,7 @@ from chalicelib.services import lockout
 from chalicelib.services.accounts import USERNAME_MAX, normalize_username
 from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.services.lockout import Factor
-from chalicelib.services.sessions import PARTIAL, new_session
+from chalicelib.services.sessions import Level, new_session
 from chalicelib.settings import get_settings
 from chalicelib.storage import lockouts as lockout_store
 from chalicelib.storage import rate_limits
@@ -79,7 +79,7 @@ def _logged_in(user: User, name: str, password: str, address_slot: str | None,
     if passwords.needs_rehash(user.password_hash):
         user.update(actions=[User.password_hash.set(passwords.hash_password(password))])
     next_step = "totp" if user.mfa_enabled else "enroll"
-    session, cookie_value = new_session(user, PARTIAL, next_step, context)
+    session, cookie_value = new_session(user, Level.PARTIAL, next_step, context)
     event = new_event("login.password", actor=name, target=name, outcome="success", context=context,
                       details={"next": next_step})
     with recorded_transaction(event) as transaction:

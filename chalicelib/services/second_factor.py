@@ -27,7 +27,7 @@ from chalicelib.services import lockout, notifications
 from chalicelib.services.accounts import open_totp_secret
 from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.services.lockout import Factor
-from chalicelib.services.sessions import FULL, Authenticated, new_session
+from chalicelib.services.sessions import Authenticated, Level, new_session
 from chalicelib.storage import lockouts as lockout_store
 from chalicelib.storage.audit import recorded_transaction
 from chalicelib.storage.backup_codes import BackupCode, unused_code_condition
@@ -57,7 +57,7 @@ def login_with_totp(current: Authenticated, code: str, context: RequestContext) 
     user = current.user
     with lockout.attempt(Factor.SECOND_FACTOR, user.username, context, "login.totp", user) as attempt:
         step = _unused_step(user, code, attempt, context, "login.totp")
-        session, cookie = new_session(user, FULL, "done", context)
+        session, cookie = new_session(user, Level.FULL, "done", context)
         try:
             _commit_login(current, session, context, "login.totp", lambda transaction: transaction.update(
                 User(user.username), actions=[User.totp_last_step.set(step), User.last_login.set(int(clock.now()))],
@@ -74,7 +74,7 @@ def login_with_backup_code(current: Authenticated, code: str, context: RequestCo
         code_hash = _backup_code_hash(user, code)
         if code_hash is None:
             raise _refused(user, attempt, context, "login.backup_code")
-        session, cookie = new_session(user, FULL, "done", context)
+        session, cookie = new_session(user, Level.FULL, "done", context)
         try:
             _commit_login(current, session, context, "login.backup_code",
                           _backup_code_use(user, code_hash, User.last_login.set(int(clock.now()))))
