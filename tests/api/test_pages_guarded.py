@@ -52,26 +52,23 @@ def test_without_a_session_the_login_page(make_api, page):
     assert response.headers["Location"] == "/login"
 
 
-@PAGES
-def test_after_the_password_the_second_factor_page(api, user_factory, page):
-    _partial(api, user_factory, "piet", "totp", totp_secret=TOTP_SECRET)
-    response = api.get(_url(page))
-    if page.access is Access.TOTP:
-        assert response.status_code == 200
-    else:
-        assert response.status_code == 302
-        assert response.headers["Location"] == "/login/totp"
+# After the password step: the account's next step, its page, and the access level that page has.
+HALF_LOGGED_IN = pytest.mark.parametrize("next_step, account, step_page, step_access", [
+    ("totp", {"totp_secret": TOTP_SECRET}, "/login/totp", Access.TOTP),
+    ("enroll", {}, "/mfa/activate", Access.ENROLL),
+], ids=["2fa-active", "2fa-not-yet"])
 
 
 @PAGES
-def test_after_the_password_without_2fa_the_enrollment_page(api, user_factory, page):
-    _partial(api, user_factory, "jan.nieuw", "enroll")
+@HALF_LOGGED_IN
+def test_after_the_password_the_next_step_page(api, user_factory, page, next_step, account, step_page, step_access):
+    _partial(api, user_factory, "piet", next_step, **account)
     response = api.get(_url(page))
-    if page.access is Access.ENROLL:
+    if page.access is step_access:
         assert response.status_code == 200
     else:
         assert response.status_code == 302
-        assert response.headers["Location"] == "/mfa/activate"
+        assert response.headers["Location"] == step_page
 
 
 @PAGES
