@@ -94,11 +94,11 @@ def account(visitor: Visitor, *, two_factor: bool = True) -> None:
 def full_session(visitor: Visitor, *, idle_seconds: int = 0) -> None:
     """An account with 2FA and a full session, last seen `idle_seconds` ago."""
     from chalicelib.services.audit import RequestContext
-    from chalicelib.services.sessions import FULL, new_session
+    from chalicelib.services.sessions import Level, new_session
     from chalicelib.storage.users import get_user
 
     account(visitor)
-    session, visitor.cookie = new_session(get_user(visitor.username), FULL, "done", RequestContext())
+    session, visitor.cookie = new_session(get_user(visitor.username), Level.FULL, "done", RequestContext())
     session.last_seen = int(session.last_seen) - idle_seconds
     session.save()
 

@@ -63,11 +63,12 @@ def main(argv: list[str] | None = None) -> int:
 def create_user(args: argparse.Namespace) -> int:
     from chalicelib.errors import PortalError
     from chalicelib.i18n import t
+    from chalicelib.roles import Role
     from chalicelib.services.accounts import create_account
 
     try:
         user = create_account(
-            args.username, args.email, args.password, roles=args.roles or ["taxpayer"], crib=args.crib,
+            args.username, args.email, args.password, roles=args.roles or [Role.TAXPAYER], crib=args.crib,
             totp_secret=args.totp_secret, firm_name=args.firm_name,
         )
     except PortalError as error:

@@ -23,7 +23,7 @@ from chalicelib.services.audit import RequestContext, new_event, record
 from chalicelib.services.devices import describe
 from chalicelib.services.password_reset import link_token, parse_link_token
 from chalicelib.services.reauth import reauthenticate
-from chalicelib.services.sessions import FULL, Authenticated, list_for, new_session
+from chalicelib.services.sessions import Authenticated, Level, list_for, new_session
 from chalicelib.storage import rate_limits, users
 from chalicelib.storage import sessions as session_store
 from chalicelib.storage.audit import AuditEvent
@@ -79,7 +79,7 @@ def _successor(current: Authenticated, context: RequestContext) -> tuple[session
     """The caller's session in the next session epoch, with the same absolute expiry, and its cookie: the
     transition's epoch bump ends every session of the account, this one replaces the caller's."""
     user, old = current.user, current.session
-    fresh, cookie = new_session(user, FULL, "done", context)
+    fresh, cookie = new_session(user, Level.FULL, "done", context)
     fresh.epoch = int(user.session_epoch or 0) + 1
     fresh.created_at = old.created_at
     fresh.absolute_expiry = old.absolute_expiry

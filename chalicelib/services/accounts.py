@@ -6,6 +6,7 @@ import binascii
 import re
 
 from chalicelib.errors import ErrorCode, PortalError
+from chalicelib.roles import Role
 from chalicelib.storage import users
 from chalicelib.storage.audit import AuditEvent
 from chalicelib.storage.users import User
@@ -15,8 +16,8 @@ USERNAME_MAX = 64
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,63}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s<>\"'`,;:()\[\]\\]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 CRIB_PATTERN = re.compile(r"^[0-9]{9}$")
-ROLES = ("taxpayer", "representative", "support", "admin")
-STAFF_ROLES = frozenset({"support", "admin"})
+ROLES = tuple(Role)
+STAFF_ROLES = frozenset({Role.SUPPORT, Role.ADMIN})
 
 
 def normalize_username(username: str) -> str:
@@ -85,7 +86,7 @@ def create_account(
     username: str,
     email: str,
     password: str | None,
-    roles: list[str] | tuple[str, ...] = ("taxpayer",),
+    roles: list[str] | tuple[str, ...] = (Role.TAXPAYER,),
     crib: str | None = None,
     totp_secret: str | None = None,
     firm_name: str | None = None,
@@ -150,7 +151,7 @@ def new_account(
     username: str,
     email: str,
     password: str | None,
-    roles: list[str] | tuple[str, ...] = ("taxpayer",),
+    roles: list[str] | tuple[str, ...] = (Role.TAXPAYER,),
     crib: str | None = None,
     totp_secret: str | None = None,
     firm_name: str | None = None,

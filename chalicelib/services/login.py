@@ -19,7 +19,7 @@ from chalicelib.services import lockout
 from chalicelib.services.accounts import USERNAME_MAX, normalize_username
 from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.services.lockout import Factor
-from chalicelib.services.sessions import PARTIAL, new_session
+from chalicelib.services.sessions import Level, new_session
 from chalicelib.settings import get_settings
 from chalicelib.storage import rate_limits, second_factors
 from chalicelib.storage.base import is_temporary_trouble
@@ -85,7 +85,7 @@ def _address_group(ip: str) -> str:
 
 def _logged_in(user: User, slot: AddressSlot | None, context: RequestContext) -> LoginResult:
     next_step = "totp" if user.mfa_enabled else "enroll"
-    session, cookie_value = new_session(user, PARTIAL, next_step, context)
+    session, cookie_value = new_session(user, Level.PARTIAL, next_step, context)
     event = new_event("login.password", actor=user.username, target=user.username, outcome="success",
                       context=context, details={"next": next_step})
     second_factors.commit_password_login(session, event, lockout.reset_of(Factor.PASSWORD, user.username),

@@ -24,7 +24,7 @@ from chalicelib.services import lockout, notifications
 from chalicelib.services.accounts import open_totp_secret
 from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.services.lockout import Factor
-from chalicelib.services.sessions import FULL, Authenticated, new_session
+from chalicelib.services.sessions import Authenticated, Level, new_session
 from chalicelib.storage import backup_codes as backup_code_store
 from chalicelib.storage import second_factors
 from chalicelib.storage.audit import AuditEvent
@@ -91,7 +91,7 @@ def _success(user: User, action: str, context: RequestContext) -> AuditEvent:
 def stepped_up(current: Authenticated, context: RequestContext) -> tuple[Session, str]:
     """The new full session (and its cookie) that replaces `current` in the step's transaction. A full
     session that is replaced (re-enrollment) keeps its absolute end: a new token is not a new login."""
-    session, cookie = new_session(current.user, FULL, "done", context)
+    session, cookie = new_session(current.user, Level.FULL, "done", context)
     if current.is_full:
         old = current.session
         session.created_at = old.created_at

@@ -45,12 +45,12 @@ def _change_password(api, new_password: str = NEW_PASSWORD, current_password: st
 def browser(make_api, username: str, user_agent: str | None = None):
     """A second browser with its own full session for the same account."""
     from chalicelib.services.audit import RequestContext
-    from chalicelib.services.sessions import FULL, new_session
+    from chalicelib.services.sessions import Level, new_session
     from chalicelib.storage.users import get_user
 
     other = make_api()
     context = RequestContext(ip="10.1.2.3", user_agent=user_agent)
-    session, cookie = new_session(get_user(username), FULL, "done", context)
+    session, cookie = new_session(get_user(username), Level.FULL, "done", context)
     session.save()
     other.cookie = cookie
     return other

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from chalicelib.services import session_expiry
 from chalicelib.services.audit import RequestContext
-from chalicelib.services.sessions import FULL, PARTIAL, Authenticated, new_session
+from chalicelib.services.sessions import Authenticated, Level, new_session
 from chalicelib.storage.users import User
 
 
-def _current(level: str = FULL) -> Authenticated:
+def _current(level: str = Level.FULL) -> Authenticated:
     user = User("alice")
     session, cookie = new_session(user, level, "done", RequestContext())
     return Authenticated(session, user, cookie)
@@ -36,7 +36,7 @@ def test_near_the_absolute_end_the_idle_time_left_is_capped_by_it(clock_pinned):
 
 
 def test_past_both_ends_nothing_is_left_never_a_negative_figure(clock_pinned):
-    current = _current(PARTIAL)
+    current = _current(Level.PARTIAL)
     clock_pinned.advance(1000)
     status = session_expiry.status(current)
     assert (status["level"], status["idle_expires_in"], status["absolute_expires_in"]) == ("partial", 0, 0)

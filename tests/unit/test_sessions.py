@@ -25,7 +25,7 @@ def alice(aws, clock_pinned):
     return create_account("alice", "alice@example.org", None)
 
 
-def _login(user: User, level: str = sessions.FULL) -> str:
+def _login(user: User, level: str = sessions.Level.FULL) -> str:
     """A stored session for `user`, as the login flow stores it; returns its cookie value."""
     session, cookie = sessions.new_session(user, level, "done", CONTEXT)
     session.save()
@@ -40,7 +40,7 @@ def _refused(cookie: str | None) -> None:
 
 def test_a_full_session_lasts_8_hours_and_stores_only_the_tokens_hash(clock_pinned):
     user = User("alice", session_epoch=3)
-    session, cookie = sessions.new_session(user, sessions.FULL, "done", RequestContext(user_agent="u" * 400))
+    session, cookie = sessions.new_session(user, sessions.Level.FULL, "done", RequestContext(user_agent="u" * 400))
     token, _, name = cookie.partition(".")
     assert (len(token), name) == (43, "alice")
     assert session.token_hash == hashlib.sha256(token.encode()).hexdigest()
@@ -52,13 +52,13 @@ def test_a_full_session_lasts_8_hours_and_stores_only_the_tokens_hash(clock_pinn
 
 
 def test_a_partial_session_lasts_10_minutes(clock_pinned):
-    session, _ = sessions.new_session(User("alice"), sessions.PARTIAL, "totp", CONTEXT)
+    session, _ = sessions.new_session(User("alice"), sessions.Level.PARTIAL, "totp", CONTEXT)
     assert (session.level, session.next_step, session.absolute_expiry, session.expires_at) == (
         "partial", "totp", T0 + 600, T0 + 600)
 
 
 def test_every_session_gets_its_own_token(clock_pinned):
-    cookies = {sessions.new_session(User("alice"), sessions.FULL, "done", CONTEXT)[1] for _ in range(3)}
+    cookies = {sessions.new_session(User("alice"), sessions.Level.FULL, "done", CONTEXT)[1] for _ in range(3)}
     assert len(cookies) == 3
 
 
@@ -66,7 +66,7 @@ def test_a_stored_session_authenticates_its_cookie(alice):
     cookie = _login(alice)
     current = sessions.authenticate(cookie)
     assert (current.user.username, current.is_full, current.cookie_value) == ("alice", True, cookie)
-    assert sessions.authenticate(_login(alice, sessions.PARTIAL)).is_full is False
+    assert sessions.authenticate(_login(alice, sessions.Level.PARTIAL)).is_full is False
 
 
 @pytest.mark.parametrize("cookie", [None, "", "no-dot-at-all", "short.alice", "x" * 43 + ".",
@@ -105,7 +105,7 @@ def test_activity_is_written_once_a_minute_at_most(alice, clock_pinned):
 
 
 def test_even_an_active_session_ends_8_hours_after_the_login(alice, clock_pinned):
-    session, cookie = sessions.new_session(alice, sessions.FULL, "done", CONTEXT)
+    session, cookie = sessions.new_session(alice, sessions.Level.FULL, "done", CONTEXT)
     session.last_seen = T0 + 8 * 3600 - 30  # as if it had been active all along, last 30 s ago
     session.save()
     clock_pinned.advance(8 * 3600 - 1)

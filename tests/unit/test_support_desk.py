@@ -83,9 +83,9 @@ def test_unblock_of_an_unknown_account_or_without_a_reason_changes_nothing(jan):
 
 
 def test_a_2fa_reset_removes_the_secret_ends_sessions_and_keeps_the_password_counter(jan):
-    from chalicelib.services.sessions import FULL, new_session
+    from chalicelib.services.sessions import Level, new_session
 
-    session, _ = new_session(jan, FULL, "done", CONTEXT)
+    session, _ = new_session(jan, Level.FULL, "done", CONTEXT)
     session.save()
     _lock_password_and_block_second_factor()
     support_desk.reset_second_factor(SUPPORT, "jan.jansen", "lost phone", None, CONTEXT)
