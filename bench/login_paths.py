@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Sequence
 from typing import Any
 
-HEAVY = ("reportlab", "segno", "jinja2")
+HEAVY = ("reportlab", "segno", "PIL", "jinja2")
 # Needed where passwords are checked or TOTP secrets opened, but not by importing the app.
 NOT_AT_IMPORT = (*HEAVY, "cryptography", "argon2")
 

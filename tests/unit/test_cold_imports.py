@@ -1,4 +1,4 @@
-"""The login, second-factor and session paths never load reportlab, segno or Jinja2: each import
+"""The login, second-factor and session paths never load reportlab, segno, Pillow or Jinja2: each import
 is paid on a cold start, so those libraries belong only to the requests that render PDFs, QR codes
 and pages. Checked in a fresh interpreter, where sys.modules shows exactly what the paths loaded."""
 
