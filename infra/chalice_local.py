@@ -46,7 +46,7 @@ class Admission:
     def from_environment(cls) -> "Admission":
         return cls(int(os.environ.get("PORTAL_LOCAL_CONCURRENCY", "8")),
                    int(os.environ.get("PORTAL_LOCAL_QUEUE", "64")),
-                   float(os.environ.get("PORTAL_LOCAL_QUEUE_SECONDS", "10")))
+                   float(os.environ.get("PORTAL_LOCAL_QUEUE_SECONDS", "20")))
 
     @contextmanager
     def admit(self) -> Iterator[bool]:
