@@ -27,6 +27,15 @@ def _local_stage_environment() -> None:
 _local_stage_environment()
 
 
+def pytest_collection_modifyitems(config, items) -> None:  # type: ignore[no-untyped-def]
+    """Groups for `pytest -n 2 --dist loadgroup` (`make test`'s browser, infra and fuzz part): a test
+    module stays on one worker, so its module-scoped stage starts once, and so do all tests of the
+    packaged template, which `chalice package` builds once per worker that needs it."""
+    for item in items:
+        group = "packaged" if "packaged" in item.fixturenames else item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(scope="package")
 def aws_world():
     """One in-process AWS per test package with every table, bucket and the SES sender of the local
