@@ -106,16 +106,22 @@ def running_portal(log_name: str, app_aws_endpoint: str | None = None, moto_port
         except requests.RequestException:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
+            _stop(process)
             raise RuntimeError(f"local portal did not start; see {OUTPUT / log_name}")
         time.sleep(0.3)
     yield Portal(url, moto_port)
+    _stop(process)
+    log.close()
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM first: infra.local then stops the `chalice local` process it started (a SIGKILL would
+    leave that one running)."""
     process.terminate()
     try:
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
         process.kill()
-    log.close()
 
 
 @pytest.fixture(scope="session")
