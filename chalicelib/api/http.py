@@ -359,14 +359,15 @@ def _respond(request: Request, get_response: Callable[[Request], Response]) -> R
     return response
 
 
-def gateway_refusal(code: ErrorCode, request_headers: dict[str, str], path: str) -> dict[str, Any]:
-    """API Gateway's own refusals (a path no route has, an OPTIONS request nobody routes) in the
-    contract's envelope with the security headers, as a Lambda proxy response. The local stage's
-    gateway answers with it; on AWS the template's gateway responses carry the same envelope."""
+def gateway_refusal(code: ErrorCode, request_headers: dict[str, str], path: str, **extra: object) -> dict[str, Any]:
+    """API Gateway's own refusals (a path no route has, an OPTIONS request nobody routes, a request shed
+    under overload) in the contract's envelope with the security headers, as a Lambda proxy response;
+    `extra` adds contract fields (`retry_after` also sets Retry-After). The local stage's gateway
+    answers with it; on AWS the template's gateway responses carry the same envelope."""
     lowered = {name.lower(): value for name, value in (request_headers or {}).items()}
     jar = _first_of_each(_parse_cookie_header(lowered.get("cookie")))
     lang = pick_language(None, jar.get("lang"), lowered.get("accept-language"))
-    response = error_response(PortalError(code), lang)
+    response = error_response(PortalError(code, **extra), lang)
     _secure_headers(response, path)
     return response.to_dict()
 
