@@ -37,11 +37,14 @@ $(AXE): tests/e2e/package.json tests/e2e/package-lock.json | system-deps
 run: run-venv
 	PORT=$(PORT) MOTO_PORT=$(MOTO_PORT) $(BIN)/python -m infra.local
 
-# The fast loop (unit + API, on two processes) first, then the real stage, the template and the fuzzer.
+# The fast loop (unit + API, on two processes) first, then the real stage, the template and the fuzzer,
+# also on two processes: each runs stages of its own, a test module and the packaged template's tests
+# stay on one (tests/conftest.py groups them).
+E2E_PARALLEL := -n 2 --dist loadgroup
 test: system-deps venv $(AXE)
 	$(BIN)/python -m infra.scans
 	$(BIN)/python -m pytest -q -n 2 tests/unit tests/api
-	$(BIN)/python -m pytest -q tests/e2e tests/infra tests/fuzz
+	$(BIN)/python -m pytest -q $(E2E_PARALLEL) tests/e2e tests/infra tests/fuzz
 
 # The full fault matrix (0 %, 5 % and 20 % of AWS calls failing, tests/e2e/test_faults.py); `make test` runs 5 %.
 test-faults: venv
@@ -57,7 +60,7 @@ api: venv
 	$(BIN)/python -m pytest -q tests/api
 
 e2e: system-deps venv $(AXE)
-	$(BIN)/python -m pytest -q tests/e2e
+	$(BIN)/python -m pytest -q $(E2E_PARALLEL) tests/e2e
 
 # Scans: ruff, bandit, pip-audit (a printed notice when the advisory database cannot be reached).
 scan: venv

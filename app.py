@@ -9,5 +9,5 @@ from chalicelib.settings import stage
 stage()
 
 app = Chalice(app_name="digitaal-portaal", configure_logs=False)
-for module in api.modules():
-    app.register_blueprint(module.blueprint)
+for module, url_prefix in api.registrations():
+    app.register_blueprint(module.blueprint, url_prefix=url_prefix or None)

@@ -2,6 +2,10 @@
 
     python -m chalicelib.manage [--stage STAGE] create-user --username U --email E --password P
         [--role R]... [--crib N] [--totp-secret BASE32]
+    python -m chalicelib.manage [--stage STAGE] backfill-reservations
+
+`backfill-reservations` reserves the e-mail address and CRIB number of every account that was made
+before reservations existed (safe to run again; exit code 1 when two accounts share one, listing them).
 
 Settings come from .chalice/config.json for the stage; `--stage local` (the default) talks to the
 emulation that `make run` started on 127.0.0.1:$MOTO_PORT.
@@ -49,16 +53,22 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--crib")
     create.add_argument("--firm-name")
     create.add_argument("--totp-secret")
+    commands.add_parser("backfill-reservations", help="reserve the e-mail address and CRIB of existing accounts")
     args = parser.parse_args(argv)
 
     apply_stage(args.stage)
+    return create_user(args) if args.command == "create-user" else backfill_reservations()
+
+
+def create_user(args: argparse.Namespace) -> int:
     from chalicelib.errors import PortalError
     from chalicelib.i18n import t
+    from chalicelib.roles import Role
     from chalicelib.services.accounts import create_account
 
     try:
         user = create_account(
-            args.username, args.email, args.password, roles=args.roles or ["taxpayer"], crib=args.crib,
+            args.username, args.email, args.password, roles=args.roles or [Role.TAXPAYER], crib=args.crib,
             totp_secret=args.totp_secret, firm_name=args.firm_name,
         )
     except PortalError as error:
@@ -71,6 +81,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"created {user.username} with roles {', '.join(sorted(user.roles))}; {state}")
     return 0
 
+
+def backfill_reservations() -> int:
+    from chalicelib.services.accounts import backfill_reservations as backfill
+
+    result = backfill()
+    print(f"reserved {result['reserved']}, already held {result['held']}, clashes {len(result['clashes'])}")
+    for clash in result["clashes"]:
+        print(f"clash: {clash}", file=sys.stderr)
+    return 1 if result["clashes"] else 0
 
 if __name__ == "__main__":
     sys.exit(main())

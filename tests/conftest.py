@@ -27,6 +27,15 @@ def _local_stage_environment() -> None:
 _local_stage_environment()
 
 
+def pytest_collection_modifyitems(config, items) -> None:  # type: ignore[no-untyped-def]
+    """Groups for `pytest -n 2 --dist loadgroup` (`make test`'s browser, infra and fuzz part): a test
+    module stays on one worker, so its module-scoped stage starts once, and so do all tests of the
+    packaged template, which `chalice package` builds once per worker that needs it."""
+    for item in items:
+        group = "packaged" if "packaged" in item.fixturenames else item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(scope="package")
 def aws_world():
     """One in-process AWS per test package with every table, bucket and the SES sender of the local
@@ -49,10 +58,7 @@ class _World:
     def __init__(self) -> None:
         import boto3
 
-        self.dynamodb = boto3.client("dynamodb", region_name=os.environ["AWS_DEFAULT_REGION"])
         self.s3 = boto3.client("s3", region_name=os.environ["AWS_DEFAULT_REGION"])
-        self.sqs = boto3.client("sqs", region_name=os.environ["AWS_DEFAULT_REGION"])
-        self.keys: dict[str, list[str]] = {}
         self.provided: set[tuple[str, ...]] = {self._names()}
 
     @staticmethod
@@ -71,34 +77,37 @@ class _World:
             provision()
             self.provided.add(names)
 
-    def _tables(self) -> dict[str, list[str]]:
-        # Tests may create more tables (another stage's prefix): every existing one is emptied.
-        for name in self.dynamodb.list_tables()["TableNames"]:
-            if name not in self.keys:
-                schema = self.dynamodb.describe_table(TableName=name)["Table"]["KeySchema"]
-                self.keys[name] = [part["AttributeName"] for part in schema]
-        return self.keys
-
     def wipe(self) -> None:
-        from moto.core import DEFAULT_ACCOUNT_ID
-        from moto.ses import ses_backends
+        """Emptied in moto's own memory: scanning and deleting through the API cost more than most tests.
 
-        for table, key in self._tables().items():
-            for page in self.dynamodb.get_paginator("scan").paginate(
-                    TableName=table, ProjectionExpression=", ".join(f"#k{i}" for i in range(len(key))),
-                    ExpressionAttributeNames={f"#k{i}": name for i, name in enumerate(key)}):
-                for start in range(0, len(page["Items"]), 25):
-                    self.dynamodb.batch_write_item(RequestItems={table: [
-                        {"DeleteRequest": {"Key": item}} for item in page["Items"][start:start + 25]]})
-        for bucket in self.s3.list_buckets()["Buckets"]:
-            for page in self.s3.get_paginator("list_object_versions").paginate(Bucket=bucket["Name"]):
-                versions = page.get("Versions", []) + page.get("DeleteMarkers", [])
-                if versions:
-                    self.s3.delete_objects(Bucket=bucket["Name"], Delete={"Objects": [
-                        {"Key": item["Key"], "VersionId": item["VersionId"]} for item in versions]})
-        for queue_url in self.sqs.list_queues().get("QueueUrls", []):
-            self.sqs.purge_queue(QueueUrl=queue_url)
-        ses_backends[DEFAULT_ACCOUNT_ID][os.environ["AWS_DEFAULT_REGION"]].sent_messages.clear()
+        DynamoDB's items are dropped table by table (moto answers index queries from the items, so the
+        tables, their indexes and settings stay as provisioned); queues are purged and the sent mails
+        forgotten in their backends; the few buckets holding objects are emptied through the API, which
+        closes the objects' buffers."""
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.dynamodb.models import dynamodb_backends
+        from moto.s3.models import s3_backends
+        from moto.ses import ses_backends
+        from moto.sqs.models import sqs_backends
+
+        region = os.environ["AWS_DEFAULT_REGION"]
+        # Tests may create more tables (another stage's prefix): every existing one is emptied.
+        for table in dynamodb_backends[DEFAULT_ACCOUNT_ID][region].tables.values():
+            table.items.clear()
+        for name, bucket in s3_backends[DEFAULT_ACCOUNT_ID]["aws"].buckets.items():
+            if bucket.keys:
+                self._empty_bucket(name)
+        sqs = sqs_backends[DEFAULT_ACCOUNT_ID][region]
+        for queue in list(sqs.queues.values()):
+            sqs.purge_queue(queue.name)
+        ses_backends[DEFAULT_ACCOUNT_ID][region].sent_messages.clear()
+
+    def _empty_bucket(self, bucket: str) -> None:
+        for page in self.s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+            versions = page.get("Versions", []) + page.get("DeleteMarkers", [])
+            if versions:
+                self.s3.delete_objects(Bucket=bucket, Delete={"Objects": [
+                    {"Key": item["Key"], "VersionId": item["VersionId"]} for item in versions]})
 
 
 @pytest.fixture
@@ -119,3 +128,48 @@ def clock_pinned():
     clock.pin(1_800_000_000.0)
     yield clock
     clock.pin(None)
+
+
+# argon2id at the design parameters costs 20 to 50 ms of CPU per hash or check, and the in-process
+# tests make thousands. They hash with these instead; the parameters themselves are proven where they
+# matter: tests/unit/test_passwords.py (with `production_argon2`) checks what every stage's
+# configuration and the hasher it builds use, and the end-to-end stage runs with them. They live only
+# in this process's memory: no environment variable, configuration file or package carries them.
+TEST_ARGON2 = {"time_cost": 1, "memory_cost": 64, "parallelism": 1}
+
+
+@pytest.fixture(autouse=True)
+def _test_argon2(monkeypatch):
+    """The in-process tests hash and check passwords with `TEST_ARGON2` (see above); yields the
+    service's own functions, which `production_argon2` puts back."""
+    from functools import lru_cache
+
+    from argon2 import PasswordHasher
+
+    from chalicelib.security import passwords
+
+    @lru_cache(maxsize=1)
+    def cheap_hasher() -> PasswordHasher:
+        return PasswordHasher(**TEST_ARGON2)
+
+    @lru_cache(maxsize=1)
+    def cheap_dummy_hash() -> str:
+        return cheap_hasher().hash("dummy password for equal timing")
+
+    own = {"_hasher": passwords._hasher, "_dummy_hash": passwords._dummy_hash}
+    monkeypatch.setattr(passwords, "_hasher", cheap_hasher)
+    monkeypatch.setattr(passwords, "_dummy_hash", cheap_dummy_hash)
+    return own
+
+
+@pytest.fixture
+def production_argon2(_test_argon2, monkeypatch):
+    """The hasher the service builds from its settings, for tests about the parameters themselves."""
+    from chalicelib.security import passwords
+
+    for name, function in _test_argon2.items():
+        function.cache_clear()  # built from the settings of this test, not of an earlier one
+        monkeypatch.setattr(passwords, name, function)
+    yield
+    for function in _test_argon2.values():
+        function.cache_clear()

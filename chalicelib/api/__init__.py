@@ -1,7 +1,8 @@
 """Chalice blueprints: parse the request, call one service, map domain errors. No logic here.
 
-MODULES lists every blueprint module in registration order; app.py registers them and
-api/openapi.py documents their routes from each module's OPENAPI mapping.
+BLUEPRINTS lists every blueprint module in registration order with the URL prefix of its routes;
+app.py registers them and api/openapi.py documents their routes (each module's OPENAPI mapping and
+the field specs its routes parse) under the same prefix.
 """
 
 from __future__ import annotations
@@ -15,27 +16,33 @@ from chalicelib import logs
 # package first: JSON logs with redaction from the first line on.
 logs.configure()
 
-MODULES = (
-    "http",
-    "auth",
-    "mfa",
-    "session",
-    "pages",
-    "openapi",
-    "account",
-    "account_pages",
-    "passkeys",
-    "mailbox",
-    "admin",
-    "support_requests",
-    "support_pages",
-    "representative",
-    "authorizations",
-    "representatives_admin",
-    "authorization_pages",
-    "import_events",
+API = "/api/v1"  # docs/api.md "Conventions": the base path of the JSON API
+PAGES = ""  # pages, static files, the OpenAPI document: paths as written
+
+BLUEPRINTS = (
+    ("http", PAGES),
+    ("auth", API),
+    ("mfa", API),
+    ("mfa_pages", PAGES),
+    ("session", API),
+    ("pages", PAGES),
+    ("openapi", PAGES),
+    ("account", API),
+    ("account_pages", PAGES),
+    ("passkeys", API),
+    ("passkey_pages", PAGES),
+    ("mailbox", PAGES),
+    ("admin", API),
+    ("support_requests", API),
+    ("support_pages", PAGES),
+    ("representative", API),
+    ("authorizations", API),
+    ("representatives_admin", API),
+    ("authorization_pages", PAGES),
+    ("import_events", PAGES),
 )
 
 
-def modules() -> list[ModuleType]:
-    return [importlib.import_module(f"chalicelib.api.{name}") for name in MODULES]
+def registrations() -> list[tuple[ModuleType, str]]:
+    """Every blueprint module with the URL prefix its routes are registered under."""
+    return [(importlib.import_module(f"chalicelib.api.{name}"), prefix) for name, prefix in BLUEPRINTS]

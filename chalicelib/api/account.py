@@ -4,170 +4,142 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.http import context, current_request, json_body, json_response, route, session_cookie
+from chalicelib.api.bodies import Body, Field, optional
+from chalicelib.api.http import context, current_request, json_response, route, session_cookie
+from chalicelib.api.openapi_fragments import LANGUAGE, NULLABLE, STRING, errors, parameter, response
 from chalicelib.services import account, password_reset
-from chalicelib.services.sessions import Authenticated
+from chalicelib.services.sessions import Access, Authenticated, Level
 
 blueprint = Blueprint(__name__)
-API = "/api/v1"
+
+# Optional in the schema, required by the service once the account's 2FA is active (400 naming it).
+SECOND_FACTOR_CODE = optional(str, description="Required once 2FA is active: a 6-digit TOTP code (each time step "
+                              "works once) or a backup code (used up by this request)")
+PASSWORD_CHANGE = Body({"current_password": Field(str), "new_password": Field(str), "code": SECOND_FACTOR_CODE})
+EMAIL_CHANGE = Body({"password": Field(str), "new_email": Field(str), "code": SECOND_FACTOR_CODE})
+TOKEN = Body({"token": Field(str)})
+LANGUAGE_CHOICE = Body({"language": Field(str, schema={"enum": LANGUAGE["enum"]})})
+USERNAME = Body({"username": Field(str)})
+NEW_PASSWORD = Body({"token": Field(str), "new_password": Field(str)})
 
 
 def _no_content(status: int = 204, cookie: str | None = None) -> Response:
     return Response(body="", status_code=status, headers={"Set-Cookie": session_cookie(cookie)} if cookie else {})
 
 
-@route(blueprint, f"{API}/account/password", methods=["POST"], auth="full")
-def change_password(current: Authenticated) -> Response:
-    request = current_request()
-    body = json_body(request, {"current_password": str, "new_password": str, "code": (str, False)})
+@route(blueprint, "/account/password", methods=["POST"], access=Access.FULL, body=PASSWORD_CHANGE)
+def change_password(current: Authenticated, body: dict) -> Response:
     cookie = account.change_password(current, body["current_password"], body["new_password"], body.get("code"),
-                                     context(request))
+                                     context(current_request()))
     return _no_content(cookie=cookie)
 
 
-@route(blueprint, f"{API}/account/email", methods=["POST"], auth="full")
-def change_email(current: Authenticated) -> Response:
-    request = current_request()
-    body = json_body(request, {"password": str, "new_email": str, "code": (str, False)})
+@route(blueprint, "/account/email", methods=["POST"], access=Access.FULL, body=EMAIL_CHANGE)
+def change_email(current: Authenticated, body: dict) -> Response:
     pending = account.request_email_change(current, body["password"], body["new_email"], body.get("code"),
-                                           context(request))
+                                           context(current_request()))
     return json_response({"pending_email": pending}, status=202)
 
 
-@route(blueprint, f"{API}/account/email/verify", methods=["POST"])
-def verify_email() -> Response:
-    request = current_request()
-    account.verify_email(json_body(request, {"token": str})["token"], context(request))
+@route(blueprint, "/account/email/verify", methods=["POST"], body=TOKEN)
+def verify_email(body: dict) -> Response:
+    account.verify_email(body["token"], context(current_request()))
     return _no_content()
 
 
-@route(blueprint, f"{API}/account/language", methods=["POST"], auth="full")
-def set_language(current: Authenticated) -> Response:
-    request = current_request()
-    account.set_language(current, json_body(request, {"language": str})["language"], context(request))
+@route(blueprint, "/account/language", methods=["POST"], access=Access.FULL, body=LANGUAGE_CHOICE)
+def set_language(current: Authenticated, body: dict) -> Response:
+    account.set_language(current, body["language"], context(current_request()))
     return _no_content()
 
 
-@route(blueprint, f"{API}/account/sessions", methods=["GET"], auth="full")
+@route(blueprint, "/account/sessions", methods=["GET"], access=Access.FULL)
 def list_sessions(current: Authenticated) -> Response:
     return json_response({"items": account.list_sessions(current)})
 
 
-@route(blueprint, f"{API}/account/sessions", methods=["DELETE"], auth="full")
+@route(blueprint, "/account/sessions", methods=["DELETE"], access=Access.FULL)
 def end_other_sessions(current: Authenticated) -> Response:
     return _no_content(cookie=account.end_other_sessions(current, context(current_request())))
 
 
-@route(blueprint, f"{API}/account/sessions/{{session_id}}", methods=["DELETE"], auth="full")
+@route(blueprint, "/account/sessions/{session_id}", methods=["DELETE"], access=Access.FULL)
 def end_session(current: Authenticated, session_id: str) -> Response:
     account.end_session(current, session_id, context(current_request()))
     return _no_content()
 
 
-@route(blueprint, f"{API}/auth/password-reset", methods=["POST"])
-def request_password_reset() -> Response:
-    request = current_request()
-    password_reset.request_reset(json_body(request, {"username": str})["username"], context(request))
+@route(blueprint, "/auth/password-reset", methods=["POST"], body=USERNAME)
+def request_password_reset(body: dict) -> Response:
+    password_reset.request_reset(body["username"], context(current_request()))
     return json_response({}, status=202)
 
 
-@route(blueprint, f"{API}/auth/password-reset/complete", methods=["POST"])
-def complete_password_reset() -> Response:
-    request = current_request()
-    body = json_body(request, {"token": str, "new_password": str})
-    password_reset.complete_reset(body["token"], body["new_password"], context(request))
+@route(blueprint, "/auth/password-reset/complete", methods=["POST"], body=NEW_PASSWORD)
+def complete_password_reset(body: dict) -> Response:
+    password_reset.complete_reset(body["token"], body["new_password"], context(current_request()))
     return _no_content()
 
 
-def _error(*codes: int) -> dict:
-    return {str(code): {"$ref": "#/components/responses/Error"} for code in codes}
-
-
-def _json_body(properties: dict[str, dict], required: list[str]) -> dict:
-    return {"required": True, "content": {"application/json": {"schema": {
-        "type": "object", "required": required, "properties": properties}}}}
-
-
-STRING = {"type": "string"}
-SESSION = [{"session": []}]
-# Optional in the schema, required by the service once the account's 2FA is active (400 naming it).
-SECOND_FACTOR_CODE = {"type": "string", "description": "Required once 2FA is active: a 6-digit TOTP code (each "
-                      "time step works once) or a backup code (used up by this request)"}
-
 OPENAPI = {
-    f"{API}/account/password": {"post": {
+    "/account/password": {"post": {
         "summary": "Change one's password (current password, new one, and a code once 2FA is active); every "
                    "other session ends, notice by e-mail",
-        "tags": ["account"], "security": SESSION,
-        "requestBody": _json_body({"current_password": STRING, "new_password": STRING, "code": SECOND_FACTOR_CODE},
-                                  ["current_password", "new_password"]),
-        "responses": {"204": {"description": "Changed; the caller's session cookie is replaced"},
-                      **_error(400, 401, 409, 423)},
+        "tags": ["account"],
+        "responses": {"204": response("Changed; the caller's session cookie is replaced"),
+                      **errors(400, 401, 409, 423)},
     }},
-    f"{API}/account/email": {"post": {
+    "/account/email": {"post": {
         "summary": "Ask to change one's e-mail address (password, and a code once 2FA is active): verification "
                    "link to the new address, notice to the old; at most 5 requests per account and hour",
-        "tags": ["account"], "security": SESSION,
-        "requestBody": _json_body({"password": STRING, "new_email": STRING, "code": SECOND_FACTOR_CODE},
-                                  ["password", "new_email"]),
-        "responses": {"202": {"description": "The same answer whether or not another account uses the address: "
-                                             "a free address gets the verification link (the address changes "
-                                             "when it is used), a taken one a mail saying it is in use",
-                              "content": {"application/json": {"schema": {
-                                  "type": "object", "properties": {"pending_email": STRING}}}}},
-                      **_error(400, 401, 409, 423, 429)},
+        "tags": ["account"],
+        "responses": {"202": response("The same answer whether or not another account uses the address: a free "
+                                      "address gets the verification link (the address changes when it is "
+                                      "used), a taken one a mail saying it is in use",
+                                      {"type": "object", "properties": {"pending_email": STRING}}),
+                      **errors(400, 401, 409, 423, 429)},
     }},
-    f"{API}/account/email/verify": {"post": {
+    "/account/email/verify": {"post": {
         "summary": "Confirm a new e-mail address with the token of its verification link (single use, 24 h)",
         "tags": ["account"],
-        "requestBody": _json_body({"token": STRING}, ["token"]),
-        "responses": {"204": {"description": "The new address is now the account's"}, **_error(400, 409)},
+        "responses": {"204": response("The new address is now the account's"), **errors(400, 409)},
     }},
-    f"{API}/account/language": {"post": {
+    "/account/language": {"post": {
         "summary": "Choose the language of the account's mails (nl, en, pap)",
-        "tags": ["account"], "security": SESSION,
-        "requestBody": _json_body({"language": {"type": "string", "enum": ["nl", "en", "pap"]}}, ["language"]),
-        "responses": {"204": {"description": "Saved"}, **_error(400, 401)},
+        "tags": ["account"],
+        "responses": {"204": response("Saved"), **errors(400, 401)},
     }},
-    f"{API}/account/sessions": {
+    "/account/sessions": {
         "get": {
             "summary": "The caller's live sessions (device, IP, last seen, which one is this one)",
-            "tags": ["account"], "security": SESSION,
-            "responses": {"200": {"description": "Sessions, most recently used first",
-                                  "content": {"application/json": {"schema": {
-                                      "$ref": "#/components/schemas/AccountSessions"}}}},
-                          **_error(401)},
+            "tags": ["account"],
+            "responses": {"200": response("Sessions, most recently used first", "AccountSessions"), **errors(401)},
         },
         "delete": {
             "summary": "End every session of the account except the caller's",
-            "tags": ["account"], "security": SESSION,
-            "requestBody": {"$ref": "#/components/requestBodies/Empty"},
-            "responses": {"204": {"description": "Other sessions ended; the caller's cookie is replaced"},
-                          **_error(401, 409)},
+            "tags": ["account"],
+            "responses": {"204": response("Other sessions ended; the caller's cookie is replaced"),
+                          **errors(401, 409)},
         },
     },
-    f"{API}/account/sessions/{{session_id}}": {"delete": {
+    "/account/sessions/{session_id}": {"delete": {
         "summary": "End one of the caller's other sessions",
-        "tags": ["account"], "security": SESSION,
-        "parameters": [{"name": "session_id", "in": "path", "required": True, "schema": STRING}],
-        "requestBody": {"$ref": "#/components/requestBodies/Empty"},
-        "responses": {"204": {"description": "Session ended"}, **_error(401, 404, 409)},
+        "tags": ["account"],
+        "parameters": [parameter("session_id", "path", "The session's id, from GET /account/sessions")],
+        "responses": {"204": response("Session ended"), **errors(401, 404, 409)},
     }},
-    f"{API}/auth/password-reset": {"post": {
+    "/auth/password-reset": {"post": {
         "summary": "Forgotten password: mail a reset link (same answer whether or not the account exists)",
         "tags": ["login"],
-        "requestBody": _json_body({"username": STRING}, ["username"]),
-        "responses": {"202": {"description": "Accepted; a mail is sent if the account exists",
-                              "content": {"application/json": {"schema": {"type": "object"}}}},
-                      **_error(400)},
+        "responses": {"202": response("Accepted; a mail is sent if the account exists", {"type": "object"}),
+                      **errors(400)},
     }},
-    f"{API}/auth/password-reset/complete": {"post": {
+    "/auth/password-reset/complete": {"post": {
         "summary": "Set a new password with the token of a reset or activation link (single use)",
         "tags": ["login"],
-        "requestBody": _json_body({"token": STRING, "new_password": STRING}, ["token", "new_password"]),
-        "responses": {"204": {"description": "Password set; all sessions ended; the next login still asks for "
-                                             "the second factor"},
-                      **_error(400)},
+        "responses": {"204": response("Password set; all sessions ended; the next login still asks for the "
+                                      "second factor"),
+                      **errors(400)},
     }},
 }
 
@@ -182,10 +154,10 @@ OPENAPI_COMPONENTS = {
                 "properties": {
                     "id": STRING,
                     "current": {"type": "boolean"},
-                    "browser": {"type": ["string", "null"]},
-                    "system": {"type": ["string", "null"]},
-                    "ip": {"type": ["string", "null"]},
-                    "level": {"type": "string", "enum": ["partial", "full"]},
+                    "browser": NULLABLE,
+                    "system": NULLABLE,
+                    "ip": NULLABLE,
+                    "level": {"type": "string", "enum": list(Level)},
                     "created_at": {"type": "integer"},
                     "last_seen": {"type": "integer"},
                 },

@@ -5,27 +5,22 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.http import current_request, require
-from chalicelib.api.pages import logged_in_page, page, redirect
-from chalicelib.errors import PortalError
+from chalicelib.api.pages import guarded_page, page, page_for
 from chalicelib.services import account
 from chalicelib.services.notifications import event_time
+from chalicelib.services.sessions import Authenticated
 
 blueprint = Blueprint(__name__)
 
 
-@blueprint.route("/account", methods=["GET"])
-def account_page() -> Response:
-    return logged_in_page("account.html")
+@guarded_page(blueprint, "/account")
+def account_page(current: Authenticated) -> Response:
+    return page_for(current, "account.html")
 
 
-@blueprint.route("/account/sessions", methods=["GET"])
-def sessions_page() -> Response:
-    try:
-        current = require(current_request(), "full")
-    except PortalError:
-        return redirect("/login")
-    return page("sessions.html", user=current.user, sessions=account.list_sessions(current), when=event_time)
+@guarded_page(blueprint, "/account/sessions")
+def sessions_page(current: Authenticated) -> Response:
+    return page_for(current, "sessions.html", sessions=account.list_sessions(current), when=event_time)
 
 
 @blueprint.route("/password/forgot", methods=["GET"])

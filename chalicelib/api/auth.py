@@ -4,28 +4,30 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
+from chalicelib.api.bodies import Body, Field
 from chalicelib.api.http import (
     cleared_cookie,
     context,
     current_request,
-    json_body,
     json_response,
     route,
     session_cookie,
     session_cookie_values,
 )
+from chalicelib.api.openapi_fragments import errors, response
 from chalicelib.services import login as login_service
 from chalicelib.services import sessions
 from chalicelib.services.accounts import profile
+from chalicelib.services.sessions import Access
 
 blueprint = Blueprint(__name__)
-API = "/api/v1"
+
+CREDENTIALS = Body({"username": Field(str), "password": Field(str)}, name="Credentials")
 
 
-@route(blueprint, f"{API}/auth/login", methods=["POST"])
-def login() -> Response:
+@route(blueprint, "/auth/login", methods=["POST"], body=CREDENTIALS)
+def login(body: dict) -> Response:
     request = current_request()
-    body = json_body(request, {"username": str, "password": str})
     result = login_service.login(body["username"], body["password"], context(request))
     answer = {"next": result.next_step}
     if result.second_factor == "passkey":
@@ -33,7 +35,7 @@ def login() -> Response:
     return json_response(answer, headers={"Set-Cookie": session_cookie(result.cookie_value)})
 
 
-@route(blueprint, f"{API}/auth/logout", methods=["POST"])
+@route(blueprint, "/auth/logout", methods=["POST"])
 def logout() -> Response:
     request = current_request()
     # A planted second cookie must not keep the user's own session alive: each one named is ended.
@@ -41,46 +43,35 @@ def logout() -> Response:
     return Response(body="", status_code=204, headers={"Set-Cookie": cleared_cookie()})
 
 
-@route(blueprint, f"{API}/me", methods=["GET"], auth="full")
+@route(blueprint, "/me", methods=["GET"], access=Access.FULL)
 def me(current: sessions.Authenticated) -> Response:
     return json_response(profile(current.user))
 
 
 OPENAPI = {
-    f"{API}/auth/login": {
+    "/auth/login": {
         "post": {
             "summary": "Password step of the login",
             "tags": ["login"],
-            "requestBody": {"$ref": "#/components/requestBodies/Credentials"},
             "responses": {
-                "200": {"description": "Password accepted; a partial session cookie is set",
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Next"}}}},
-                "400": {"$ref": "#/components/responses/Error"},
-                "401": {"$ref": "#/components/responses/Error"},
-                "423": {"$ref": "#/components/responses/Error"},
-                # Too many failed password checks from this source address in the current minute.
-                "429": {"$ref": "#/components/responses/Error"},
+                "200": response("Password accepted; a partial session cookie is set", "Next"),
+                # 429: too many failed password checks from this source address in the current minute.
+                **errors(400, 401, 423, 429),
             },
         }
     },
-    f"{API}/auth/logout": {
+    "/auth/logout": {
         "post": {
             "summary": "End the session",
             "tags": ["login"],
-            "requestBody": {"$ref": "#/components/requestBodies/Empty"},
-            "responses": {"204": {"description": "Session ended, cookie cleared"}},
+            "responses": {"204": response("Session ended, cookie cleared")},
         }
     },
-    f"{API}/me": {
+    "/me": {
         "get": {
             "summary": "The logged-in user",
             "tags": ["login"],
-            "security": [{"session": []}],
-            "responses": {
-                "200": {"description": "Profile",
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Me"}}}},
-                "401": {"$ref": "#/components/responses/Error"},
-            },
+            "responses": {"200": response("Profile", "Me"), **errors(401)},
         }
     },
 }

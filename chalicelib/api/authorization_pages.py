@@ -6,38 +6,27 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.http import CSP, current_request, language, require
-from chalicelib.api.pages import page, redirect
-from chalicelib.errors import PortalError
+from chalicelib.api import csp
+from chalicelib.api.http import current_request, language
+from chalicelib.api.pages import guarded_page, page_for
+from chalicelib.roles import Role
 from chalicelib.services import authorizations, tax_types
+from chalicelib.services.sessions import Access, Authenticated
 
 blueprint = Blueprint(__name__)
 
 
-def _role_page(template: str, role: str, **values: object) -> Response:
-    """A page for a full session with `role`; others go to the login (or back to their portal)."""
-    try:
-        current = require(current_request(), "full")
-    except PortalError:
-        return redirect("/login")
-    if role not in (current.user.roles or ()):
-        return redirect("/portal")
-    return page(template, user=current.user, statuses=authorizations.STATUSES, **values)
-
-
-@blueprint.route("/representative", methods=["GET"])
-def representative_page() -> Response:
+@guarded_page(blueprint, "/representative", Access.FULL, frozenset({Role.REPRESENTATIVE}))
+def representative_page(current: Authenticated) -> Response:
     from chalicelib.storage.uploads import upload_origin
 
-    response = _role_page("representative.html", "representative",
-                          tax_types=tax_types.choices(language(current_request())))
-    if response.status_code == 200:
-        # The browser uploads the CSV straight to S3: the one other origin this page may connect to.
-        response.headers["Content-Security-Policy"] = CSP.replace("connect-src 'self'",
-                                                                  f"connect-src 'self' {upload_origin()}")
+    response = page_for(current, "representative.html", statuses=authorizations.STATUSES,
+                        tax_types=tax_types.choices(language(current_request())))
+    # The browser uploads the CSV straight to S3: the one other origin this page may connect to.
+    response.headers["Content-Security-Policy"] = csp.PORTAL.allowing("connect-src", upload_origin()).header()
     return response
 
 
-@blueprint.route("/authorizations", methods=["GET"])
-def client_page() -> Response:
-    return _role_page("authorizations.html", "taxpayer")
+@guarded_page(blueprint, "/authorizations", Access.FULL, frozenset({Role.TAXPAYER}))
+def client_page(current: Authenticated) -> Response:
+    return page_for(current, "authorizations.html", statuses=authorizations.STATUSES)

@@ -11,6 +11,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,21 +19,20 @@ from chalice import Blueprint, Response
 from chalice.app import Request
 
 from chalicelib import logs
+from chalicelib.api import csp
+from chalicelib.api.bodies import Body
 from chalicelib.errors import HTTP_STATUS, ErrorCode, PortalError
 from chalicelib.i18n import catalogue, pick_language, t
+from chalicelib.roles import Role
 from chalicelib.services import sessions
 from chalicelib.services.audit import RequestContext
+from chalicelib.services.sessions import Access, Authenticated
 from chalicelib.settings import get_settings
 from chalicelib.storage.base import is_temporary_trouble
 
 log = logging.getLogger("portal.http")
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-    "frame-ancestors 'none'"
-)
 
 blueprint = Blueprint(__name__)
 
@@ -102,6 +102,11 @@ def session_cookie_value(request: Request) -> str | None:
     return values[0] if values else None
 
 
+def query(name: str) -> str | None:
+    """One query-string parameter of the current request."""
+    return (current_request().query_params or {}).get(name)
+
+
 def language(request: Request) -> str:
     query = (request.query_params or {}).get("lang")
     return pick_language(query, cookies(request).get("lang"), header(request, "accept-language"))
@@ -126,64 +131,6 @@ def origin(request: Request) -> str | None:
 def context(request: Request) -> RequestContext:
     return RequestContext(ip=client_ip(request), user_agent=header(request, "user-agent"), lang=language(request),
                           origin=origin(request))
-
-
-Field = type | tuple  # a type, or (type, required)
-
-
-def _encodable(value: Any) -> bool:
-    """False for text with a lone UTF-16 surrogate ("\\ud800" is valid JSON but no character): it
-    cannot be hashed, stored or mailed, so it is refused at the door rather than half-way a flow."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return False
-        return True
-    if isinstance(value, list):
-        return all(_encodable(item) for item in value)
-    return True
-
-
-# No request of the contract comes near this; a larger body is refused before it is parsed.
-BODY_MAX_BYTES = 64 * 1024
-
-
-def _no_constant(name: str) -> None:
-    """NaN and Infinity are not JSON (Python's parser accepts them): refused like malformed JSON."""
-    raise ValueError(name)
-
-
-def json_body(request: Request, fields: dict[str, Field]) -> dict[str, Any]:
-    """The JSON object body with the named fields checked; 400 invalid_request names the first bad one."""
-    raw = request.raw_body or b""
-    if len(raw) > BODY_MAX_BYTES:
-        raise PortalError(ErrorCode.INVALID_REQUEST, field="body")
-    try:
-        body = json.loads(raw.decode("utf-8"), parse_constant=_no_constant) if raw.strip() else {}
-    # ValueError covers malformed JSON and integers longer than Python's 4300-digit limit; deeply
-    # nested arrays or objects exhaust the parser's recursion.
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise PortalError(ErrorCode.INVALID_REQUEST, field="body") from None
-    if not isinstance(body, dict):
-        raise PortalError(ErrorCode.INVALID_REQUEST, field="body")
-    result: dict[str, Any] = {}
-    for name, spec in fields.items():
-        expected, required = spec if isinstance(spec, tuple) else (spec, True)
-        value = body.get(name)
-        if value is None:
-            if required:
-                raise PortalError(ErrorCode.INVALID_REQUEST, field=name)
-            continue
-        # bool is an int in Python; a JSON true is not a number here.
-        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise PortalError(ErrorCode.INVALID_REQUEST, field=name)
-        if isinstance(value, str) and (not value.strip() and required or len(value) > 4096):
-            raise PortalError(ErrorCode.INVALID_REQUEST, field=name)
-        if not _encodable(value):
-            raise PortalError(ErrorCode.INVALID_REQUEST, field=name)
-        result[name] = value
-    return result
 
 
 # ---------------------------------------------------------------- responses
@@ -232,46 +179,66 @@ def cleared_cookie() -> str:
 
 # ---------------------------------------------------------------- route decorator
 
-# Which sessions may call a route: "full" (both factors), "totp" (partial, next step second factor),
-# "enroll" (partial with next step enrollment, or full for re-enrollment).
-AUTH_LEVELS = ("full", "totp", "enroll", "any")
+
+def authenticate(request: Request) -> Authenticated:
+    """The request's live session, or 401 (none, expired, ended, or two session cookies)."""
+    return sessions.authenticate(session_cookie_value(request))
 
 
-def require(request: Request, auth: str, roles: frozenset[str] | None = None) -> sessions.Authenticated:
-    """Authenticate the request for a route's level and roles; raises 401/403 per the contract."""
-    current = sessions.authenticate(session_cookie_value(request))
-    level, next_step = current.session.level, current.session.next_step
-    allowed = (
-        auth == "any"
-        or (auth == "full" and level == sessions.FULL)
-        or (auth == "totp" and level == sessions.PARTIAL and next_step == "totp")
-        or (auth == "enroll" and (level == sessions.FULL or next_step == "enroll"))
-    )
-    if not allowed:
+def holds_role(current: Authenticated, roles: frozenset[Role]) -> bool:
+    """One of `roles`, and the account's second factor active: role-guarded routes and pages (staff
+    above all) need both."""
+    return bool(set(current.user.roles or ()) & roles) and bool(current.user.mfa_enabled)
+
+
+def require(request: Request, access: Access, roles: frozenset[Role] | None = None) -> Authenticated:
+    """Authenticate the request for a route's access level and roles; raises 401/403 per the contract."""
+    current = authenticate(request)
+    if not access.admits(current.session):
         # A partial session is not a login: answer as if there were none (docs/api.md: partial sessions
         # reach only the second-factor and enrollment endpoints).
-        raise PortalError(ErrorCode.NOT_AUTHENTICATED if level != sessions.FULL else ErrorCode.FORBIDDEN)
-    if roles and not (set(current.user.roles or ()) & roles):
-        raise PortalError(ErrorCode.FORBIDDEN)
-    if roles and not current.user.mfa_enabled:
-        # Role-guarded routes (staff above all) also need the account's second factor active.
+        raise PortalError(ErrorCode.FORBIDDEN if current.is_full else ErrorCode.NOT_AUTHENTICATED)
+    if roles and not holds_role(current, roles):
         raise PortalError(ErrorCode.FORBIDDEN)
     return current
 
 
-def route(bp: Blueprint, path: str, methods: list[str], auth: str | None = None,
-          roles: frozenset[str] | None = None, **options: Any) -> Callable:
-    """Chalice route that maps PortalError to the error envelope and, with `auth`, passes the
-    authenticated session as the view's first argument."""
+@dataclass(frozen=True)
+class Endpoint:
+    """What route() knows of one operation; api/openapi.py documents it from this."""
+
+    path: str  # below the blueprint's url_prefix
+    method: str
+    access: Access | None
+    body: Body | None
+
+
+# Every route() operation, by the blueprint it belongs to.
+_ENDPOINTS: dict[Blueprint, list[Endpoint]] = {}
+
+
+def endpoints(bp: Blueprint) -> list[Endpoint]:
+    return list(_ENDPOINTS.get(bp, ()))
+
+
+# Runs after authentication and before the body is read (a staff action's audited role check).
+Guard = Callable[..., None]
+
+
+def route(bp: Blueprint, path: str, methods: list[str], access: Access | None = None,
+          roles: frozenset[Role] | None = None, body: Body | None = None, guard: Guard | None = None,
+          **options: Any) -> Callable:
+    """Chalice route that maps PortalError to the error envelope. With `access`, the authenticated
+    session is the view's first argument (and `guard(current, **path_params)` runs next); with `body`,
+    the request's JSON is checked against it and the parsed fields are the view's `body` argument (a
+    Body without fields only checks that the request sent a JSON object, or nothing)."""
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(**path_params: Any) -> Any:
             request = current_request()
             try:
-                if auth is None:
-                    return view(**path_params)
-                return view(require(request, auth, roles), **path_params)
+                return _call(view, request, path_params)
             except PortalError as error:
                 response = error_response(error, language(request))
                 if isinstance(error, DuplicateSessionCookieError):
@@ -283,7 +250,21 @@ def route(bp: Blueprint, path: str, methods: list[str], auth: str | None = None,
                 log.exception("unhandled error")
                 return error_response(PortalError(ErrorCode.INTERNAL_ERROR), language(request))
 
+        def _call(view: Callable, request: Request, path_params: dict[str, Any]) -> Any:
+            arguments: list[Any] = []
+            if access is not None:
+                current = require(request, access, roles)
+                if guard is not None:
+                    guard(current, **path_params)
+                arguments.append(current)
+            if body is not None:
+                parsed = body.parse(request.raw_body or b"")
+                if body.fields:
+                    path_params = {**path_params, "body": parsed}
+            return view(*arguments, **path_params)
+
         bp.route(path, methods=methods, content_types=["application/json", "*/*"], **options)(wrapper)
+        _ENDPOINTS.setdefault(bp, []).extend(Endpoint(path, method, access, body) for method in methods)
         return view
 
     return decorator
@@ -337,7 +318,7 @@ def _normalize_framework_error(response: Response, lang: str) -> Response:
 
 def _secure_headers(response: Response, path: str) -> None:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("Content-Security-Policy", csp.PORTAL.header())
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "no-referrer"
     headers["X-Frame-Options"] = "DENY"
@@ -378,14 +359,15 @@ def _respond(request: Request, get_response: Callable[[Request], Response]) -> R
     return response
 
 
-def gateway_refusal(code: ErrorCode, request_headers: dict[str, str], path: str) -> dict[str, Any]:
-    """API Gateway's own refusals (a path no route has, an OPTIONS request nobody routes) in the
-    contract's envelope with the security headers, as a Lambda proxy response. The local stage's
-    gateway answers with it; on AWS the template's gateway responses carry the same envelope."""
+def gateway_refusal(code: ErrorCode, request_headers: dict[str, str], path: str, **extra: object) -> dict[str, Any]:
+    """API Gateway's own refusals (a path no route has, an OPTIONS request nobody routes, a request shed
+    under overload) in the contract's envelope with the security headers, as a Lambda proxy response;
+    `extra` adds contract fields (`retry_after` also sets Retry-After). The local stage's gateway
+    answers with it; on AWS the template's gateway responses carry the same envelope."""
     lowered = {name.lower(): value for name, value in (request_headers or {}).items()}
     jar = _first_of_each(_parse_cookie_header(lowered.get("cookie")))
     lang = pick_language(None, jar.get("lang"), lowered.get("accept-language"))
-    response = error_response(PortalError(code), lang)
+    response = error_response(PortalError(code, **extra), lang)
     _secure_headers(response, path)
     return response.to_dict()
 

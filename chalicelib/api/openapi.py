@@ -1,13 +1,19 @@
-"""GET /api/openapi.json: the OpenAPI 3 document of the whole API, assembled from each blueprint
-module's OPENAPI mapping (a test checks that every route is documented and nothing more)."""
+"""GET /api/openapi.json: the OpenAPI 3 document of the whole API. Each blueprint module's OPENAPI
+mapping says what its operations do and answer; what they take and who may call them comes from the
+routes themselves (http.route's field specs and access level), under the blueprint's URL prefix. A
+test checks that every route is documented and nothing more."""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.http import json_response
+from chalicelib.api import http
+from chalicelib.api.bodies import EMPTY, Body
+from chalicelib.api.http import STATE_CHANGING, Endpoint, json_response
+from chalicelib.api.openapi_fragments import response
 
 blueprint = Blueprint(__name__)
 
@@ -72,24 +78,6 @@ COMPONENTS = {
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
         },
     },
-    "requestBodies": {
-        "Credentials": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["username", "password"],
-                        "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
-                    }
-                }
-            },
-        },
-        "Empty": {
-            "required": False,
-            "content": {"application/json": {"schema": {"type": "object"}}},
-        },
-    },
 }
 
 
@@ -105,9 +93,29 @@ TEMPORARY_TROUBLE = {"503": {"$ref": "#/components/responses/ServiceUnavailable"
 
 def _with_conventions(method: str, operation: dict) -> dict:
     responses = {**TEMPORARY_TROUBLE, **operation["responses"]}
-    if method.upper() in ("POST", "PUT", "PATCH", "DELETE"):
+    if method.upper() in STATE_CHANGING:
         responses = {**CONVENTION_RESPONSES, **responses}
     return {**operation, "responses": responses}
+
+
+def _from_route(method: str, operation: dict, endpoint: Endpoint | None) -> dict:
+    """The operation with its security and request body taken from the route."""
+    described = dict(operation)
+    if endpoint is not None and endpoint.access is not None:
+        described["security"] = [{"session": []}]
+    body = endpoint.body if endpoint is not None else None
+    if body is None and method.upper() in STATE_CHANGING:
+        body = EMPTY  # a state-changing route that reads no body still takes (and ignores) an empty object
+    if body is not None:
+        described["requestBody"] = body.request_body()
+    return _with_conventions(method, described)
+
+
+def _add_schema(schemas: dict[str, Any], body: Body) -> None:
+    if body.name is None:
+        return
+    if schemas.setdefault(body.name, body.json_schema()) != body.json_schema():
+        raise ValueError(f"two request bodies named {body.name}")
 
 
 @lru_cache(maxsize=1)
@@ -116,11 +124,18 @@ def document() -> dict:
 
     paths: dict = {}
     components = {section: dict(entries) for section, entries in COMPONENTS.items()}
-    for module in api.modules():
+    schemas = components["schemas"]
+    _add_schema(schemas, EMPTY)
+    for module, prefix in api.registrations():
+        routes = {(endpoint.path, endpoint.method.lower()): endpoint for endpoint in http.endpoints(module.blueprint)}
         for path, operations in getattr(module, "OPENAPI", {}).items():
-            paths.setdefault(path, {}).update(
-                {method: _with_conventions(method, operation) for method, operation in operations.items()})
-        # A blueprint may add its own schemas/requestBodies/responses next to its routes.
+            paths.setdefault(prefix + path, {}).update(
+                {method: _from_route(method, operation, routes.get((path, method)))
+                 for method, operation in operations.items()})
+        for endpoint in routes.values():
+            if endpoint.body is not None:
+                _add_schema(schemas, endpoint.body)
+        # A blueprint may add its own schemas/responses next to its routes.
         for section, entries in getattr(module, "OPENAPI_COMPONENTS", {}).items():
             components.setdefault(section, {}).update(entries)
     return {
@@ -140,7 +155,6 @@ def openapi() -> Response:
 OPENAPI = {
     "/api/openapi.json": {
         "get": {"summary": "This document", "tags": ["meta"],
-                "responses": {"200": {"description": "OpenAPI 3 document",
-                                      "content": {"application/json": {"schema": {"type": "object"}}}}}}
+                "responses": {"200": response("OpenAPI 3 document", {"type": "object"})}}
     }
 }

@@ -1,16 +1,21 @@
-"""The portal's HTML pages and static files. Pages that need a login check the session server-side
-and send people to the login page (or to enrollment) otherwise."""
+"""The portal's HTML pages and static files, and guarded_page(): the one way a page that needs a login
+is declared, so every such page answers a visitor the same way (see guarded_page)."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from chalice import Blueprint, Response
-from chalice.app import Request
 
-from chalicelib.api.http import current_request, language, require
+from chalicelib.api.http import authenticate, current_request, holds_role, language
 from chalicelib.errors import PortalError
 from chalicelib.i18n import LANGUAGES, normalize_language
+from chalicelib.roles import Role
+from chalicelib.services.sessions import Access, Authenticated
 from chalicelib.settings import get_settings
 
 blueprint = Blueprint(__name__)
@@ -41,39 +46,76 @@ def redirect(location: str) -> Response:
     return Response(body="", status_code=302, headers={"Location": location})
 
 
+# ---------------------------------------------------------------- pages behind a login
+
+
+@dataclass(frozen=True)
+class GuardedPage:
+    path: str
+    access: Access
+    roles: frozenset[Role] | None
+
+
+# Every page declared with guarded_page(), in registration order (the tests walk all of them).
+GUARDED_PAGES: list[GuardedPage] = []
+
 # Where a partial session continues: the page of its next login step.
 NEXT_STEP_PAGES = {"totp": "/login/totp", "enroll": "/mfa/activate"}
+LOGIN_PAGE = "/login"
+HOME_PAGE = "/portal"
 
 
-def logged_in_page(template: str, auth: str = "full", **values: object) -> Response:
-    """A page for a full session; partial sessions go to their next step, others to the login."""
-    request = current_request()
-    try:
-        current = require(request, auth)
-    except PortalError:
-        return redirect(_resume_location(request))
+def guarded_page(bp: Blueprint, path: str, access: Access = Access.FULL,
+                 roles: frozenset[Role] | None = None) -> Callable:
+    """GET route of a page behind a login; the view gets the authenticated session first. A visitor the
+    page does not admit is answered here, the same way on every page:
+    - no (live) session: to the login page;
+    - a session the page's access level does not admit: a partial one to its next login step (the
+      second-factor or the enrollment page), a full one (on a login-step page) to the portal;
+    - a full session without one of `roles` (or, for a role-guarded page, without active 2FA): 403 with
+      the forbidden page.
+    """
+
+    def decorator(view: Callable[..., Response]) -> Callable[..., Response]:
+        @functools.wraps(view)
+        def wrapper(**path_params: Any) -> Response:
+            try:
+                current = authenticate(current_request())
+            except PortalError:
+                return redirect(LOGIN_PAGE)
+            if not access.admits(current.session):
+                return redirect(_resume_location(current))
+            if roles and not holds_role(current, roles):
+                return page("forbidden.html", status=403, user=current.user)
+            return view(current, **path_params)
+
+        GUARDED_PAGES.append(GuardedPage(path, access, roles))
+        bp.route(path, methods=["GET"])(wrapper)
+        return view
+
+    return decorator
+
+
+def _resume_location(current: Authenticated) -> str:
+    if current.is_full:
+        return HOME_PAGE
+    return NEXT_STEP_PAGES.get(current.session.next_step, LOGIN_PAGE)
+
+
+def page_for(current: Authenticated, template: str, status: int = 200, **values: object) -> Response:
+    """A guarded page for `current`. A password-only session's page gets its fixed end rendered in: GET
+    /api/v1/session serves full sessions only (a partial session cannot be extended, so its page never
+    needs to ask)."""
     if not current.is_full:
-        # GET /api/v1/session serves full sessions only: a password-only session's page gets its fixed
-        # end with the page (it cannot be extended, so the page never needs to ask).
         from chalicelib.services import session_expiry
 
         values["session_ends_in"] = session_expiry.status(current)["absolute_expires_in"]
-    return page(template, user=current.user, **values)
-
-
-def _resume_location(request: Request) -> str:
-    try:
-        current = require(request, "any")
-    except PortalError:
-        return "/login"
-    if current.is_full:
-        return "/portal"
-    return NEXT_STEP_PAGES.get(current.session.next_step, "/login")
+    return page(template, status=status, user=current.user, **values)
 
 
 @blueprint.route("/", methods=["GET"])
 def home() -> Response:
-    return redirect("/portal")
+    return redirect(HOME_PAGE)
 
 
 @blueprint.route("/login", methods=["GET"])
@@ -93,9 +135,9 @@ def logged_out_page() -> Response:
                 idle_minutes=get_settings().session_idle_seconds // 60)
 
 
-@blueprint.route("/portal", methods=["GET"])
-def portal_page() -> Response:
-    return logged_in_page("portal.html")
+@guarded_page(blueprint, "/portal")
+def portal_page(current: Authenticated) -> Response:
+    return page_for(current, "portal.html")
 
 
 @blueprint.route("/static/{name}", methods=["GET"])

@@ -1,173 +1,122 @@
-"""Passkeys (docs/api.md "Passkeys"): registration and management from the account settings, the
-passkey as the login's second step, and their pages /account/passkeys and /login/passkey."""
+"""Passkeys (docs/api.md "Passkeys"): registration and management from the account settings, and the
+passkey as the login's second step. Their pages /account/passkeys and /login/passkey are in
+api/passkey_pages.py."""
 
 from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.http import context, current_request, json_body, json_response, route, session_cookie
-from chalicelib.api.pages import logged_in_page
+from chalicelib.api.bodies import EMPTY, Body, Field
+from chalicelib.api.http import context, current_request, json_response, route, session_cookie
+from chalicelib.api.mfa import ENROLLMENT_START
+from chalicelib.api.openapi_fragments import errors, parameter, ref, response
 from chalicelib.services import passkeys
-from chalicelib.services.notifications import event_time
-from chalicelib.services.sessions import Authenticated
+from chalicelib.services.sessions import Access, Authenticated
 
 blueprint = Blueprint(__name__)
-API = "/api/v1"
+
+_NAME = Field(str, schema={"minLength": 1, "maxLength": passkeys.NAME_MAX})
+_CREDENTIAL = Field(dict, schema={
+    "description": "The PublicKeyCredential as JSON (base64url fields)",
+    "required": ["id", "rawId", "response", "type"],
+    "properties": {"id": {"type": "string"}, "rawId": {"type": "string"},
+                   "type": {"type": "string", "enum": ["public-key"]}, "response": {"type": "object"}}})
+REGISTRATION = Body({"name": _NAME, "credential": _CREDENTIAL}, name="PasskeyRegistration")
+NAME = Body({"name": _NAME}, name="PasskeyName")
+ASSERTION = Body({"credential": _CREDENTIAL}, name="PasskeyAssertion")
 
 
 # ---------------------------------------------------------------- account settings
 
 
-@route(blueprint, f"{API}/account/passkeys", methods=["GET"], auth="full")
+@route(blueprint, "/account/passkeys", methods=["GET"], access=Access.FULL)
 def list_passkeys(current: Authenticated) -> Response:
     return json_response({"items": passkeys.list_for(current.user)})
 
 
-@route(blueprint, f"{API}/account/passkeys/options", methods=["POST"], auth="full")
-def registration_options(current: Authenticated) -> Response:
-    request = current_request()
-    body = json_body(request, {"password": str, "code": (str, False)})
-    options = passkeys.registration_options(current, body["password"], body.get("code"), context(request))
+@route(blueprint, "/account/passkeys/options", methods=["POST"], access=Access.FULL, body=ENROLLMENT_START)
+def registration_options(current: Authenticated, body: dict) -> Response:
+    options = passkeys.registration_options(current, body["password"], body.get("code"), context(current_request()))
     return json_response({"publicKey": options})
 
 
-@route(blueprint, f"{API}/account/passkeys", methods=["POST"], auth="full")
-def register(current: Authenticated) -> Response:
-    request = current_request()
-    body = json_body(request, {"name": str, "credential": dict})
-    return json_response(passkeys.register(current, body["credential"], body["name"], context(request)), 201)
+@route(blueprint, "/account/passkeys", methods=["POST"], access=Access.FULL, body=REGISTRATION)
+def register(current: Authenticated, body: dict) -> Response:
+    return json_response(passkeys.register(current, body["credential"], body["name"], context(current_request())),
+                         201)
 
 
-@route(blueprint, f"{API}/account/passkeys/{{credential_id}}/name", methods=["POST"], auth="full")
-def rename(current: Authenticated, credential_id: str) -> Response:
-    request = current_request()
-    body = json_body(request, {"name": str})
-    return json_response(passkeys.rename(current, credential_id, body["name"], context(request)))
+@route(blueprint, "/account/passkeys/{credential_id}/name", methods=["POST"], access=Access.FULL, body=NAME)
+def rename(current: Authenticated, body: dict, credential_id: str) -> Response:
+    return json_response(passkeys.rename(current, credential_id, body["name"], context(current_request())))
 
 
-@route(blueprint, f"{API}/account/passkeys/{{credential_id}}/remove", methods=["POST"], auth="full")
-def remove(current: Authenticated, credential_id: str) -> Response:
-    request = current_request()
-    body = json_body(request, {"password": str, "code": (str, False)})
-    passkeys.remove(current, credential_id, body["password"], body.get("code"), context(request))
+@route(blueprint, "/account/passkeys/{credential_id}/remove", methods=["POST"], access=Access.FULL,
+       body=ENROLLMENT_START)
+def remove(current: Authenticated, body: dict, credential_id: str) -> Response:
+    passkeys.remove(current, credential_id, body["password"], body.get("code"), context(current_request()))
     return Response(body="", status_code=204)
 
 
 # ---------------------------------------------------------------- second step of the login
 
 
-@route(blueprint, f"{API}/auth/passkey/options", methods=["POST"], auth="totp")
+@route(blueprint, "/auth/passkey/options", methods=["POST"], access=Access.TOTP, body=EMPTY)
 def login_options(current: Authenticated) -> Response:
-    request = current_request()
-    json_body(request, {})
-    return json_response({"publicKey": passkeys.login_options(current, context(request))})
+    return json_response({"publicKey": passkeys.login_options(current, context(current_request()))})
 
 
-@route(blueprint, f"{API}/auth/passkey", methods=["POST"], auth="totp")
-def login(current: Authenticated) -> Response:
-    request = current_request()
-    body = json_body(request, {"credential": dict})
-    result = passkeys.login(current, body["credential"], context(request))
+@route(blueprint, "/auth/passkey", methods=["POST"], access=Access.TOTP, body=ASSERTION)
+def login(current: Authenticated, body: dict) -> Response:
+    result = passkeys.login(current, body["credential"], context(current_request()))
     return json_response({"next": "done"}, headers={"Set-Cookie": session_cookie(result.cookie_value)})
-
-
-# ---------------------------------------------------------------- pages
-
-
-@blueprint.route("/account/passkeys", methods=["GET"])
-def passkeys_page() -> Response:
-    return logged_in_page("account_passkeys.html", list_passkeys=passkeys.list_for, when=event_time)
-
-
-@blueprint.route("/login/passkey", methods=["GET"])
-def login_passkey_page() -> Response:
-    return logged_in_page("login_passkey.html", auth="totp")
 
 
 # ---------------------------------------------------------------- OpenAPI
 
-_ERROR = {"$ref": "#/components/responses/Error"}
+
+def _operation(summary: str, success: dict, *failures: int, tag: str = "passkeys") -> dict:
+    return {"summary": summary, "tags": [tag], "responses": {**success, **errors(*failures)}}
 
 
-def _operation(summary: str, body: str | None, success: dict, *failures: str, tag: str = "passkeys",
-               method: str = "post") -> dict:
-    operation: dict = {
-        "summary": summary,
-        "tags": [tag],
-        "security": [{"session": []}],
-        "responses": {**success, "401": _ERROR, **{status: _ERROR for status in failures}},
-    }
-    if method == "post":
-        operation["responses"]["400"] = _ERROR
-        operation["requestBody"] = {"$ref": f"#/components/requestBodies/{body or 'Empty'}"}
-    return operation
-
-
-def _ok(description: str, schema: str, status: str = "200", cookie: bool = False) -> dict:
-    response: dict = {"description": description,
-                      "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
-    if cookie:
-        response["headers"] = {"Set-Cookie": {"description": "A new full session (portal_session)",
-                                              "schema": {"type": "string"}}}
-    return {status: response}
-
-
-_ID = [{"name": "credential_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+_ID = [parameter("credential_id", "path", "The passkey's credential id (base64url)")]
+_NEW_SESSION = {"Set-Cookie": {"description": "A new full session (portal_session)", "schema": {"type": "string"}}}
 
 OPENAPI = {
-    f"{API}/account/passkeys": {
-        "get": _operation("The account's passkeys", None, _ok("Passkeys, oldest first", "PasskeyList"),
-                          method="get"),
+    "/account/passkeys": {
+        "get": _operation("The account's passkeys", {"200": response("Passkeys, oldest first", "PasskeyList")}, 401),
         "post": _operation(
             "Register the passkey the browser created for the session's latest options (single use, 5 minutes)",
-            "PasskeyRegistration", _ok("Registered; the owner gets a notice", "Passkey", "201")),
+            {"201": response("Registered; the owner gets a notice", "Passkey")}, 400, 401),
     },
-    f"{API}/account/passkeys/options": {"post": _operation(
+    "/account/passkeys/options": {"post": _operation(
         "Options for navigator.credentials.create(), after the password and the current second factor",
-        "EnrollmentStart", _ok("PublicKeyCredentialCreationOptions (JSON)", "PasskeyOptions"), "409", "423")},
-    f"{API}/account/passkeys/{{credential_id}}/name": {"post": {
-        **_operation("Rename a passkey", "PasskeyName", _ok("Renamed", "Passkey"), "404"), "parameters": _ID}},
-    f"{API}/account/passkeys/{{credential_id}}/remove": {"post": {
+        {"200": response("PublicKeyCredentialCreationOptions (JSON)", "PasskeyOptions")}, 400, 401, 409, 423)},
+    "/account/passkeys/{credential_id}/name": {"post": {
+        **_operation("Rename a passkey", {"200": response("Renamed", "Passkey")}, 400, 401, 404), "parameters": _ID}},
+    "/account/passkeys/{credential_id}/remove": {"post": {
         **_operation("Remove a passkey (password and current second factor; never the last second factor)",
-                     "EnrollmentStart", {"204": {"description": "Removed; the owner gets a notice"}},
-                     "404", "409", "423"),
+                     {"204": response("Removed; the owner gets a notice")}, 400, 401, 404, 409, 423),
         "parameters": _ID}},
-    f"{API}/auth/passkey/options": {"post": _operation(
+    "/auth/passkey/options": {"post": _operation(
         "Options for navigator.credentials.get() listing the account's passkeys (second step of the login)",
-        None, _ok("PublicKeyCredentialRequestOptions (JSON)", "PasskeyOptions"), "404", tag="login")},
-    f"{API}/auth/passkey": {"post": _operation(
-        "Second step of the login with a passkey (counted on the second-factor lockout)", "PasskeyAssertion",
-        _ok("Logged in; the partial session was replaced by a full one", "Next", cookie=True), "423",
+        {"200": response("PublicKeyCredentialRequestOptions (JSON)", "PasskeyOptions")}, 400, 401, 404,
         tag="login")},
+    "/auth/passkey": {"post": _operation(
+        "Second step of the login with a passkey (counted on the second-factor lockout)",
+        {"200": response("Logged in; the partial session was replaced by a full one", "Next", _NEW_SESSION)},
+        400, 401, 423, tag="login")},
 }
-
-_CREDENTIAL = {"type": "object", "description": "The PublicKeyCredential as JSON (base64url fields)",
-               "required": ["id", "rawId", "response", "type"],
-               "properties": {"id": {"type": "string"}, "rawId": {"type": "string"},
-                              "type": {"type": "string", "enum": ["public-key"]},
-                              "response": {"type": "object"}}}
-_NAME = {"type": "string", "minLength": 1, "maxLength": passkeys.NAME_MAX}
-
-
-def _json_body(required: list[str], properties: dict) -> dict:
-    return {"required": True, "content": {"application/json": {"schema": {
-        "type": "object", "required": required, "properties": properties}}}}
-
 
 _PASSKEY = {"type": "object", "required": ["id", "name", "created_at", "last_used", "transports"], "properties": {
     "id": {"type": "string"}, "name": {"type": "string"}, "created_at": {"type": "integer"},
     "last_used": {"type": ["integer", "null"]}, "transports": {"type": "array", "items": {"type": "string"}}}}
 
 OPENAPI_COMPONENTS = {
-    "requestBodies": {
-        "PasskeyRegistration": _json_body(["name", "credential"], {"name": _NAME, "credential": _CREDENTIAL}),
-        "PasskeyName": _json_body(["name"], {"name": _NAME}),
-        "PasskeyAssertion": _json_body(["credential"], {"credential": _CREDENTIAL}),
-    },
     "schemas": {
         "Passkey": _PASSKEY,
         "PasskeyList": {"type": "object", "required": ["items"],
-                        "properties": {"items": {"type": "array", "items": _PASSKEY}}},
+                        "properties": {"items": {"type": "array", "items": ref("Passkey")}}},
         "PasskeyOptions": {"type": "object", "required": ["publicKey"],
                            "properties": {"publicKey": {"type": "object"}}},
     },

@@ -7,29 +7,24 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.api.http import json_response, route
+from chalicelib.api.openapi_fragments import errors, response
 from chalicelib.services import session_expiry
-from chalicelib.services.sessions import Authenticated
+from chalicelib.services.sessions import Access, Authenticated, Level
 
 blueprint = Blueprint(__name__)
-API = "/api/v1"
 
 
-@route(blueprint, f"{API}/session", methods=["GET"], auth="full")
+@route(blueprint, "/session", methods=["GET"], access=Access.FULL)
 def session_status(current: Authenticated) -> Response:
     return json_response(session_expiry.status(current))
 
 
 OPENAPI = {
-    f"{API}/session": {
+    "/session": {
         "get": {
             "summary": "Time left before the session's idle and absolute timeouts; counts as activity",
             "tags": ["login"],
-            "security": [{"session": []}],
-            "responses": {
-                "200": {"description": "Seconds left",
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SessionStatus"}}}},
-                "401": {"$ref": "#/components/responses/Error"},
-            },
+            "responses": {"200": response("Seconds left", "SessionStatus"), **errors(401)},
         }
     },
 }
@@ -40,7 +35,7 @@ OPENAPI_COMPONENTS = {
             "type": "object",
             "required": ["level", "idle_timeout", "activity_interval", "idle_expires_in", "absolute_expires_in"],
             "properties": {
-                "level": {"type": "string", "enum": ["full"]},
+                "level": {"type": "string", "enum": [Level.FULL]},
                 "idle_timeout": {"type": "integer", "description": "Seconds of inactivity that end a session"},
                 "activity_interval": {"type": "integer",
                                       "description": "Activity is recorded at most once per this many seconds"},

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.i18n import LANGUAGES, t
+from chalicelib.roles import Role
 
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
@@ -17,13 +18,16 @@ STATIC = Path(__file__).with_name("static")
 def _environment():  # type: ignore[no-untyped-def]
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-    return Environment(
+    environment = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # Templates name roles as the code does (Role.TAXPAYER), never by a string of their own.
+    environment.globals["Role"] = Role
+    return environment
 
 
 def render(template: str, lang: str, path: str, **values: Any) -> str:

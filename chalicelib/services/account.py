@@ -10,9 +10,7 @@ void is in services/transitions.py.
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DeleteError, UpdateError
-from pynamodb.expressions.condition import Condition
-from pynamodb.expressions.update import Action
+from collections.abc import Callable
 
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
@@ -25,13 +23,13 @@ from chalicelib.services.audit import RequestContext, new_event, record
 from chalicelib.services.devices import describe
 from chalicelib.services.password_reset import link_token, parse_link_token
 from chalicelib.services.reauth import reauthenticate
-from chalicelib.services.sessions import FULL, Authenticated, list_for, new_session
-from chalicelib.services.transitions import Transition
-from chalicelib.storage import rate_limits
-from chalicelib.storage.audit import recorded_transaction
-from chalicelib.storage.base import Conflict, is_condition_failure
+from chalicelib.services.sessions import Authenticated, Level, list_for, new_session
+from chalicelib.storage import rate_limits, users
+from chalicelib.storage import sessions as session_store
+from chalicelib.storage.audit import AuditEvent
+from chalicelib.storage.base import Conflict
 from chalicelib.storage.sessions import Session
-from chalicelib.storage.users import User, find_by_email, get_user
+from chalicelib.storage.users import EmailTakenError, User, find_by_email, get_user
 
 EMAIL_LINK_SECONDS = 24 * 3600
 EMAIL_CHANGES_PER_HOUR = 5
@@ -53,41 +51,40 @@ def change_password(current: Authenticated, current_password: str, new_password:
         raise PortalError(ErrorCode.WEAK_PASSWORD, field="new_password", reason=problem)
     reauthenticate(user, current_password, code, context, field="current_password",
                    action="account.password_check")
+    password_hash = passwords.hash_password(new_password)
     cookie = _keep_only_current_session(
-        current, context, "password.change", transitions.PASSWORD_CHANGED,
-        actions=[User.password_hash.set(passwords.hash_password(new_password))],
-        # A parallel change (or reset) in the meantime wins; this one then changes nothing.
-        condition=User.password_hash == user.password_hash,
-    )
+        current, context, "password.change",
+        lambda event, keep: users.change_password(user, password_hash, transition=transitions.PASSWORD_CHANGED,
+                                                  event=event, keep=keep))
     notifications.send(user, notifications.PASSWORD_CHANGED)
     return cookie
 
 
 def _keep_only_current_session(current: Authenticated, context: RequestContext, action: str,
-                               transition: Transition, actions: list[Action] | None = None,
-                               condition: Condition | None = None) -> str:
-    """Apply `transition` (its session epoch bump ends every session of the account) and, in the same
-    transaction, replace the caller's session by one in the new epoch with the same absolute expiry."""
-    user, old = current.user, current.session
-    epoch = int(user.session_epoch or 0)
-    fresh, cookie = new_session(user, FULL, "done", context)
-    fresh.epoch = epoch + 1
-    fresh.created_at = old.created_at
-    fresh.absolute_expiry = old.absolute_expiry
-    fresh.expires_at = min(int(fresh.expires_at), int(old.absolute_expiry))
-    same_epoch = User.session_epoch == epoch
-    if epoch == 0:
-        same_epoch = same_epoch | User.session_epoch.does_not_exist()
+                               apply: Callable[[AuditEvent, session_store.Replacement], None]) -> str:
+    """Run `apply` (a storage operation whose transition ends every session of the account) with its
+    audit event and the caller's successor session; returns the successor's cookie. A parallel change in
+    the meantime (another password change, a reset, the sessions ended elsewhere) wins: 409, nothing
+    changed."""
+    fresh, cookie = _successor(current, context)
     try:
-        event = new_event(action, actor=user.username, target=user.username, outcome="success", context=context)
-        with recorded_transaction(event) as transaction:
-            transaction.update(User(user.username), actions=[*transitions.actions(transition), *(actions or [])],
-                               condition=same_epoch if condition is None else same_epoch & condition)
-            transaction.delete(Session(old.token_hash), condition=Session.token_hash.exists())
-            transaction.save(fresh, condition=Session.token_hash.does_not_exist())
+        apply(new_event(action, actor=current.user.username, target=current.user.username, outcome="success",
+                        context=context), fresh)
     except Conflict:
         raise PortalError(ErrorCode.CONFLICT) from None
     return cookie
+
+
+def _successor(current: Authenticated, context: RequestContext) -> tuple[session_store.Replacement, str]:
+    """The caller's session in the next session epoch, with the same absolute expiry, and its cookie: the
+    transition's epoch bump ends every session of the account, this one replaces the caller's."""
+    user, old = current.user, current.session
+    fresh, cookie = new_session(user, Level.FULL, "done", context)
+    fresh.epoch = int(user.session_epoch or 0) + 1
+    fresh.created_at = old.created_at
+    fresh.absolute_expiry = old.absolute_expiry
+    fresh.expires_at = min(int(fresh.expires_at), int(old.absolute_expiry))
+    return session_store.Replacement(old.token_hash, user.username, fresh), cookie
 
 
 # ---------------------------------------------------------------- e-mail
@@ -114,11 +111,7 @@ def request_email_change(current: Authenticated, password: str, new_email: str, 
     reauthenticate(user, password, code, context, field="password", action="account.password_check")
     taken = _taken(normalize_email(address), user.username)
     token = new_token()
-    user.update(actions=[
-        User.pending_email.set(address),
-        User.email_token_hash.set(token_hash(token)),
-        User.email_token_expires.set(int(clock.now()) + EMAIL_LINK_SECONDS),
-    ])
+    users.start_email_change(user.username, address, token_hash(token), int(clock.now()) + EMAIL_LINK_SECONDS)
     lang = user.language or context.lang
     if taken:
         notifications.send_to(address, lang, notifications.EMAIL_IN_USE, username=user.username)
@@ -152,24 +145,19 @@ def verify_email(token: str, context: RequestContext) -> None:
             or int(user.email_token_expires or 0) <= now):
         raise PortalError(ErrorCode.INVALID_TOKEN, field="token")
     address, old_address = user.pending_email, user.email
+    # A friendly early refusal (also for accounts bound before reservations existed); the address's
+    # reservation, taken in the same transaction as the change, is what guarantees one owner.
     if _taken(normalize_email(address), user.username):
         raise PortalError(ErrorCode.EMAIL_TAKEN, field="token")
+    event = new_event("email.change", actor=user.username, target=user.username, outcome="success", context=context,
+                      details={"old": notifications.mask_email(old_address), "new": notifications.mask_email(address)})
     try:
-        user.update(
-            actions=[
-                User.email.set(address),
-                User.email_normalized.set(normalize_email(address)),
-                *transitions.actions(transitions.EMAIL_VERIFIED),
-            ],
-            condition=(User.email_token_hash == parsed[0]) & (User.email_token_expires > now)
-            & (User.pending_email == address),
-        )
-    except UpdateError as error:
-        if is_condition_failure(error):
-            raise PortalError(ErrorCode.INVALID_TOKEN, field="token") from None
-        raise
-    record("email.change", actor=user.username, target=user.username, outcome="success", context=context,
-           details={"old": notifications.mask_email(old_address), "new": notifications.mask_email(address)})
+        users.verify_email(user, address, normalize_email(address), parsed[0], now,
+                           transition=transitions.EMAIL_VERIFIED, event=event)
+    except EmailTakenError:
+        raise PortalError(ErrorCode.EMAIL_TAKEN, field="token") from None
+    except Conflict:
+        raise PortalError(ErrorCode.INVALID_TOKEN, field="token") from None
     for recipient in (old_address, address):
         notifications.send_to(recipient, user.language, notifications.EMAIL_CHANGED, username=user.username,
                               new_email=notifications.mask_email(address))
@@ -183,7 +171,7 @@ def set_language(current: Authenticated, language: str, context: RequestContext)
     """POST /account/language: the language of the account's mails (security notices included)."""
     if language not in LANGUAGES:
         raise PortalError(ErrorCode.INVALID_REQUEST, field="language")
-    current.user.update(actions=[User.language.set(language)])
+    users.set_language(current.user.username, language)
     record("account.language", actor=current.user.username, target=current.user.username, outcome="success",
            context=context, details={"language": language})
 
@@ -221,16 +209,14 @@ def end_session(current: Authenticated, session_ref: str, context: RequestContex
                and session_id(s) == session_ref]
     if not matches:
         raise PortalError(ErrorCode.NOT_FOUND, field="id")
-    try:
-        # Conditional: only ever a session of the caller's own account.
-        matches[0].delete(condition=Session.username == current.user.username)
-    except DeleteError as error:
-        if not is_condition_failure(error):
-            raise
+    session_store.end_one(matches[0].token_hash, current.user.username)
     record("session.end", actor=current.user.username, target=current.user.username, outcome="success",
            context=context, details={"session": session_ref})
 
 
 def end_other_sessions(current: Authenticated, context: RequestContext) -> str:
     """DELETE /account/sessions: end every session but the caller's. Returns the caller's new cookie."""
-    return _keep_only_current_session(current, context, "session.end_others", transitions.OTHER_SESSIONS_ENDED)
+    return _keep_only_current_session(
+        current, context, "session.end_others",
+        lambda event, keep: users.end_other_sessions(current.user, transition=transitions.OTHER_SESSIONS_ENDED,
+                                                     event=event, keep=keep))

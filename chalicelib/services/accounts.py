@@ -6,6 +6,9 @@ import binascii
 import re
 
 from chalicelib.errors import ErrorCode, PortalError
+from chalicelib.roles import Role
+from chalicelib.storage import users
+from chalicelib.storage.audit import AuditEvent
 from chalicelib.storage.users import User
 
 # The longest name an account can have; anything longer is refused before it reaches a storage key.
@@ -13,8 +16,8 @@ USERNAME_MAX = 64
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,63}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s<>\"'`,;:()\[\]\\]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 CRIB_PATTERN = re.compile(r"^[0-9]{9}$")
-ROLES = ("taxpayer", "representative", "support", "admin")
-STAFF_ROLES = frozenset({"support", "admin"})
+ROLES = tuple(Role)
+STAFF_ROLES = frozenset({Role.SUPPORT, Role.ADMIN})
 
 
 def normalize_username(username: str) -> str:
@@ -84,7 +87,7 @@ def create_account(
     username: str,
     email: str,
     password: str | None,
-    roles: list[str] | tuple[str, ...] = ("taxpayer",),
+    roles: list[str] | tuple[str, ...] = (Role.TAXPAYER,),
     crib: str | None = None,
     totp_secret: str | None = None,
     firm_name: str | None = None,
@@ -100,17 +103,32 @@ def create_account(
     return user
 
 
-def save_new_account(user: User, *also: object) -> None:
-    """Store a new account with its CRIB reservation and `also` (its audit event) in one transaction;
-    an existing username or a CRIB bound to another account is refused, atomically."""
-    from chalicelib.storage.users import CribTakenError, UsernameTakenError, create_user
-
+def save_new_account(user: User, event: AuditEvent | None = None) -> None:
+    """Store a new account with its e-mail and CRIB reservations and its audit event in one transaction;
+    an existing username, or an address or CRIB bound to another account, is refused atomically."""
     try:
-        create_user(user, *also)
-    except UsernameTakenError:
+        users.create_user(user, event)
+    except users.UsernameTakenError:
         raise PortalError(ErrorCode.USERNAME_TAKEN, field="username") from None
-    except CribTakenError:
+    except users.EmailTakenError:
+        raise PortalError(ErrorCode.EMAIL_TAKEN, field="email") from None
+    except users.CribTakenError:
         raise PortalError(ErrorCode.CRIB_TAKEN, field="crib") from None
+
+
+def backfill_reservations() -> dict:
+    """Reserve the e-mail address and CRIB of every existing account that has none (accounts made before
+    reservations existed). Idempotent: a second run finds everything held. Returns the counts per
+    outcome and the clashes ("<account> <what>: taken by <owner>"), which need a person to decide."""
+    counts = {"reserved": 0, "held": 0}
+    clashes = []
+    for user in users.accounts():
+        for what, outcome in users.reserve_existing(user).items():
+            if outcome in counts:
+                counts[outcome] += 1
+            else:
+                clashes.append(f"{user.username} {what}: {outcome}")
+    return {**counts, "clashes": sorted(clashes)}
 
 
 def validate_totp_secret(secret: str) -> str:
@@ -134,7 +152,7 @@ def new_account(
     username: str,
     email: str,
     password: str | None,
-    roles: list[str] | tuple[str, ...] = ("taxpayer",),
+    roles: list[str] | tuple[str, ...] = (Role.TAXPAYER,),
     crib: str | None = None,
     totp_secret: str | None = None,
     firm_name: str | None = None,

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 
 from chalicelib import clock
-from chalicelib.storage.audit import AuditEvent
+from chalicelib.storage.audit import AuditEvent, append
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,5 @@ def new_event(
 def record(action: str, *, actor: str, target: str, outcome: str, context: RequestContext,
            reason: str | None = None, details: dict | None = None) -> None:
     """Record one event now."""
-    new_event(
-        action, actor=actor, target=target, outcome=outcome, context=context, reason=reason, details=details
-    ).save(condition=AuditEvent.event_id.does_not_exist())
+    append(new_event(action, actor=actor, target=target, outcome=outcome, context=context, reason=reason,
+                     details=details))

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.i18n import t
+from chalicelib.roles import Role
 from chalicelib.security.crypto import keyed_hash
 from chalicelib.services import cursors, notifications, tax_types
 from chalicelib.services.accounts import mask_crib
@@ -57,7 +58,7 @@ def authorization_id(representative_crib: str, row: Row) -> str:
 
 def representative_crib(user: User) -> str:
     """The firm CRIB a representative acts for; a representative account without one may not act."""
-    if "representative" not in (user.roles or ()) or not user.crib:
+    if Role.REPRESENTATIVE not in (user.roles or ()) or not user.crib:
         raise PortalError(ErrorCode.FORBIDDEN)
     return user.crib
 
@@ -236,7 +237,7 @@ def list_for_representative(user: User, status: str | None, cursor: str | None, 
 
 
 def _client_crib(user: User) -> str | None:
-    return user.crib if "taxpayer" in (user.roles or ()) else None
+    return user.crib if Role.TAXPAYER in (user.roles or ()) else None
 
 
 def list_for_client(user: User, cursor: str | None, lang: str) -> dict:

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pynamodb.transactions import TransactWrite
-
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.i18n import t
@@ -25,12 +23,9 @@ from chalicelib.services.accounts import open_totp_secret, seal_totp_secret
 from chalicelib.services.audit import RequestContext, new_event, record
 from chalicelib.services.lockout import Factor
 from chalicelib.services.reauth import reauthenticate
-from chalicelib.services.sessions import FULL, Authenticated, new_session
-from chalicelib.storage import lockouts as lockout_store
-from chalicelib.storage.audit import recorded_transaction
+from chalicelib.services.sessions import Authenticated
+from chalicelib.storage import second_factors
 from chalicelib.storage.base import Conflict
-from chalicelib.storage.lockouts import Lockout
-from chalicelib.storage.users import User
 
 # The name apps show above the code. No ':' (it separates issuer and account in the URI's label).
 ISSUER = "Belastingdienst"
@@ -50,27 +45,23 @@ class Enrollment:
 @dataclass(frozen=True)
 class Activation:
     cookie_value: str
-    backup_codes_pdf: str | None
+    backup_codes_pdf: str
 
 
 def start(current: Authenticated, password: str, code: str | None, context: RequestContext) -> Enrollment:
     """POST /mfa/enrollment: after the password (and, once 2FA is active, a current code) a new
     pending secret; any earlier pending one is forgotten."""
     user = current.user
-    reauthenticate(user, password, code, context)
     secret = totp.new_secret()
-    User(user.username).update(
-        actions=[
-            User.pending_totp_secret.set(seal_totp_secret(user.username, secret)),
-            User.pending_totp_expires.set(int(clock.now()) + PENDING_SECONDS),
-            User.pending_totp_confirmed.set(False),
-            User.pending_totp_step.remove(),
-            User.pending_totp_session.set(current.session.token_hash),
-        ],
-        condition=User.username.exists(),
-    )
-    record("mfa.enrollment.start", actor=user.username, target=user.username, outcome="success", context=context,
-           details={"reenrollment": bool(user.mfa_enabled)})
+    event = new_event("mfa.enrollment.start", actor=user.username, target=user.username, outcome="success",
+                      context=context, details={"reenrollment": bool(user.mfa_enabled)})
+    # The re-checks' counter resets join the pending secret's transaction: one request for all.
+    with lockout.resets_joined() as resets:
+        reauthenticate(user, password, code, context)
+        second_factors.start_enrollment(user.username, seal_totp_secret(user.username, secret),
+                                        int(clock.now()) + PENDING_SECONDS, current.session.token_hash, event,
+                                        resets)
+        resets.written()
     from chalicelib.render.qr import qr_svg
 
     uri = totp.provisioning_uri(secret, user.username, ISSUER)
@@ -97,19 +88,9 @@ def confirm(current: Authenticated, code: str, context: RequestContext) -> None:
         event = new_event("mfa.enrollment.confirm", actor=user.username, target=user.username, outcome="success",
                           context=context)
         try:
-            # One request: the confirmed step, the counter reset and the audit event.
-            with recorded_transaction(event) as transaction:
-                transaction.update(
-                    User(user.username),
-                    actions=[User.pending_totp_confirmed.set(True), User.pending_totp_step.set(step)],
-                    # Confirms the secret this code was checked against, never a newer one started
-                    # meanwhile, and only for the session bound to it.
-                    condition=(User.pending_totp_secret == user.pending_totp_secret)
-                    & (User.pending_totp_expires > int(now))
-                    & (User.pending_totp_session == current.session.token_hash),
-                )
-                transaction.update(Lockout(lockout.key(Factor.SECOND_FACTOR, user.username)),
-                                   actions=lockout_store.reset_actions(lockout.FIRST_THRESHOLD))
+            second_factors.confirm_enrollment(user.username, user.pending_totp_secret, step, int(now),
+                                              current.session.token_hash, event,
+                                              lockout.reset_of(Factor.SECOND_FACTOR, user.username))
         except Conflict:
             raise PortalError(ErrorCode.ENROLLMENT_EXPIRED) from None
 
@@ -123,34 +104,11 @@ def activate(current: Authenticated, context: RequestContext) -> Activation:
         _require_starting_session(current, context, "mfa.activated")
     if not (user.pending_totp_secret and user.pending_totp_confirmed and int(user.pending_totp_expires or 0) > now):
         raise PortalError(ErrorCode.NOT_CONFIRMED)
-    session, cookie = new_session(user, FULL, "done", context)
-
-    def rotate_session(transaction: TransactWrite) -> None:
-        second_factor.replace_session(transaction, current, session)
-
+    session, cookie = second_factor.stepped_up(current, context)
     try:
-        new_set = backup_codes.replace_set(
-            user, context, "mfa.activated",
-            user_actions=[
-                User.totp_secret.set(user.pending_totp_secret),  # sealed for this username already
-                User.mfa_enabled.set(True),
-                # The confirming code is used: it cannot log in afterwards.
-                User.totp_last_step.set(int(user.pending_totp_step or 0)),
-                User.last_login.set(now),
-                User.pending_totp_secret.remove(),
-                User.pending_totp_expires.remove(),
-                User.pending_totp_confirmed.set(False),
-                User.pending_totp_step.remove(),
-                User.pending_totp_session.remove(),
-            ],
-            condition=(
-                (User.pending_totp_session == current.session.token_hash)
-                & (User.pending_totp_secret == user.pending_totp_secret)
-                & (User.pending_totp_confirmed == True)  # noqa: E712 - DynamoDB condition
-                & (User.pending_totp_expires > now)
-            ),
-            writes=rotate_session,
-        )
+        new_set = backup_codes.replace_set(user, context, "mfa.activated", lambda codes, event, handout:
+                                           second_factors.activate_enrollment(user, now, current.session, session,
+                                                                              codes, event, handout))
     except PortalError as error:
         if error.code is ErrorCode.CONFLICT:
             raise PortalError(ErrorCode.NOT_CONFIRMED) from None

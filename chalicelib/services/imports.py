@@ -15,6 +15,7 @@ import secrets
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.i18n import t
+from chalicelib.roles import Role
 from chalicelib.services import authorizations
 from chalicelib.services.accounts import normalize_username
 from chalicelib.services.audit import RequestContext, new_event
@@ -66,7 +67,7 @@ def request_import(user: User, dry_run: bool, context: RequestContext) -> dict:
 def _representative_named(username: str) -> User | None:
     name = normalize_username(username)
     user = get_user(name) if 0 < len(name) <= 64 else None
-    return user if user and "representative" in (user.roles or ()) and user.crib else None
+    return user if user and Role.REPRESENTATIVE in (user.roles or ()) and user.crib else None
 
 
 def request_import_for(actor: User, username: str, *, dry_run: bool, signed_forms_received: bool,

@@ -1,9 +1,15 @@
 """The password step of the login: lockout claim, password check with equal cost for unknown names,
-a partial session that can only reach the second factor or 2FA enrollment."""
+a partial session that can only reach the second factor or 2FA enrollment.
+
+Three DynamoDB requests whatever the outcome: the account and its counter read together, the claim
+(with the source address's slot), then one write: the success's transaction, the failure's audit
+event, or, at a threshold, the lock with its audit events.
+"""
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 from dataclasses import dataclass
 
 from chalicelib import clock
@@ -13,14 +19,14 @@ from chalicelib.services import lockout, second_factor
 from chalicelib.services.accounts import USERNAME_MAX, normalize_username
 from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.services.lockout import Factor
-from chalicelib.services.sessions import PARTIAL, new_session
+from chalicelib.services.sessions import Level, new_session
 from chalicelib.settings import get_settings
-from chalicelib.storage import lockouts as lockout_store
-from chalicelib.storage import rate_limits
-from chalicelib.storage.audit import recorded_transaction
-from chalicelib.storage.lockouts import Lockout
-from chalicelib.storage.rate_limits import RateCounter
-from chalicelib.storage.users import User, get_user
+from chalicelib.storage import rate_limits, second_factors
+from chalicelib.storage.base import is_temporary_trouble
+from chalicelib.storage.lockouts import AddressLimitReached, AddressSlot
+from chalicelib.storage.users import User
+
+log = logging.getLogger("portal.login")
 
 ADDRESS_WINDOW_SECONDS = 60
 
@@ -39,29 +45,32 @@ def login(username: str, password: str, context: RequestContext) -> LoginResult:
     # (and a longer one would exceed DynamoDB's key size in the lockout item).
     if not 0 < len(name) <= USERNAME_MAX:
         raise PortalError(ErrorCode.INVALID_REQUEST, field="username")
-    with lockout.attempt(Factor.PASSWORD, name, context, "login.password") as attempt:
-        address_slot = _claim_address_slot(name, context)
-        user = get_user(name)
-        if not passwords.verify_password(user.password_hash if user else None, password):
-            lockout.count_failure(Factor.PASSWORD, name, user, attempt, context, "login.password")
-            raise PortalError(ErrorCode.INVALID_CREDENTIALS)
-        assert user is not None  # verify_password never accepts a missing account
-        return _logged_in(user, name, password, address_slot, context)
+    user, seen = second_factors.read_login(name, lockout.key(Factor.PASSWORD, name))
+    now = int(clock.now())
+    slot = _address_slot(context, now)
+    try:
+        with lockout.attempt(Factor.PASSWORD, name, context, "login.password", user, seen=seen, slot=slot) as attempt:
+            if not passwords.verify_password(user.password_hash if user else None, password):
+                lockout.count_failure(Factor.PASSWORD, name, user, attempt, context, "login.password")
+                raise PortalError(ErrorCode.INVALID_CREDENTIALS)
+            assert user is not None  # verify_password never accepts a missing account
+            result = _logged_in(user, slot, context)
+    except AddressLimitReached:
+        # Refused before any argon2 work, with nothing claimed.
+        raise PortalError(ErrorCode.TOO_MANY_REQUESTS,
+                          retry_after=rate_limits.window_end(now, ADDRESS_WINDOW_SECONDS) - now) from None
+    _rehash_if_weak(user, password)
+    return result
 
 
-def _claim_address_slot(name: str, context: RequestContext) -> str | None:
-    """One of the source address's failed-evaluation slots for this minute, claimed before any argon2
-    work, with one conditional ADD; a success gives it back. When none is left: 429 too_many_requests,
-    and the name's lockout claim is released (nothing was evaluated)."""
+def _address_slot(context: RequestContext, now: int) -> AddressSlot | None:
+    """The source address's failed-evaluation slot of this minute, claimed with the name's attempt
+    (before any argon2 work); a success gives it back."""
     if not context.ip:
         return None
-    now = int(clock.now())
     key = f"rate#password_failures#ip#{_address_group(context.ip)}"
-    if not rate_limits.hit(key, now, ADDRESS_WINDOW_SECONDS, get_settings().ip_failures_per_minute):
-        lockout_store.release_attempt(lockout.key(Factor.PASSWORD, name))
-        raise PortalError(ErrorCode.TOO_MANY_REQUESTS,
-                          retry_after=rate_limits.window_end(now, ADDRESS_WINDOW_SECONDS) - now)
-    return rate_limits.window_key(key, now, ADDRESS_WINDOW_SECONDS)
+    return AddressSlot(rate_limits.window_key(key, now, ADDRESS_WINDOW_SECONDS), get_settings().ip_failures_per_minute,
+                       rate_limits.window_end(now, ADDRESS_WINDOW_SECONDS) + ADDRESS_WINDOW_SECONDS)
 
 
 def _address_group(ip: str) -> str:
@@ -76,22 +85,28 @@ def _address_group(ip: str) -> str:
     return str(address)
 
 
-def _logged_in(user: User, name: str, password: str, address_slot: str | None,
-               context: RequestContext) -> LoginResult:
-    if passwords.needs_rehash(user.password_hash):
-        user.update(actions=[User.password_hash.set(passwords.hash_password(password))])
+def _logged_in(user: User, slot: AddressSlot | None, context: RequestContext) -> LoginResult:
     next_step = "totp" if user.mfa_enabled else "enroll"
-    session, cookie_value = new_session(user, PARTIAL, next_step, context)
-    event = new_event("login.password", actor=name, target=name, outcome="success", context=context,
-                      details={"next": next_step})
-    with recorded_transaction(event) as transaction:
-        transaction.update(Lockout(lockout.key(Factor.PASSWORD, name)),
-                           actions=lockout_store.reset_actions(lockout.FIRST_THRESHOLD))
-        transaction.save(session)
-        if address_slot:
-            transaction.update(RateCounter(address_slot), actions=[RateCounter.hits.add(-1)])
+    session, cookie_value = new_session(user, Level.PARTIAL, next_step, context)
+    event = new_event("login.password", actor=user.username, target=user.username, outcome="success",
+                      context=context, details={"next": next_step})
+    second_factors.commit_password_login(session, event, lockout.reset_of(Factor.PASSWORD, user.username),
+                                         slot.key if slot else None)
     return LoginResult(next_step, cookie_value,
                        second_factor.offered_first(user) if next_step == "totp" else None)
+
+
+def _rehash_if_weak(user: User, password: str) -> None:
+    """A hash with weaker parameters than today's is replaced after the login went through. Best
+    effort: the login stands when AWS has trouble now, and the next login tries again."""
+    if not passwords.needs_rehash(user.password_hash):
+        return
+    try:
+        second_factors.rehash_password(user.username, user.password_hash, passwords.hash_password(password))
+    except Exception as error:
+        if not is_temporary_trouble(error):
+            raise
+        log.warning("a weak password hash could not be replaced now")
 
 
 def recheck_password(user: User, password: str, context: RequestContext, action: str = "reauth.password",
@@ -102,4 +117,4 @@ def recheck_password(user: User, password: str, context: RequestContext, action:
         if not passwords.verify_password(user.password_hash, password):
             lockout.count_failure(Factor.PASSWORD, user.username, user, attempt, context, action)
             raise PortalError(ErrorCode.INVALID_CREDENTIALS, field=field)
-        lockout_store.reset(lockout.key(Factor.PASSWORD, user.username), lockout.FIRST_THRESHOLD)
+        lockout.succeeded(Factor.PASSWORD, user.username)

@@ -11,8 +11,8 @@ The protocol work (CBOR, COSE keys, attestation, signatures, origin and relying-
 - The relying-party id and the expected origin are the stage's own origin (the configured public
   origin; the request's host only in the local stage), never anything the browser claims.
 - A login attempt is claimed on the second-factor lockout counter like a TOTP code
-  (services/lockout.py), and the login itself is the second step's one transaction
-  (services/second_factor.py), with the passkey's counter and the session's `amr` in it.
+  (services/lockout.py), and the login itself is one transaction like the other second steps
+  (storage/second_factors.commit_passkey_login), with the passkey's counter and the session's `amr`.
 - A signature counter that did not go up (unless the authenticator keeps none: 0 and 0) means the
   key may have been copied: refused, audited as `counter_regression` and reported to the owner.
 - A passkey may be removed only while another second factor remains (TOTP active or another passkey).
@@ -37,7 +37,7 @@ from chalicelib.services.lockout import Factor
 from chalicelib.services.second_factor import StepUp
 from chalicelib.services.sessions import Authenticated
 from chalicelib.storage import passkeys as store
-from chalicelib.storage.audit import recorded_transaction
+from chalicelib.storage import second_factors
 from chalicelib.storage.base import Conflict
 from chalicelib.storage.keys import get_keys
 from chalicelib.storage.passkeys import Passkey, PasskeyChallenge
@@ -155,9 +155,7 @@ def register(current: Authenticated, credential: dict, name: str, context: Reque
     event = new_event("passkey.added", actor=user.username, target=user.username, outcome="success",
                       context=context, details={"passkey": label})
     try:
-        with recorded_transaction(event) as transaction:
-            store.consume_challenge(stored, now)(transaction)
-            store.add(transaction, passkey, PASSKEY_LIMIT)
+        store.register(stored, passkey, PASSKEY_LIMIT, now, event)
     except Conflict:
         # Used already (a parallel answer), the limit reached meanwhile, or 2FA reset in between.
         raise PortalError(ErrorCode.PASSKEY_REFUSED) from None
@@ -175,8 +173,7 @@ def rename(current: Authenticated, credential_id: str, name: str, context: Reque
     event = new_event("passkey.renamed", actor=user.username, target=user.username, outcome="success",
                       context=context, details={"passkey": label})
     try:
-        with recorded_transaction(event) as transaction:
-            store.rename(passkey, label)(transaction)
+        store.rename(passkey, label, event)
     except Conflict:
         raise PortalError(ErrorCode.NOT_FOUND) from None
     passkey.name = label
@@ -192,8 +189,7 @@ def remove(current: Authenticated, credential_id: str, password: str, code: str 
     event = new_event("passkey.removed", actor=user.username, target=user.username, outcome="success",
                       context=context, details={"passkey": passkey.name})
     try:
-        with recorded_transaction(event) as transaction:
-            store.remove(transaction, passkey)
+        store.remove(passkey, event)
     except Conflict:
         if store.get_passkey(user.username, credential_id) is None:
             raise PortalError(ErrorCode.NOT_FOUND) from None
@@ -251,20 +247,19 @@ def login(current: Authenticated, credential: dict, context: RequestContext) -> 
             raise _refused(current, attempt, context) from None
         if counter_regressed(int(passkey.sign_count or 0), verified.new_sign_count):
             raise _counter_regression(current, passkey, verified.new_sign_count, attempt, context)
-        now = int(clock.now())
         amr = ["pwd", "hwk", *(["user"] if verified.user_verified else [])]
-
-        def accept(transaction) -> None:  # type: ignore[no-untyped-def]
-            store.consume_challenge(stored, now)(transaction)
-            store.record_use(passkey, verified.new_sign_count, now)(transaction)
-            transaction.update(User(user.username), actions=[User.last_login.set(now)],
-                               condition=(User.mfa_enabled == True) & (User.passkey_count > 0))  # noqa: E712
-
+        session, cookie = second_factor.stepped_up(current, context)
+        session.amr = set(amr)
+        event = new_event("login.passkey", actor=user.username, target=user.username, outcome="success",
+                          context=context, details={"amr": sorted(amr)})
         try:
-            return second_factor.login_with_checked_factor(current, context, "login.passkey", accept, amr)
+            second_factors.commit_passkey_login(
+                user.username, stored, passkey, verified.new_sign_count, int(clock.now()), current.session,
+                session, event, lockout.reset_of(Factor.SECOND_FACTOR, user.username))
         except Conflict:
             # The challenge was used by a parallel answer, the counter moved, or 2FA was reset meanwhile.
             raise _refused(current, attempt, context) from None
+        return StepUp(cookie)
 
 
 def counter_regressed(stored: int, reported: int) -> bool:

@@ -23,11 +23,8 @@ from chalicelib.services import lockout, notifications, transitions
 from chalicelib.services.accounts import USERNAME_MAX, USERNAME_PATTERN, normalize_username
 from chalicelib.services.audit import RequestContext, new_event, record
 from chalicelib.services.lockout import Factor
-from chalicelib.storage import lockouts as lockout_store
-from chalicelib.storage import rate_limits
-from chalicelib.storage.audit import recorded_transaction
+from chalicelib.storage import rate_limits, users
 from chalicelib.storage.base import Conflict
-from chalicelib.storage.lockouts import Lockout
 from chalicelib.storage.users import User, get_user
 
 RESET = "reset"
@@ -82,23 +79,16 @@ def complete_reset(token: str, new_password: str, context: RequestContext) -> No
         raise PortalError(ErrorCode.WEAK_PASSWORD, field="new_password", reason=problem)
     purpose = user.reset_purpose or RESET
     now = int(clock.now())
+    event = new_event(f"password_{purpose}.complete", actor=user.username, target=user.username,
+                      outcome="success", context=context)
     try:
-        event = new_event(f"password_{purpose}.complete", actor=user.username, target=user.username,
-                          outcome="success", context=context)
-        with recorded_transaction(event) as transaction:
-            transaction.update(
-                User(user.username),
-                actions=[
-                    User.password_hash.set(passwords.hash_password(new_password)),
-                    # Ends the sessions and uses up this link (with every other void the table names).
-                    *transitions.actions(transitions.PASSWORD_RESET),
-                ],
-                condition=(User.reset_token_hash == hashed) & (User.reset_token_expires > now),
-            )
-            # The owner proved control of the mailbox: a block of the password counter ends here. The
-            # second-factor counter stays as it is, since the mailbox says nothing about the second factor.
-            transaction.update(Lockout(lockout.key(Factor.PASSWORD, user.username)),
-                               actions=lockout_store.reset_actions(lockout.FIRST_THRESHOLD))
+        # Ends the sessions and uses up this link (with every other void the transition names). The
+        # owner proved control of the mailbox: a block of the password counter ends here. The
+        # second-factor counter stays as it is, since the mailbox says nothing about the second factor.
+        users.reset_password(user.username, hashed, now, passwords.hash_password(new_password),
+                             transition=transitions.PASSWORD_RESET, event=event,
+                             lockouts=(lockout.key(Factor.PASSWORD, user.username),),
+                             first_threshold=lockout.FIRST_THRESHOLD)
     except Conflict:
         raise PortalError(ErrorCode.INVALID_TOKEN, field="token") from None
     if purpose == RESET:
@@ -148,14 +138,7 @@ def _issue(user: User, purpose: str, context: RequestContext, actor: str) -> Non
     """Store a new token (any older link of the account stops working) and mail the link."""
     token = new_token()
     lifetime = LIFETIME_SECONDS[purpose]
-    user.update(
-        actions=[
-            User.reset_token_hash.set(token_hash(token)),
-            User.reset_token_expires.set(int(clock.now()) + lifetime),
-            User.reset_purpose.set(purpose),
-        ],
-        condition=User.username.exists(),
-    )
+    users.issue_reset_link(user.username, token_hash(token), int(clock.now()) + lifetime, purpose)
     url = notifications.link(context, PAGE[purpose], link_token(token, user.username))
     if purpose == RESET:
         notifications.send(user, notifications.PASSWORD_RESET, link=url, minutes=lifetime // 60)

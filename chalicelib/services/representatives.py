@@ -23,13 +23,14 @@ from __future__ import annotations
 import unicodedata
 
 from chalicelib.errors import ErrorCode, PortalError
+from chalicelib.roles import Role
 from chalicelib.services import accounts, notifications
 from chalicelib.services.accounts import STAFF_ROLES, normalize_username, validate_crib
 from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.services.staff import authorize
 from chalicelib.storage.users import ConcurrentChangeError, CribTakenError, User, bind_crib, get_user
 
-ROLE = "representative"
+ROLE = Role.REPRESENTATIVE
 FIRM_NAME_MAX = 120
 
 
@@ -64,7 +65,7 @@ def grant_access(actor: User, *, username: str, firm_name: str, crib: str, email
     if set(existing.roles or ()) & STAFF_ROLES:
         # Not even by an admin: the desk's own accounts never act for a firm (separation of duties).
         raise PortalError(ErrorCode.FORBIDDEN)
-    if existing.crib != crib and (existing.crib or "taxpayer" in (existing.roles or ())):
+    if existing.crib != crib and (existing.crib or Role.TAXPAYER in (existing.roles or ())):
         # Another CRIB is the account's own; and giving a taxpayer's account a CRIB would make it that
         # CRIB's client too, which is binding a CRIB (an admin's action, POST /admin/users/{name}/crib).
         raise PortalError(ErrorCode.CONFLICT, field="crib")

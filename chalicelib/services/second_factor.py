@@ -7,18 +7,17 @@ accepted one; the step is recorded by the same conditional write that accepts th
 works once even when it arrives twenty times at once. A replay is refused like a wrong code, audited
 as a security event and reported to the owner.
 
-A successful login step is one TransactWrite: replay guard (or backup-code delete), last login, the
-partial session replaced by a new full one, the counter reset and the audit event. With the session
-lookup and the lockout claim that makes three DynamoDB requests for POST /auth/totp.
+A successful login step is one transaction (storage/second_factors.commit_totp_login or
+commit_backup_code_login): replay guard (or backup-code delete), last login, the partial session
+replaced by a new full one, the counter reset and the audit event. With the session lookup and the
+lockout claim that makes three DynamoDB requests for POST /auth/totp. A passkey as the second step is
+services/passkeys.py's; it takes its new session from stepped_up() and offered_first() says which
+factor the page offers first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-
-from pynamodb.exceptions import UpdateError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
@@ -27,13 +26,12 @@ from chalicelib.services import lockout, notifications
 from chalicelib.services.accounts import open_totp_secret
 from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.services.lockout import Factor
-from chalicelib.services.sessions import FULL, Authenticated, new_session
-from chalicelib.storage import lockouts as lockout_store
-from chalicelib.storage.audit import recorded_transaction
-from chalicelib.storage.backup_codes import BackupCode, unused_code_condition
-from chalicelib.storage.base import Conflict, is_condition_failure
+from chalicelib.services.sessions import Authenticated, Level, new_session
+from chalicelib.storage import backup_codes as backup_code_store
+from chalicelib.storage import second_factors
+from chalicelib.storage.audit import AuditEvent
+from chalicelib.storage.base import Conflict
 from chalicelib.storage.keys import get_keys
-from chalicelib.storage.lockouts import Lockout
 from chalicelib.storage.sessions import Session
 from chalicelib.storage.users import User, get_user
 
@@ -57,11 +55,11 @@ def login_with_totp(current: Authenticated, code: str, context: RequestContext) 
     user = current.user
     with lockout.attempt(Factor.SECOND_FACTOR, user.username, context, "login.totp", user) as attempt:
         step = _unused_step(user, code, attempt, context, "login.totp")
-        session, cookie = new_session(user, FULL, "done", context)
+        session, cookie = stepped_up(current, context)
         try:
-            _commit_login(current, session, context, "login.totp", lambda transaction: transaction.update(
-                User(user.username), actions=[User.totp_last_step.set(step), User.last_login.set(int(clock.now()))],
-                condition=_replay_guard(user, step)))
+            second_factors.commit_totp_login(user.username, user.totp_secret, step, int(clock.now()), current.session,
+                                             session, _success(user, "login.totp", context),
+                                             lockout.reset_of(Factor.SECOND_FACTOR, user.username))
         except Conflict:
             raise _lost_race(user, step, attempt, context, "login.totp") from None
         return StepUp(cookie)
@@ -74,10 +72,11 @@ def login_with_backup_code(current: Authenticated, code: str, context: RequestCo
         code_hash = _backup_code_hash(user, code)
         if code_hash is None:
             raise _refused(user, attempt, context, "login.backup_code")
-        session, cookie = new_session(user, FULL, "done", context)
+        session, cookie = stepped_up(current, context)
         try:
-            _commit_login(current, session, context, "login.backup_code",
-                          _backup_code_use(user, code_hash, User.last_login.set(int(clock.now()))))
+            second_factors.commit_backup_code_login(
+                user.username, code_hash, user.backup_set_id, int(clock.now()), current.session, session,
+                _success(user, "login.backup_code", context), lockout.reset_of(Factor.SECOND_FACTOR, user.username))
         except Conflict:
             # Unknown, used, or of a replaced set: all the same answer.
             raise _refused(user, attempt, context, "login.backup_code") from None
@@ -93,42 +92,20 @@ def offered_first(user: User) -> str:
     return "passkey" if int(user.passkey_count or 0) > 0 else "totp"
 
 
-def login_with_checked_factor(current: Authenticated, context: RequestContext, action: str,
-                              accept: Callable[[TransactWrite], None], amr: list[str]) -> StepUp:
-    """The second step for a factor another module checked (services/passkeys.py): its conditional
-    writes (`accept`) join the login's one transaction; `amr` (RFC 8176 method names) is recorded on
-    the new session and in the audit event. Raises storage.base.Conflict when a condition failed."""
-    session, cookie = new_session(current.user, FULL, "done", context)
-    session.amr = set(amr)
-    _commit_login(current, session, context, action, accept, details={"amr": sorted(amr)})
-    return StepUp(cookie)
+def _success(user: User, action: str, context: RequestContext) -> AuditEvent:
+    return new_event(action, actor=user.username, target=user.username, outcome="success", context=context)
 
 
-def _commit_login(current: Authenticated, session: Session, context: RequestContext, action: str,
-                  accept: Callable[[TransactWrite], None], details: dict | None = None) -> None:
-    """The one transaction of a successful second step: `accept` adds the factor's own conditional
-    write; the session is rotated, the counter reset and the login audited with it."""
-    username = current.user.username
-    event = new_event(action, actor=username, target=username, outcome="success", context=context,
-                      details=details)
-    with recorded_transaction(event) as transaction:
-        accept(transaction)
-        replace_session(transaction, current, session)
-        transaction.update(Lockout(lockout.key(Factor.SECOND_FACTOR, username)),
-                           actions=lockout_store.reset_actions(lockout.FIRST_THRESHOLD))
-
-
-def replace_session(transaction: TransactWrite, current: Authenticated, session: Session) -> None:
-    """Within a transaction: the current session ends and `session` (a new token) takes its place.
-    The delete is conditional, so one partial session can be stepped up only once. A full session
-    that is replaced (re-enrollment) keeps its absolute end: a new token is not a new login."""
+def stepped_up(current: Authenticated, context: RequestContext) -> tuple[Session, str]:
+    """The new full session (and its cookie) that replaces `current` in the step's transaction. A full
+    session that is replaced (re-enrollment) keeps its absolute end: a new token is not a new login."""
+    session, cookie = new_session(current.user, Level.FULL, "done", context)
     if current.is_full:
         old = current.session
         session.created_at = old.created_at
         session.absolute_expiry = old.absolute_expiry
         session.expires_at = min(int(session.expires_at), int(old.absolute_expiry))
-    transaction.delete(Session(current.session.token_hash), condition=Session.level == current.session.level)
-    transaction.save(session, condition=Session.token_hash.does_not_exist())
+    return session, cookie
 
 
 # ---------------------------------------------------------------- re-checks before sensitive changes
@@ -141,27 +118,21 @@ def check_second_factor(user: User, code: str, context: RequestContext) -> None:
         if totp.is_well_formed(totp.normalize(code)):
             step = _unused_step(user, code, attempt, context, "reauth.totp")
             try:
-                User(user.username).update(actions=[User.totp_last_step.set(step)], condition=_replay_guard(user, step))
-            except UpdateError as error:
-                if not is_condition_failure(error):
-                    raise
+                second_factors.use_totp_step(user.username, user.totp_secret, step)
+            except Conflict:
                 raise _lost_race(user, step, attempt, context, "reauth.totp") from None
         else:
             _use_backup_code(user, code, attempt, context)
-        lockout_store.reset(lockout.key(Factor.SECOND_FACTOR, user.username), lockout.FIRST_THRESHOLD)
+        lockout.succeeded(Factor.SECOND_FACTOR, user.username)
 
 
 def _use_backup_code(user: User, code: str, attempt: int, context: RequestContext) -> None:
     code_hash = _backup_code_hash(user, code)
     if code_hash is None:
         raise _refused(user, attempt, context, "reauth.backup_code")
-    # The code's use is audited in its own transaction: a retry after a lost answer then reads as the
-    # use it was, not as a used code (which would refuse the owner and waste the code).
-    event = new_event("reauth.backup_code", actor=user.username, target=user.username, outcome="success",
-                      context=context)
     try:
-        with recorded_transaction(event) as transaction:
-            _backup_code_use(user, code_hash)(transaction)
+        backup_code_store.consume(user.username, code_hash, user.backup_set_id,
+                                  _success(user, "reauth.backup_code", context))
     except Conflict:
         raise _refused(user, attempt, context, "reauth.backup_code") from None
     _report_backup_code_use(user, max(int(user.backup_codes_left or 0) - 1, 0))
@@ -183,16 +154,6 @@ def _unused_step(user: User, code: str, attempt: int, context: RequestContext, a
     return step
 
 
-def _replay_guard(user: User, step: int):  # type: ignore[no-untyped-def]
-    """Accept `step` only if it is later than the last accepted one and the secret is still the one
-    the code was checked against (a re-enrollment or 2FA reset in between makes it worthless)."""
-    return (
-        (User.totp_last_step.does_not_exist() | (User.totp_last_step < step))
-        & (User.totp_secret == user.totp_secret)
-        & (User.mfa_enabled == True)  # noqa: E712 - DynamoDB condition
-    )
-
-
 def _lost_race(user: User, step: int, attempt: int, context: RequestContext, action: str) -> PortalError:
     """The conditional write refused a code that looked fine: a parallel request used that step first
     (a replay), or the session was stepped up or the second factor changed in the meantime."""
@@ -200,19 +161,6 @@ def _lost_race(user: User, step: int, attempt: int, context: RequestContext, act
     if fresh is not None and int(fresh.totp_last_step or 0) >= step and fresh.totp_secret == user.totp_secret:
         return _replayed(user, attempt, context, action)
     return _refused(user, attempt, context, action)
-
-
-def _backup_code_use(user: User, code_hash: str, *actions: object) -> Callable[[TransactWrite], None]:
-    """The writes that use a backup code: its item deleted (it must exist and be of the current set)
-    and the user's count lowered, with any further `actions` on the user item."""
-
-    def use(transaction: TransactWrite) -> None:
-        set_id = user.backup_set_id
-        transaction.delete(BackupCode(user.username, code_hash), condition=unused_code_condition(set_id))
-        transaction.update(User(user.username), actions=[User.backup_codes_left.add(-1), *actions],
-                           condition=(User.backup_set_id == set_id) & (User.mfa_enabled == True))  # noqa: E712
-
-    return use
 
 
 def _backup_code_hash(user: User, code: str) -> str | None:

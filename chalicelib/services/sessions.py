@@ -8,6 +8,7 @@ session and its user together; the token alone authenticates, and both must matc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
@@ -18,8 +19,34 @@ from chalicelib.storage import sessions as store
 from chalicelib.storage.sessions import Session
 from chalicelib.storage.users import User
 
-PARTIAL = "partial"
-FULL = "full"
+
+class Level(StrEnum):
+    """How far a session's login got (stored on the session item as this string)."""
+
+    PARTIAL = "partial"  # the password step only; `next_step` says which step follows
+    FULL = "full"  # both factors
+
+
+class Access(StrEnum):
+    """Which sessions a route or page admits (docs/api.md: a partial session reaches only the
+    second-factor and enrollment endpoints)."""
+
+    FULL = "full"  # both factors
+    TOTP = "totp"  # a partial session whose next step is the second factor
+    ENROLL = "enroll"  # a partial session whose next step is enrollment, or a full one (re-enrollment)
+    ANY = "any"  # any live session
+
+    def admits(self, session: Session) -> bool:
+        full = session.level == Level.FULL
+        if self is Access.FULL:
+            return full
+        if self is Access.TOTP:
+            return not full and session.next_step == "totp"
+        if self is Access.ENROLL:
+            return full or session.next_step == "enroll"
+        return True
+
+
 # Activity is written at most once a minute: the idle timeout is exact to within that minute and
 # most authenticated requests cost one DynamoDB read.
 TOUCH_INTERVAL = 60
@@ -33,15 +60,15 @@ class Authenticated:
 
     @property
     def is_full(self) -> bool:
-        return self.session.level == FULL
+        return self.session.level == Level.FULL
 
 
-def new_session(user: User, level: str, next_step: str, context: RequestContext) -> tuple[Session, str]:
+def new_session(user: User, level: Level, next_step: str, context: RequestContext) -> tuple[Session, str]:
     """Build (not save) a session; returns it with the cookie value to hand out once."""
     settings = get_settings()
     now = int(clock.now())
     token = new_token()
-    lifetime = settings.session_absolute_seconds if level == FULL else settings.partial_session_seconds
+    lifetime = settings.session_absolute_seconds if level == Level.FULL else settings.partial_session_seconds
     session = Session(
         token_hash(token),
         username=user.username,

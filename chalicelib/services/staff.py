@@ -17,6 +17,7 @@ from collections.abc import Collection
 from enum import Enum
 
 from chalicelib.errors import ErrorCode, PortalError
+from chalicelib.roles import Role
 from chalicelib.services.accounts import STAFF_ROLES, normalize_username
 from chalicelib.services.audit import RequestContext, record
 from chalicelib.storage.users import User
@@ -44,7 +45,7 @@ def require_staff(actor: User) -> None:
 
 def is_admin(actor: User) -> bool:
     """Admins also manage staff: only they create or change accounts with a staff role."""
-    return "admin" in (actor.roles or ())
+    return Role.ADMIN in (actor.roles or ())
 
 
 def _is_staff(actor: User) -> bool:

@@ -8,31 +8,16 @@ target, action and reason - in the same transaction as the change it records.
 
 from __future__ import annotations
 
-from pynamodb.expressions.condition import Condition
-from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
-
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.i18n import LANGUAGES
 from chalicelib.services import accounts, audit_trail, lockout, notifications, password_reset, transitions
 from chalicelib.services.accounts import normalize_username, validate_crib
 from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.services.staff import authorize, require_staff
-from chalicelib.storage import backup_codes, files
-from chalicelib.storage import lockouts as lockout_store
+from chalicelib.storage import backup_codes, files, users
 from chalicelib.storage import passkeys as passkey_store
-from chalicelib.storage.audit import AuditEvent
-from chalicelib.storage.base import transaction_connection
-from chalicelib.storage.lockouts import Lockout
-from chalicelib.storage.users import (
-    ConcurrentChangeError,
-    CribTakenError,
-    User,
-    bind_crib,
-    find_by_crib,
-    find_by_email,
-    get_user,
-)
+from chalicelib.storage.base import Conflict
+from chalicelib.storage.users import ConcurrentChangeError, CribTakenError, User, find_by_crib, find_by_email, get_user
 
 RECENT_EVENTS = 20
 # How the staff member established who they were talking to before a 2FA reset (ASVS 2.5.7).
@@ -52,14 +37,6 @@ def _target_for_action(actor: User, action: str, username: str, reason: str | No
     if user is None:
         raise PortalError(ErrorCode.NOT_FOUND)
     return user, why
-
-
-def _commit(changes: list[tuple[Model, list, Condition | None]], event: AuditEvent) -> None:
-    """Apply updates [(item, actions, condition)] and save the audit event in one TransactWriteItems."""
-    with TransactWrite(connection=transaction_connection()) as transaction:
-        for item, actions, condition in changes:
-            transaction.update(item, actions=actions, condition=condition)
-        transaction.save(event, condition=AuditEvent.event_id.does_not_exist())
 
 
 # ---------------------------------------------------------------- lookup
@@ -131,51 +108,38 @@ def unblock(actor: User, username: str, reason: str | None, context: RequestCont
     """Clear the temporary lock and the permanent block of both factors; the owner gets a notice."""
     user, why = _target_for_action(actor, "support.unblock", username, reason, context)
     before = lockout.status(user.username)
-    reset = lockout_store.reset_actions(lockout.FIRST_THRESHOLD)
-    _commit(
-        [(Lockout(lockout.key(factor, user.username)), reset, None) for factor in lockout.Factor],
-        new_event("support.unblock", actor=actor.username, target=user.username, outcome="success",
-                  context=context, reason=why,
-                  details={"was_locked": before["locked"], "was_blocked": before["blocked"]}),
+    users.unblock(
+        event=new_event("support.unblock", actor=actor.username, target=user.username, outcome="success",
+                        context=context, reason=why,
+                        details={"was_locked": before["locked"], "was_blocked": before["blocked"]}),
+        lockouts=tuple(lockout.key(factor, user.username) for factor in lockout.Factor),
+        first_threshold=lockout.FIRST_THRESHOLD,
     )
     notifications.send(user, notifications.ACCOUNT_UNBLOCKED)
 
 
 def reset_second_factor(actor: User, username: str, reason: str | None, identity_check: str | None,
                         context: RequestContext) -> None:
-    """Remove the TOTP secret (active and pending), the backup codes and the passkeys, end every session, and make
-    the next login ask for enrollment again; the owner gets a notice."""
+    """Remove the TOTP secret (active and pending), the backup codes and the passkeys, end every
+    session, and make the next login ask for enrollment again; the owner gets a notice."""
     user, why = _target_for_action(actor, "support.reset_2fa", username, reason, context)
     if identity_check is not None and identity_check not in IDENTITY_CHECKS:
         raise PortalError(ErrorCode.INVALID_REQUEST, field="identity_check")
-    second_factor_reset = lockout_store.reset_actions(lockout.FIRST_THRESHOLD)
-    _commit(
-        [
-            (User(user.username), _second_factor_removal(), User.username.exists()),
-            (Lockout(lockout.key(lockout.Factor.SECOND_FACTOR, user.username)), second_factor_reset, None),
-        ],
-        new_event("support.reset_2fa", actor=actor.username, target=user.username, outcome="success",
-                  context=context, reason=why, details={"identity_check": identity_check or "not_stated"}),
-    )
+    try:
+        # The transition also ends the sessions, a pending enrollment, e-mail change and reset links:
+        # whoever lost the phone may not be the only one who had it.
+        users.reset_second_factor(
+            user.username, transition=transitions.SECOND_FACTOR_RESET,
+            event=new_event("support.reset_2fa", actor=actor.username, target=user.username, outcome="success",
+                            context=context, reason=why, details={"identity_check": identity_check or "not_stated"}),
+            lockouts=(lockout.key(lockout.Factor.SECOND_FACTOR, user.username),),
+            first_threshold=lockout.FIRST_THRESHOLD,
+        )
+    except Conflict:
+        raise PortalError(ErrorCode.NOT_FOUND) from None  # the account was removed meanwhile
     _remove_backup_codes(user)
     passkey_store.delete_all(user.username)
     notifications.send(user, notifications.MFA_RESET)
-
-
-def _second_factor_removal() -> list:
-    return [
-        User.mfa_enabled.set(False),
-        User.totp_secret.remove(),
-        User.totp_last_step.set(0),
-        User.backup_codes_left.set(0),
-        User.backup_set_id.remove(),
-        User.backup_pdf_key.remove(),
-        User.backup_pdf_handed_out.set(False),
-        User.passkey_count.set(0),
-        # The sessions, a pending enrollment, e-mail change and reset links: whoever lost the phone may
-        # not be the only one who had it.
-        *transitions.actions(transitions.SECOND_FACTOR_RESET),
-    ]
 
 
 def _remove_backup_codes(user: User) -> None:
@@ -221,7 +185,7 @@ def set_crib(actor: User, username: str, crib: str | None, reason: str | None, c
                       context=context, reason=why,
                       details={"crib": crib or "", "previous": user.crib or ""})
     try:
-        bind_crib(user, crib, now=int(event.at), also=(event,))
+        users.bind_crib(user, crib, now=int(event.at), also=(event,))
     except CribTakenError:
         raise PortalError(ErrorCode.CRIB_TAKEN, field="crib") from None
     except ConcurrentChangeError:

@@ -9,9 +9,6 @@ one next to the account's status, act, and close it with a reason.
 
 from __future__ import annotations
 
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
-
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.security.tokens import new_reference
@@ -22,8 +19,7 @@ from chalicelib.services.staff import authorize, require_staff
 from chalicelib.services.support_desk import user_detail
 from chalicelib.storage import rate_limits
 from chalicelib.storage import support_requests as store
-from chalicelib.storage.audit import AuditEvent
-from chalicelib.storage.base import is_condition_failure, transaction_connection
+from chalicelib.storage.base import Conflict
 from chalicelib.storage.support_requests import CLOSED, OPEN, SupportRequest
 from chalicelib.storage.users import User
 
@@ -55,13 +51,8 @@ def file_request(username: str, email: str, kind: str, message: str | None, cont
         language=context.lang,
         created_at=int(clock.now()),
     )
-    with TransactWrite(connection=transaction_connection()) as transaction:
-        transaction.save(request, condition=SupportRequest.reference.does_not_exist())
-        transaction.save(
-            new_event("support_request.filed", actor="anonymous", target=name, outcome="success", context=context,
-                      details={"reference": request.reference, "kind": kind}),
-            condition=AuditEvent.event_id.does_not_exist(),
-        )
+    store.file(request, new_event("support_request.filed", actor="anonymous", target=name, outcome="success",
+                                  context=context, details={"reference": request.reference, "kind": kind}))
     return request.reference
 
 
@@ -159,17 +150,9 @@ def close(actor: User, reference: str, reason: str | None, context: RequestConte
     if request is None:
         raise PortalError(ErrorCode.NOT_FOUND)
     try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
-            transaction.update(SupportRequest(request.reference),
-                               actions=store.close_actions(int(clock.now()), actor.username, why),
-                               condition=store.close_condition())
-            transaction.save(
-                new_event("support_request.closed", actor=actor.username, target=request.username,
-                          outcome="success", context=context, reason=why,
-                          details={"reference": request.reference, "kind": request.kind}),
-                condition=AuditEvent.event_id.does_not_exist(),
-            )
-    except TransactWriteError as error:
-        if is_condition_failure(error):
-            raise PortalError(ErrorCode.CONFLICT) from None
-        raise
+        store.close(request.reference, closed_at=int(clock.now()), closed_by=actor.username, reason=why,
+                    event=new_event("support_request.closed", actor=actor.username, target=request.username,
+                                    outcome="success", context=context, reason=why,
+                                    details={"reference": request.reference, "kind": request.kind}))
+    except Conflict:
+        raise PortalError(ErrorCode.CONFLICT) from None

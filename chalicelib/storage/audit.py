@@ -87,23 +87,31 @@ def is_stored(event: AuditEvent) -> bool:
 
 
 @contextmanager
-def recorded_transaction(event: AuditEvent) -> Iterator[TransactWrite]:
-    """A TransactWrite that also records `event`, the change it describes.
+def recorded_transaction(event: AuditEvent | None) -> Iterator[TransactWrite]:
+    """A TransactWrite that also records `event`, the change it describes: the one place where an
+    event joins the change it records, and where a refused transaction becomes `Conflict`.
 
     When AWS applied the transaction but its answer was lost, botocore sends it again and the second
     attempt fails its conditions (the change is already there). The event is in the same
     transaction and unique, so finding it stored means: applied, not refused. A transaction that one of
-    its conditions refused raises `Conflict`.
+    its conditions refused raises `Conflict`. Without an event (an account made from the command
+    line) a refusal is always a `Conflict`.
     """
     try:
         with TransactWrite(connection=transaction_connection()) as transaction:
             yield transaction
-            transaction.save(event, condition=AuditEvent.event_id.does_not_exist())
+            if event is not None:
+                transaction.save(event, condition=AuditEvent.event_id.does_not_exist())
     except TransactWriteError as error:
         if not is_condition_failure(error):
             raise
-        if not is_stored(event):
+        if event is None or not is_stored(event):
             raise Conflict() from error
+
+
+def append(event: AuditEvent) -> None:
+    """Record one event on its own (the model makes the put conditional: history is never rewritten)."""
+    event.save()
 
 
 class AppendOnlyError(Exception):

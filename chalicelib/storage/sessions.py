@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet, TransactWrite
 
-from chalicelib.storage.audit import AuditEvent
-from chalicelib.storage.base import is_condition_failure, meta, transaction_connection
+from chalicelib.storage.audit import AuditEvent, recorded_transaction
+from chalicelib.storage.base import Conflict, is_condition_failure, meta, transaction_connection
 from chalicelib.storage.users import User
 
 
@@ -76,15 +78,39 @@ def delete_with_event(token_hash: str, username: str, event: AuditEvent) -> bool
     """Delete the stored session `token_hash` of `username` and save `event`, in one transaction; False
     (and nothing written) when no such session exists, so a made-up cookie leaves no trace."""
     try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
-            # Equality fails on a missing item too: the session must exist and belong to the name.
-            transaction.delete(Session(token_hash), condition=Session.username == username)
-            transaction.save(event, condition=AuditEvent.event_id.does_not_exist())
-    except TransactWriteError as error:
-        if is_condition_failure(error):
-            return False
-        raise
+        with recorded_transaction(event) as transaction:
+            _delete_own(transaction, token_hash, username)
+    except Conflict:
+        return False
     return True
+
+
+def _delete_own(transaction: TransactWrite, token_hash: str, username: str) -> None:
+    # Equality fails on a missing item too: the session must exist and belong to the name.
+    transaction.delete(Session(token_hash), condition=Session.username == username)
+
+
+def end_one(token_hash: str, username: str) -> None:
+    """Delete one session, only ever one of `username`'s (gone already: nothing to do)."""
+    try:
+        Session(token_hash).delete(condition=Session.username == username)
+    except DeleteError as error:
+        if not is_condition_failure(error):
+            raise
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """The caller's session replaced by `fresh` (in a new epoch) inside a transaction that ends all of
+    an account's sessions, so the caller's own survives it."""
+
+    old_token_hash: str
+    username: str
+    fresh: Session
+
+    def write(self, transaction: TransactWrite) -> None:
+        _delete_own(transaction, self.old_token_hash, self.username)
+        transaction.save(self.fresh, condition=Session.token_hash.does_not_exist())
 
 
 def sessions_of(username: str) -> list[Session]:

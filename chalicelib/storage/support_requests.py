@@ -2,7 +2,8 @@
 
 A request is written once and changes only through one conditional update (open -> closed). The
 queue index is keyed by status with the filing time as sort key, so the desk reads open requests
-newest first without a scan. Filing is rate-limited with storage/rate_limits.py.
+newest first without a scan. Filing is rate-limited with storage/rate_limits.py. Both writes carry
+their audit event in the same transaction; a refused close raises `Conflict`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from chalicelib.storage.audit import AuditEvent, recorded_transaction
 from chalicelib.storage.base import meta
 
 OPEN = "open"
@@ -64,16 +66,23 @@ def by_status(status: str, limit: int, after: tuple[int, str] | None) -> Iterato
                                              last_evaluated_key=start)
 
 
-def close_actions(closed_at: int, closed_by: str, reason: str) -> list:
-    """The update that closes a request (for use inside a transaction with its audit event)."""
-    return [
-        SupportRequest.status.set(CLOSED),
-        SupportRequest.closed_at.set(closed_at),
-        SupportRequest.closed_by.set(closed_by),
-        SupportRequest.close_reason.set(reason),
-    ]
+def file(request: SupportRequest, event: AuditEvent) -> None:
+    """Store a new request (never over an existing reference) with its audit event."""
+    with recorded_transaction(event) as transaction:
+        transaction.save(request, condition=SupportRequest.reference.does_not_exist())
 
 
-def close_condition():  # type: ignore[no-untyped-def]
-    """Only an existing, open request can be closed (a second close is refused, not repeated)."""
-    return SupportRequest.reference.exists() & (SupportRequest.status == OPEN)
+def close(reference: str, *, closed_at: int, closed_by: str, reason: str, event: AuditEvent) -> None:
+    """Close an open request with its audit event. Only an existing, open request can be closed: a
+    second close raises Conflict instead of being repeated."""
+    with recorded_transaction(event) as transaction:
+        transaction.update(
+            SupportRequest(reference),
+            actions=[
+                SupportRequest.status.set(CLOSED),
+                SupportRequest.closed_at.set(closed_at),
+                SupportRequest.closed_by.set(closed_by),
+                SupportRequest.close_reason.set(reason),
+            ],
+            condition=SupportRequest.reference.exists() & (SupportRequest.status == OPEN),
+        )

@@ -87,14 +87,14 @@ def full_login(user_factory):
     """An account with 2FA and a full session for it, made through the session service directly
     (the second-factor flow itself is tested in test_second_factor.py)."""
     from chalicelib.services.audit import RequestContext
-    from chalicelib.services.sessions import FULL, new_session
+    from chalicelib.services.sessions import Level, new_session
 
     def login(api: Api, username: str, roles: tuple[str, ...] = ("taxpayer",), **kwargs):
         from chalicelib.storage.users import get_user
 
         user = get_user(username) or user_factory(
             username, roles=list(roles), totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", **kwargs)
-        session, cookie = new_session(user, FULL, "done", RequestContext())
+        session, cookie = new_session(user, Level.FULL, "done", RequestContext())
         session.save()
         api.cookie = cookie
         return user

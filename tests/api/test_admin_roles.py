@@ -43,7 +43,7 @@ def _call(api, path: str, method: str):
 def test_every_admin_route_requires_a_full_staff_session_with_2fa(path, method, make_api, full_login,
                                                                   user_factory):
     from chalicelib.services.audit import RequestContext
-    from chalicelib.services.sessions import FULL, PARTIAL, new_session
+    from chalicelib.services.sessions import Level, new_session
 
     user_factory("jan.jansen")
 
@@ -60,7 +60,7 @@ def test_every_admin_route_requires_a_full_staff_session_with_2fa(path, method, 
     # Staff after the password step only (partial session): not logged in yet.
     staff = user_factory("sam.support", roles=["support"], totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
     partial = make_api()
-    session, partial.cookie = new_session(staff, PARTIAL, "totp", RequestContext())
+    session, partial.cookie = new_session(staff, Level.PARTIAL, "totp", RequestContext())
     session.save()
     response = _call(partial, path, method)
     assert response.status_code in (401, 403)
@@ -68,7 +68,7 @@ def test_every_admin_route_requires_a_full_staff_session_with_2fa(path, method, 
     # A staff account without an active second factor, even holding a full session, gets nothing.
     no_2fa = user_factory("sara.support", roles=["support", "admin"])
     unprotected = make_api()
-    session, unprotected.cookie = new_session(no_2fa, FULL, "done", RequestContext())
+    session, unprotected.cookie = new_session(no_2fa, Level.FULL, "done", RequestContext())
     session.save()
     response = _call(unprotected, path, method)
     assert response.status_code == 403 and body(response)["error"]["code"] == "forbidden"

@@ -22,10 +22,10 @@ def full_session(username: str) -> str:
     session service: the login steps are tested elsewhere)."""
     from chalicelib.services.accounts import create_account
     from chalicelib.services.audit import RequestContext
-    from chalicelib.services.sessions import FULL, new_session
+    from chalicelib.services.sessions import Level, new_session
 
     user = create_account(username, f"{username}@example.org", PASSWORD)
-    session, cookie = new_session(user, FULL, "done", RequestContext())
+    session, cookie = new_session(user, Level.FULL, "done", RequestContext())
     session.save()
     return cookie
 

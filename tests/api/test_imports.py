@@ -371,7 +371,7 @@ def test_a_run_killed_midway_is_taken_over_after_its_lease(firm, monkeypatch, cl
     # Meanwhile the firm cannot register singles (the import may write any of its keys).
     refused = firm.post(REP, {"client_crib": "100000399", "tax_type": "IB", "start_date": "2027-01-01"})
     assert (refused.status_code, body(refused)["error"]["code"]) == (409, "import_running")
-    clock_pinned.advance(import_processing.LEASE_SECONDS + 1)
+    clock_pinned.advance(91)  # a lease lasts 90 s
     assert import_processing.process(started["import_id"]) == "done"
     full_login(firm, "rep.punda")
     check_many(status(firm, started["import_id"]))
@@ -392,7 +392,7 @@ def test_a_run_never_retried_shows_interrupted_and_a_new_import_completes_it(fir
     monkeypatch.undo()
     written = len(firm_items())
     assert written == 100
-    clock_pinned.advance(import_processing.LEASE_SECONDS + 6 * 60)  # the retries never came; the slot lapsed
+    clock_pinned.advance(90 + 6 * 60)  # the retries never came; the lease (90 s) and the slot lapsed
     full_login(firm, "rep.punda")
     job = status(firm, started["import_id"])
     assert (job["status"], job["reason"]) == ("failed", "interrupted")
@@ -454,7 +454,7 @@ def test_notices_resume_after_the_sender_dies_and_reach_every_client(firm, monke
         import_processing.process(started["import_id"])
     assert status(firm, started["import_id"])["status"] == "done"  # the job ended before the notices began
     monkeypatch.setattr(notifications, "send", original)
-    clock_pinned.advance(import_notices.LEASE_SECONDS + 1)
+    clock_pinned.advance(91)  # the dead sender's lease (90 s) lapsed
     assert import_processing.process(started["import_id"]) == "done"  # the event again: notices resume
     per_client = [len(sent_to(f"{crib}@example.org")) for crib in clients]
     assert all(count >= 1 for count in per_client)  # never none

@@ -15,7 +15,7 @@ def _parameters(stored_hash: str) -> str:
     return stored_hash.split("$")[3]
 
 
-def test_a_weaker_stored_hash_is_replaced_at_login(api, user_factory):
+def test_a_weaker_stored_hash_is_replaced_at_login(production_argon2, api, user_factory):
     from chalicelib.storage.users import User, get_user
 
     user_factory("jan.jansen", PASSWORD)

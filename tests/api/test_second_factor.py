@@ -3,18 +3,11 @@ guard, the second-factor lockout, session rotation, audit events, notices, and w
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from tests.api.conftest import body
 from tests.api.sent_mail import sent_to
 from tests.api.two_factor import SECRET, code, enroll, password_step
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -183,37 +176,3 @@ def test_a_successful_totp_step_costs_three_dynamodb_requests(api, piet):
         for events in emitters.values():
             events.unregister("before-call.dynamodb", unique_id="second-factor-budget")
     assert operations == ["TransactGetItems", "UpdateItem", "TransactWriteItems"]
-
-
-LOGIN_PATHS = """
-import json, sys
-import tests.conftest
-from moto import mock_aws
-with mock_aws():
-    from infra.local import provision
-    provision()
-    import pyotp
-    from chalice.test import Client
-    from app import app
-    from chalicelib.services.accounts import create_account
-    from tests.api.conftest import Api
-    password = "Correct-Horse-Battery-9"
-    create_account("piet", "piet@example.org", password, totp_secret=sys.argv[1])
-    with Client(app, stage_name="local") as client:
-        api = Api(client)
-        statuses = [api.post("/api/v1/auth/login", {"username": "piet", "password": password}).status_code,
-                    api.post("/api/v1/auth/totp", {"code": pyotp.TOTP(sys.argv[1]).now()}).status_code,
-                    api.post("/api/v1/auth/logout").status_code,
-                    api.post("/api/v1/auth/login", {"username": "piet", "password": password}).status_code,
-                    api.post("/api/v1/auth/backup-code", {"code": "0000-0000-0000-0000"}).status_code]
-    heavy = sorted(name for name in sys.modules if name.split(".")[0] in ("reportlab", "segno", "PIL"))
-    print(json.dumps({"statuses": statuses, "heavy": heavy}))
-"""
-
-
-def test_login_and_second_factor_never_import_reportlab_or_segno():
-    result = subprocess.run([sys.executable, "-c", LOGIN_PATHS, SECRET], cwd=ROOT, capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 0, result.stderr[-3000:]
-    outcome = json.loads(result.stdout.strip().splitlines()[-1])
-    assert outcome == {"statuses": [200, 200, 204, 200, 401], "heavy": []}

@@ -79,7 +79,8 @@ SUITE_IP_FAILURES_PER_MINUTE = "100000"
 
 def running_portal(log_name: str, app_aws_endpoint: str | None = None, moto_port: int | None = None,
                    environment: dict[str, str] | None = None):
-    """Start the local stage on free ports, yield it, stop it (the fuzz run starts its own).
+    """Start the local stage on free ports, yield it, stop it (the fuzz run starts its own; so does
+    every pytest-xdist worker, the suite's portals being session fixtures).
 
     With `app_aws_endpoint` the portal's process talks to AWS there (a fault-injecting proxy in front
     of moto's server on `moto_port`); seeding and `Portal.manage` still use moto directly."""
@@ -89,12 +90,15 @@ def running_portal(log_name: str, app_aws_endpoint: str | None = None, moto_port
     for name in ("AWS_ENDPOINT_URL", "PORTAL_STAGE", "PORTAL_TABLE_PREFIX"):
         env.pop(name, None)
     OUTPUT.mkdir(exist_ok=True)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # each pytest-xdist worker runs portals of its own
+    if worker:
+        log_name = log_name.replace(".log", f"-{worker}.log")
     log = open(OUTPUT / log_name, "w")  # noqa: SIM115 - closed at teardown
     endpoint = ["--app-aws-endpoint", app_aws_endpoint] if app_aws_endpoint else []
     process = subprocess.Popen([sys.executable, "-m", "infra.local", "--port", str(port),
                                 "--moto-port", str(moto_port), *endpoint], cwd=ROOT, env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 300  # a ceiling only: on a busy machine start-up takes minutes
     while True:
         try:
             if requests.get(f"{url}/login", timeout=2).status_code == 200:
@@ -102,16 +106,22 @@ def running_portal(log_name: str, app_aws_endpoint: str | None = None, moto_port
         except requests.RequestException:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
+            _stop(process)
             raise RuntimeError(f"local portal did not start; see {OUTPUT / log_name}")
         time.sleep(0.3)
     yield Portal(url, moto_port)
+    _stop(process)
+    log.close()
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM first: infra.local then stops the `chalice local` process it started (a SIGKILL would
+    leave that one running)."""
     process.terminate()
     try:
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
         process.kill()
-    log.close()
 
 
 @pytest.fixture(scope="session")

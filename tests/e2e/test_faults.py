@@ -248,20 +248,24 @@ def test_activation_and_password_change_whose_answers_were_lost_still_succeed(st
 
 
 def test_a_pdf_hand_out_whose_answer_was_lost_still_gives_the_link(stage):
-    """The hand-out is one conditional update (once per set); lost and sent again, it must still give
-    this request the link, or the new set's sheet could never be downloaded (410 afterwards)."""
+    """A set whose link was not taken with its answer (sets made before activation recorded the
+    hand-out itself) is handed out by one conditional update; lost and sent again, it must still give
+    this request the link, or the set's sheet could never be downloaded (410 afterwards)."""
     stage.create_users(("fault.lost3", None))
     http, _ = stage.login("fault.lost3")
     secret = stage.post(http, "/mfa/enrollment", {"password": PASSWORD}).json()["secret"]
     assert stage.post(http, "/mfa/enrollment/confirm", {"code": _code_of(secret)}).status_code == 200
+    assert stage.post(http, "/mfa/enrollment/activate").status_code == 200
+    stage.dynamodb.update_item(TableName="portal-local-users", Key={"username": {"S": "fault.lost3"}},
+                               UpdateExpression="SET backup_pdf_handed_out = :no",
+                               ExpressionAttributeValues={":no": {"BOOL": False}})
     stage.proxy.plan.configure(rate=1.0, seed=6, kinds=["lost"], services=["dynamodb"], operations=["UpdateItem"],
                                limit=1)
-    activated = stage.post(http, "/mfa/enrollment/activate")
+    handed_out = stage.post(http, "/mfa/backup-codes/pdf")
     assert stage.injected_now() == 1
     stage.faults(0.0, seed=0)
-    assert activated.status_code == 200, activated.text
-    assert activated.json()["backup_codes_pdf"], activated.text
-    assert len(codes_in(stage.pdf(activated.json()["backup_codes_pdf"]))) == 10
+    assert handed_out.status_code == 200, handed_out.text
+    assert len(codes_in(stage.pdf(handed_out.json()["backup_codes_pdf"]))) == 10
     assert stage.post(http, "/mfa/backup-codes/pdf").status_code == 410  # and only once
 
 

@@ -55,3 +55,30 @@ def test_a_totp_secret_under_160_bits_is_refused(portal):
                             "--password", "Correct-Horse-Battery-9", "--totp-secret",
                             "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
     assert retried.returncode == 0, retried.stderr
+
+
+def test_backfill_reservations_reserves_what_older_accounts_lack_and_is_idempotent(portal):
+    import boto3
+
+    assert portal.manage("create-user", "--username", "ops.oud", "--email", "Oud@Example.org", "--password",
+                         "Correct-Horse-Battery-9", "--crib", "555000333").returncode == 0
+    dynamodb = boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{portal.moto_port}", region_name="us-east-1",
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+    # As if the account had been made before reservations existed.
+    for key in ("email#oud@example.org", "crib#555000333"):
+        dynamodb.delete_item(TableName="portal-local-users", Key={"username": {"S": key}})
+
+    first = portal.manage("backfill-reservations")
+    second = portal.manage("backfill-reservations")
+
+    assert (first.returncode, second.returncode) == (0, 0), first.stderr + second.stderr
+    assert first.stdout.startswith("reserved 2, ") and first.stdout.rstrip().endswith("clashes 0")
+    assert second.stdout.startswith("reserved 0, ")
+    owners = [dynamodb.get_item(TableName="portal-local-users", Key={"username": {"S": key}},
+                                ConsistentRead=True)["Item"]["owner"]["S"]
+              for key in ("email#oud@example.org", "crib#555000333")]
+    assert owners == ["ops.oud", "ops.oud"]
+    # The reserved address is now refused to a new account.
+    taken = portal.manage("create-user", "--username", "ops.nieuw", "--email", "oud@example.org", "--password",
+                          "Correct-Horse-Battery-9")
+    assert taken.returncode == 1 and "(email)" in taken.stderr

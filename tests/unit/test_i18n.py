@@ -7,10 +7,11 @@ import re
 import string
 from pathlib import Path
 
-from chalicelib.i18n import LANGUAGES, catalogue, pick_language
+from chalicelib.i18n import catalogue, pick_language
 from tests.unit.ui_texts import script_findings, template_findings
 
 ROOT = Path(__file__).resolve().parents[2]
+LANGUAGES = ("nl", "en", "pap")  # every text exists in these three
 
 
 def _placeholders(text: str) -> set[str]:

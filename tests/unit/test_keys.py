@@ -17,11 +17,16 @@ from infra import template
 
 @pytest.fixture
 def deployed_secret(monkeypatch):
-    """A Secrets Manager secret shaped like the template's, and the prod stage pointing at it."""
+    """A Secrets Manager secret shaped like the template's, and the prod stage pointing at it.
+
+    The secret is deleted afterwards: when the package's shared AWS emulation is already running,
+    this block's mock_aws joins it instead of starting empty, and the next test would find it."""
+    created: list[str] = []
 
     def use(secret: dict) -> None:
         arn = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
             Name="portal-keys", SecretString=json.dumps(secret))["ARN"]
+        created.append(arn)
         monkeypatch.setenv("PORTAL_STAGE", "prod")
         monkeypatch.setenv("PORTAL_SECRETS_ARN", arn)
         reset_settings()
@@ -29,13 +34,16 @@ def deployed_secret(monkeypatch):
 
     with mock_aws():
         yield use
+        for arn in created:
+            boto3.client("secretsmanager", region_name="us-east-1").delete_secret(
+                SecretId=arn, ForceDeleteWithoutRecovery=True)
     keys.get_keys.cache_clear()
     os.environ.pop("PORTAL_SECRETS_ARN", None)
     reset_settings()
 
 
 def test_generated_key_material_gives_two_distinct_32_byte_keys(deployed_secret):
-    deployed_secret({keys.KEY_MATERIAL: "x" * 20 + "Kq93vTz0LmPwY1sRb7Nc4Hd8Gf2Je6Ua5Xo"})
+    deployed_secret({"key_material": "x" * 20 + "Kq93vTz0LmPwY1sRb7Nc4Hd8Gf2Je6Ua5Xo"})
     derived = keys.get_keys()
     assert len(derived.encryption_key) == 32
     assert len(derived.hmac_key) == 32
@@ -45,8 +53,8 @@ def test_generated_key_material_gives_two_distinct_32_byte_keys(deployed_secret)
 
 
 def test_other_key_material_gives_other_keys():
-    first = keys.keys_from_secret({keys.KEY_MATERIAL: "a" * 64})
-    second = keys.keys_from_secret({keys.KEY_MATERIAL: "b" * 64})
+    first = keys.keys_from_secret({"key_material": "a" * 64})
+    second = keys.keys_from_secret({"key_material": "b" * 64})
     assert first.encryption_key != second.encryption_key
     assert first.hmac_key != second.hmac_key
 
@@ -60,6 +68,6 @@ def test_explicit_base64_keys_are_used_as_they_are(deployed_secret):
 
 def test_the_template_generates_the_field_the_service_reads():
     generator = template.secret()["Properties"]["GenerateSecretString"]
-    assert generator["GenerateStringKey"] == keys.KEY_MATERIAL
+    assert generator["GenerateStringKey"] == "key_material"
     assert generator["PasswordLength"] >= 64
     assert json.loads(generator["SecretStringTemplate"]) == {}

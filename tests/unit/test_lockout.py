@@ -92,16 +92,24 @@ def test_a_threshold_attempt_whose_request_died_is_settled_as_a_lock(aws, clock_
 
 
 def test_a_lock_whose_answer_was_lost_still_counts_as_set(aws, clock_pinned):
-    """botocore sends an update again when its answer was lost; the second attempt's failed condition
+    """botocore sends a transaction again when its answer was lost; the second attempt's failed condition
     must not read as 'a success reset the counter meanwhile' (the lock's audit event and notice)."""
+    from chalicelib.services.audit import RequestContext, new_event
     from chalicelib.storage import lockouts
 
     for _ in range(5):
         attempt = lockout.claim(Factor.PASSWORD, "someone")
-    until = int(clock_pinned.now()) + 60
-    assert lockouts.apply_lock("password#someone", attempt, until, 10, block=False) is True
-    assert lockouts.apply_lock("password#someone", attempt, until, 10, block=False) is True
-    assert lockouts.apply_lock("password#someone", attempt, until + 5, 10, block=False) is False
+    lock = lockouts.Lock(attempt, 1_800_000_060, 10, blocked=False)
+
+    def event():
+        return new_event("lockout.locked", actor="system", target="someone", outcome="success",
+                         context=RequestContext())
+
+    sent = event()
+    assert lockouts.lock("password#someone", lock, sent) is True
+    assert lockouts.lock("password#someone", lock, sent) is True  # the resend of the same transaction
+    assert lockouts.lock("password#someone", lock, event()) is False  # another request's: refused
+    assert lockouts.read_state("password#someone").locked_until == 1_800_000_060
 
 
 def test_the_support_desk_view_itself_settles_an_attempt_whose_request_died(aws, clock_pinned):

@@ -1,0 +1,46 @@
+"""Pieces of the OpenAPI document that every blueprint module's OPENAPI mapping is built from, so a
+response, a parameter or a page of results is written one way everywhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.i18n import LANGUAGES
+
+ERROR = {"$ref": "#/components/responses/Error"}
+STRING = {"type": "string"}
+NULLABLE = {"type": ["string", "null"]}
+INTEGER_OR_NULL = {"type": ["integer", "null"]}
+LANGUAGE = {"type": "string", "enum": list(LANGUAGES)}
+
+
+def errors(*statuses: int) -> dict[str, dict]:
+    """The contract's error envelope for each status."""
+    return {str(status): ERROR for status in statuses}
+
+
+def ref(schema: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{schema}"}
+
+
+def response(description: str, schema: str | dict[str, Any] | None = None,
+             headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A response with a JSON body: a named schema (components.schemas) or an inline one."""
+    described: dict[str, Any] = {"description": description}
+    if headers:
+        described["headers"] = headers
+    if schema is not None:
+        described["content"] = {"application/json": {"schema": ref(schema) if isinstance(schema, str) else schema}}
+    return described
+
+
+def parameter(name: str, where: str, description: str) -> dict[str, Any]:
+    """A string parameter in the path (required) or the query (optional)."""
+    return {"name": name, "in": where, "required": where == "path", "description": description, "schema": STRING}
+
+
+def page_of(item: str) -> dict[str, Any]:
+    """A page of a listing: its items and the cursor of the next page."""
+    return {"type": "object", "required": ["items", "cursor"],
+            "properties": {"items": {"type": "array", "items": ref(item)},
+                           "cursor": {**NULLABLE, "description": "Pass as ?cursor= for the next page"}}}
