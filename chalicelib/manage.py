@@ -2,6 +2,10 @@
 
     python -m chalicelib.manage [--stage STAGE] create-user --username U --email E --password P
         [--role R]... [--crib N] [--totp-secret BASE32]
+    python -m chalicelib.manage [--stage STAGE] send-outbox
+
+`send-outbox` runs one retry of the mails SES would not take (what the scheduled function does
+every minute) and prints how many were sent, are still waiting, and failed for good.
 
 Settings come from .chalice/config.json for the stage; `--stage local` (the default) talks to the
 emulation that `make run` started on 127.0.0.1:$MOTO_PORT.
@@ -49,9 +53,24 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--crib")
     create.add_argument("--firm-name")
     create.add_argument("--totp-secret")
+    commands.add_parser("send-outbox", help="retry the mails waiting in the outbox once")
     args = parser.parse_args(argv)
 
     apply_stage(args.stage)
+    if args.command == "send-outbox":
+        return send_outbox()
+    return create_user(args)
+
+
+def send_outbox() -> int:
+    from chalicelib.services.notifications import send_due
+
+    counts = send_due()
+    print(", ".join(f"{name} {count}" for name, count in counts.items()))
+    return 0
+
+
+def create_user(args: argparse.Namespace) -> int:
     from chalicelib.errors import PortalError
     from chalicelib.i18n import t
     from chalicelib.services.accounts import create_account

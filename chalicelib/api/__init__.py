@@ -33,6 +33,7 @@ MODULES = (
     "representatives_admin",
     "authorization_pages",
     "import_events",
+    "outbox_events",
 )
 
 

@@ -50,7 +50,7 @@ def regenerate(current: Authenticated, password: str, code: str, context: Reques
     reauthenticate(user, password, code, context)
     new_set = replace_set(user, context, "mfa.backup_codes.regenerated",
                           condition=User.mfa_enabled == True)  # noqa: E712 - DynamoDB condition
-    notifications.send(user, "backup_codes_regenerated")
+    notifications.send(user, notifications.MailKind.BACKUP_CODES_REGENERATED)
     return new_set
 
 

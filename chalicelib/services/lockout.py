@@ -129,7 +129,7 @@ def count_failure(factor: Factor, username: str, user: User | None, attempt: int
         audit.record(f"lockout.{result}", actor="system", target=username, outcome="success", context=context,
                      details={"factor": factor.value, "attempt": attempt})
         if user is not None:
-            notifications.send(user, f"account_{result}")
+            notifications.send(user, notifications.MailKind(f"account_{result}"))
 
 
 def clear(username: str) -> None:

@@ -136,7 +136,7 @@ def unblock(actor: User, username: str, reason: str | None, context: RequestCont
                   context=context, reason=why,
                   details={"was_locked": before["locked"], "was_blocked": before["blocked"]}),
     )
-    notifications.send(user, notifications.ACCOUNT_UNBLOCKED)
+    notifications.send(user, notifications.MailKind.ACCOUNT_UNBLOCKED)
 
 
 def reset_second_factor(actor: User, username: str, reason: str | None, identity_check: str | None,
@@ -156,7 +156,7 @@ def reset_second_factor(actor: User, username: str, reason: str | None, identity
                   context=context, reason=why, details={"identity_check": identity_check or "not_stated"}),
     )
     _remove_backup_codes(user)
-    notifications.send(user, notifications.MFA_RESET)
+    notifications.send(user, notifications.MailKind.MFA_RESET)
 
 
 def _second_factor_removal() -> list:
