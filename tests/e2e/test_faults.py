@@ -129,7 +129,9 @@ def stage():
     moto_port = free_port()
     proxy = FaultProxy(upstream_port=moto_port).start()
     try:
-        for portal in running_portal("faults.log", app_aws_endpoint=proxy.url, moto_port=moto_port):
+        # The outbox's retry runs every second here (every minute on AWS), through the proxy too.
+        for portal in running_portal("faults.log", app_aws_endpoint=proxy.url, moto_port=moto_port,
+                                     environment={"PORTAL_OUTBOX_INTERVAL_SECONDS": "1"}):
             yield FaultStage(portal, proxy)
     finally:
         proxy.stop()
@@ -381,8 +383,8 @@ def test_password_reset_links_work_once_and_leave_one_password(stage, rate, roun
         stage.faults(0.0, seed=0)
         token = _reset_token(stage, name)
         if token is None:
-            # No link mailed: the request answered 503, or SES refused it and the account's trail says so.
-            assert asked.status_code == 503 or _mail_failures(stage, name), asked.status_code
+            # No link mailed: the request answered 503, or SES refused it and it waits in the outbox.
+            assert asked.status_code == 503 or _queued(stage, name), asked.status_code
             continue
         stage.faults(rate, seed=500 + round_number)
         new_password = f"Reset-Horse-Battery-{round_number}x"
@@ -409,9 +411,31 @@ def _mail_failures(stage: FaultStage, name: str) -> list[dict]:
         ExpressionAttributeValues={":t": {"S": name}, ":a": {"S": "mail.failed"}})["Items"]
 
 
-def test_a_reset_link_ses_fails_to_send_is_on_the_accounts_trail(stage):
-    """SES answers 500 to every try: the request still answers 202 (the contract), and the support
-    desk's view of the account shows the mail that never left."""
+def _queued(stage: FaultStage, name: str) -> list[dict]:
+    return stage.dynamodb.scan(TableName="portal-local-outbox", FilterExpression="username = :u",
+                               ExpressionAttributeValues={":u": {"S": name}}, ConsistentRead=True)["Items"]
+
+
+def _due_now(stage: FaultStage, name: str) -> list[dict]:
+    """The account's queued mails, made due at once (the retry's backoff is a minute and more)."""
+    items = _queued(stage, name)
+    for item in items:
+        stage.dynamodb.update_item(TableName="portal-local-outbox", Key={"mail_id": item["mail_id"]},
+                                   UpdateExpression="SET next_attempt_at = :zero",
+                                   ExpressionAttributeValues={":zero": {"N": "0"}})
+    return items
+
+
+def _eventually(check, seconds: float = 20):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while not (result := check()) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    return result
+
+
+def test_a_reset_link_ses_fails_to_send_waits_in_the_outbox_and_arrives_once(stage):
+    """SES answers 500 to every try: the request still answers 202 (the contract); the mail waits,
+    sealed, in the outbox; once SES is back the retry sends it once, and its link works."""
     stage.create_users(("fault.mail", None))
     stage.proxy.plan.configure(rate=1.0, seed=2, kinds=["internal"], services=["ses"])
     try:
@@ -421,8 +445,39 @@ def test_a_reset_link_ses_fails_to_send_is_on_the_accounts_trail(stage):
         stage.faults(0.0, seed=0)
     assert asked.status_code == 202
     assert stage.injected_before >= 3  # botocore tried three times
-    assert _reset_token(stage, "fault.mail") is None
-    failures = _mail_failures(stage, "fault.mail")
+    assert _reset_token(stage, "fault.mail") is None and not _mail_failures(stage, "fault.mail")
+    [item] = _queued(stage, "fault.mail")
+    assert item["kind"]["S"] == "password_reset" and "#token=" not in json.dumps(item)
+
+    _due_now(stage, "fault.mail")
+    token = _eventually(lambda: _reset_token(stage, "fault.mail"))
+    assert token and _eventually(lambda: not _queued(stage, "fault.mail"))
+    time.sleep(2)  # two more runs of the retry: nothing left to send twice
+    page = requests.get(f"{stage.url}/dev/mailbox", timeout=10).text
+    assert page.count('.fault.mail"') == 1  # one mail: its link's href
+    completed = stage.post(stage.portal.session(), "/auth/password-reset/complete",
+                           {"token": token, "new_password": "Outbox-Horse-Battery-5"})
+    assert completed.status_code == 204
+    assert stage.login("fault.mail", "Outbox-Horse-Battery-5")[1].status_code == 200
+
+
+def test_a_mail_ses_keeps_refusing_is_failed_and_on_the_accounts_trail_at_the_desk(stage):
+    stage.create_users(("fault.mail2", None))
+    stage.proxy.plan.configure(rate=1.0, seed=2, kinds=["internal"], services=["ses"])
+    try:
+        assert stage.portal.session().post(f"{stage.url}/api/v1/auth/password-reset",
+                                           json={"username": "fault.mail2"}, timeout=30).status_code == 202
+        for tries in range(2, 7):
+            _due_now(stage, "fault.mail2")
+            assert _eventually(lambda tries=tries: [item for item in _queued(stage, "fault.mail2")
+                                                    if int(item["attempts"]["N"]) >= tries])
+            time.sleep(3)  # the claimed try's SES calls (botocore's three) and its reschedule end first
+        [item] = _eventually(lambda: [item for item in _queued(stage, "fault.mail2")
+                                      if item["status"]["S"] == "failed"])
+    finally:
+        stage.faults(0.0, seed=0)
+    assert int(item["attempts"]["N"]) == 6
+    failures = _mail_failures(stage, "fault.mail2")
     assert len(failures) == 1 and failures[0]["details"]["M"]["kind"]["S"] == "password_reset"
 
     desk = stage.portal.session()
@@ -430,7 +485,7 @@ def test_a_reset_link_ses_fails_to_send_is_on_the_accounts_trail(stage):
                      "password": "Helpdesk-Otrobanda-4455"}, timeout=30).status_code == 200
     assert desk.post(f"{stage.url}/api/v1/auth/totp", json={"code": _code_of("KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU")},
                      timeout=30).status_code == 200
-    account = desk.get(f"{stage.url}/api/v1/admin/users/fault.mail", timeout=30).json()
+    account = desk.get(f"{stage.url}/api/v1/admin/users/fault.mail2", timeout=30).json()
     shown = [event for event in account["recent_events"] if event["action"] == "mail.failed"]
     assert shown and shown[0]["details"]["kind"] == "password_reset"
 
@@ -467,3 +522,40 @@ def test_the_login_page_says_try_again_in_a_moment(stage, browser):
     finally:
         stage.faults(0.0, seed=0)
         context.close()
+
+
+PAGES = ("/login", "/portal", "/account", "/account/sessions", "/mfa/backup-codes", "/help", "/support",
+         "/authorizations", "/password/forgot")
+
+
+@pytest.mark.parametrize(("rate", "rounds"), RATES)
+def test_pages_under_faults_answer_a_page_never_a_500(stage, rate, rounds):
+    """Logged in or not, every page answers 200, a redirect, a refusal or the 503 page in the visitor's
+    language with Retry-After: never Chalice's own 500."""
+    name = f"fault.pages{int(rate * 100)}r{rounds}"
+    stage.create_users((name, pyotp.random_base32(32)))
+    http, _ = stage.login(name)
+    for round_number in range(rounds):
+        stage.faults(rate, seed=600 + round_number)
+        for path in PAGES:
+            response = http.get(f"{stage.url}{path}?lang=en", allow_redirects=False, timeout=30)
+            stage.statuses.append(response.status_code)
+            assert response.status_code in {200, 302, 303, 401, 403, 404, 503}, (path, response.status_code)
+            assert "Traceback" not in response.text
+            if response.status_code == 503:
+                assert "try again in a moment" in response.text and int(response.headers["Retry-After"]) > 0
+                assert response.headers["X-Frame-Options"] == "DENY"
+    stage.faults(0.0, seed=0)
+    stage.check_round_trip(rate)
+
+
+def test_a_page_under_throttling_is_the_503_page(stage):
+    stage.create_users(("fault.page503", None))
+    http, _ = stage.login("fault.page503")
+    stage.proxy.plan.configure(rate=1.0, seed=7, kinds=["throttling"], services=["dynamodb"])
+    try:
+        response = http.get(f"{stage.url}/mfa/activate?lang=pap", allow_redirects=False, timeout=30)
+    finally:
+        stage.faults(0.0, seed=0)
+    assert response.status_code == 503 and response.headers["Content-Type"].startswith("text/html")
+    assert "Purba atrobe den un momento" in response.text and response.headers["Retry-After"] == "2"
