@@ -111,6 +111,23 @@ class FaultStage:
                                    ExpressionAttributeValues={":u": {"S": username}, ":f": {"S": "full"}})["Items"]
         return len(items)
 
+    def desk(self) -> requests.Session:
+        """The support desk's full session, made once (a TOTP code logs in only once per time step)."""
+        if getattr(self, "_desk", None) is None:
+            desk = self.portal.session()
+            assert self.post(desk, "/auth/login", {"username": "demo.support",
+                             "password": "Helpdesk-Otrobanda-4455"}).status_code == 200
+            code = _code_of("KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU")
+            assert self.post(desk, "/auth/totp", {"code": code}).status_code == 200
+            self._desk = desk
+        return self._desk
+
+    def events(self, name: str, action: str) -> list[dict]:
+        return self.dynamodb.query(
+            TableName="portal-local-audit_events", IndexName="target-index", KeyConditionExpression="target = :t",
+            FilterExpression="#a = :a", ExpressionAttributeNames={"#a": "action"},
+            ExpressionAttributeValues={":t": {"S": name}, ":a": {"S": action}})["Items"]
+
     def login(self, username: str, password: str = PASSWORD) -> tuple[requests.Session, requests.Response]:
         http = self.portal.session()
         return http, self.post(http, "/auth/login", {"username": username, "password": password})
@@ -405,10 +422,7 @@ def test_password_reset_links_work_once_and_leave_one_password(stage, rate, roun
 
 
 def _mail_failures(stage: FaultStage, name: str) -> list[dict]:
-    return stage.dynamodb.query(
-        TableName="portal-local-audit_events", IndexName="target-index", KeyConditionExpression="target = :t",
-        FilterExpression="#a = :a", ExpressionAttributeNames={"#a": "action"},
-        ExpressionAttributeValues={":t": {"S": name}, ":a": {"S": "mail.failed"}})["Items"]
+    return stage.events(name, "mail.failed")
 
 
 def _queued(stage: FaultStage, name: str) -> list[dict]:
@@ -480,12 +494,7 @@ def test_a_mail_ses_keeps_refusing_is_failed_and_on_the_accounts_trail_at_the_de
     failures = _mail_failures(stage, "fault.mail2")
     assert len(failures) == 1 and failures[0]["details"]["M"]["kind"]["S"] == "password_reset"
 
-    desk = stage.portal.session()
-    assert desk.post(f"{stage.url}/api/v1/auth/login", json={"username": "demo.support",
-                     "password": "Helpdesk-Otrobanda-4455"}, timeout=30).status_code == 200
-    assert desk.post(f"{stage.url}/api/v1/auth/totp", json={"code": _code_of("KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU")},
-                     timeout=30).status_code == 200
-    account = desk.get(f"{stage.url}/api/v1/admin/users/fault.mail2", timeout=30).json()
+    account = stage.desk().get(f"{stage.url}/api/v1/admin/users/fault.mail2", timeout=30).json()
     shown = [event for event in account["recent_events"] if event["action"] == "mail.failed"]
     assert shown and shown[0]["details"]["kind"] == "password_reset"
 
@@ -559,3 +568,72 @@ def test_a_page_under_throttling_is_the_503_page(stage):
         stage.faults(0.0, seed=0)
     assert response.status_code == 503 and response.headers["Content-Type"].startswith("text/html")
     assert "Purba atrobe den un momento" in response.text and response.headers["Retry-After"] == "2"
+
+
+def _enrolled(stage: FaultStage, name: str) -> requests.Session:
+    """An account with 2FA active and its ten backup codes, and the full session that activated it."""
+    http, _ = stage.login(name)
+    secret = stage.post(http, "/mfa/enrollment", {"password": PASSWORD}).json()["secret"]
+    assert stage.post(http, "/mfa/enrollment/confirm", {"code": _code_of(secret)}).status_code == 200
+    assert stage.post(http, "/mfa/enrollment/activate").status_code == 200
+    return http
+
+
+@pytest.mark.parametrize(("rate", "rounds"), RATES)
+def test_support_unblock_and_2fa_reset_happen_wholly_or_not_at_all(stage, rate, rounds):
+    """Each desk action under faults: 204, or 503 with the account either wholly changed (and the
+    event recorded) or untouched; a retry of one whose answer was lost is one action, not two."""
+    names = [f"fault.desk{int(rate * 100)}r{rounds}n{n}" for n in range(rounds)]
+    stage.create_users(*((name, None) for name in names))
+    desk = stage.desk()
+    for round_number, name in enumerate(names):
+        owner = _enrolled(stage, name)
+        for factor in ("password", "second_factor"):
+            stage.dynamodb.put_item(TableName="portal-local-lockouts", Item={
+                "key": {"S": f"{factor}#{name}"}, "failures": {"N": "20"}, "allowed": {"N": "0"},
+                "blocked": {"BOOL": True}, "locked_until": {"N": "0"}})
+
+        stage.faults(rate, seed=700 + round_number)
+        unblocked = stage.post(desk, f"/admin/users/{name}/unblock", {"reason": "called, identity checked"})
+        stage.faults(0.0, seed=0)
+        blocked = [stage.item("lockouts", "key", f"{factor}#{name}").get("blocked", {}).get("BOOL", False)
+                   for factor in ("password", "second_factor")]
+        events = stage.events(name, "support.unblock")
+        assert unblocked.status_code in (204, 503), unblocked.text
+        assert blocked in ([False, False], [True, True]), blocked  # both factors, or neither
+        assert (blocked == [False, False]) == (len(events) == 1), (blocked, events)
+        if unblocked.status_code == 204:
+            assert blocked == [False, False]
+
+        stage.faults(rate, seed=800 + round_number)
+        reset = stage.post(desk, f"/admin/users/{name}/reset-2fa",
+                           {"reason": "lost phone", "identity_check": "callback"})
+        stage.faults(0.0, seed=0)
+        assert reset.status_code in (204, 400, 503), reset.text
+        user = _user_is_whole(stage, name)
+        events = stage.events(name, "support.reset_2fa")
+        owner_in = owner.get(f"{stage.url}/api/v1/me", timeout=30).status_code == 200
+        if user.get("mfa_enabled", {}).get("BOOL"):
+            assert not events and owner_in and len(stage.backup_codes(name)) == 10
+        else:
+            # Fully happened: secret and codes gone (checked above), sessions ended, one event.
+            assert len(events) == 1 and not owner_in and stage.full_sessions(name) == 0
+        if reset.status_code == 204:
+            assert not user.get("mfa_enabled", {}).get("BOOL")
+    stage.check_round_trip(rate)
+
+
+@pytest.mark.xfail(strict=True, reason="support_desk._commit saves its event in a plain TransactWrite: resent "
+                   "after a lost answer, the event's condition fails and the desk gets a 500 for a reset that "
+                   "happened; storage.audit.recorded_transaction is the fix (services/support_desk.py)")
+def test_a_2fa_reset_whose_answer_was_lost_is_one_reset(stage):
+    stage.create_users(("fault.deskl", None))
+    desk = stage.desk()
+    _enrolled(stage, "fault.deskl")
+    _lose_one_transaction_answer(stage)
+    reset = stage.post(desk, "/admin/users/fault.deskl/reset-2fa", {"reason": "lost phone"})
+    assert stage.injected_now() == 1
+    stage.faults(0.0, seed=0)
+    assert reset.status_code == 204, reset.text
+    assert len(stage.events("fault.deskl", "support.reset_2fa")) == 1
+    assert not _user_is_whole(stage, "fault.deskl").get("mfa_enabled", {}).get("BOOL")
