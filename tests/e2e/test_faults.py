@@ -12,6 +12,7 @@ lost in transit (a claim that cannot be settled counts against the name, never f
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -31,7 +32,7 @@ from tests.faults.proxy import ALL_KINDS, FaultProxy
 PASSWORD = "Correct-Horse-Battery-9"
 WRONG = "wrong-password-here!"
 # What a client may ever see from these flows (503 is temporary trouble; never a 500).
-CONTRACT = {200, 202, 204, 400, 401, 403, 409, 410, 423, 503}
+CONTRACT = {200, 201, 202, 204, 400, 401, 403, 409, 410, 423, 503}
 QUICK_ROUNDS = 2
 FULL_ROUNDS = 6
 RATES = [
@@ -70,10 +71,11 @@ class FaultStage:
     def injected(self, name: str) -> int:
         return self.proxy.plan.report()["injected"].get(name, 0)
 
-    def create_users(self, *users: tuple[str, str | None]) -> None:
-        """(username, TOTP secret or None) accounts in one process (one interpreter start, not one each)."""
+    def create_users(self, *users: tuple[str, ...]) -> None:
+        """(username, TOTP secret or None, more create-user arguments...) accounts in one process (one
+        interpreter start, not one each)."""
         argv = [["create-user", "--username", name, "--email", f"{name}@example.org", "--password", PASSWORD,
-                 *(["--totp-secret", secret] if secret else [])] for name, secret in users]
+                 *(["--totp-secret", secret] if secret else []), *extra] for name, secret, *extra in users]
         script = ("import json, sys\nfrom chalicelib import manage\n"
                   "sys.exit(max(manage.main(args) for args in json.loads(sys.argv[1])))")
         env = {"PATH": "/usr/bin:/bin", "MOTO_PORT": str(self.portal.moto_port)}
@@ -570,13 +572,14 @@ def test_a_page_under_throttling_is_the_503_page(stage):
     assert "Purba atrobe den un momento" in response.text and response.headers["Retry-After"] == "2"
 
 
-def _enrolled(stage: FaultStage, name: str) -> requests.Session:
-    """An account with 2FA active and its ten backup codes, and the full session that activated it."""
+def _enrolled(stage: FaultStage, name: str) -> tuple[requests.Session, list[str]]:
+    """An account with 2FA active: the full session that activated it and its ten backup codes."""
     http, _ = stage.login(name)
     secret = stage.post(http, "/mfa/enrollment", {"password": PASSWORD}).json()["secret"]
     assert stage.post(http, "/mfa/enrollment/confirm", {"code": _code_of(secret)}).status_code == 200
-    assert stage.post(http, "/mfa/enrollment/activate").status_code == 200
-    return http
+    activated = stage.post(http, "/mfa/enrollment/activate")
+    assert activated.status_code == 200
+    return http, codes_in(stage.pdf(activated.json()["backup_codes_pdf"]))
 
 
 @pytest.mark.parametrize(("rate", "rounds"), RATES)
@@ -587,7 +590,7 @@ def test_support_unblock_and_2fa_reset_happen_wholly_or_not_at_all(stage, rate, 
     stage.create_users(*((name, None) for name in names))
     desk = stage.desk()
     for round_number, name in enumerate(names):
-        owner = _enrolled(stage, name)
+        owner, _ = _enrolled(stage, name)
         for factor in ("password", "second_factor"):
             stage.dynamodb.put_item(TableName="portal-local-lockouts", Item={
                 "key": {"S": f"{factor}#{name}"}, "failures": {"N": "20"}, "allowed": {"N": "0"},
@@ -637,3 +640,108 @@ def test_a_2fa_reset_whose_answer_was_lost_is_one_reset(stage):
     assert reset.status_code == 204, reset.text
     assert len(stage.events("fault.deskl", "support.reset_2fa")) == 1
     assert not _user_is_whole(stage, "fault.deskl").get("mfa_enabled", {}).get("BOOL")
+
+
+@pytest.mark.parametrize(("rate", "rounds"), RATES)
+def test_an_email_change_ends_with_one_address_and_its_link_works_once(stage, rate, rounds):
+    names = [f"fault.mailchg{int(rate * 100)}r{rounds}n{n}" for n in range(rounds)]
+    stage.create_users(*((name, None) for name in names))
+    for round_number, name in enumerate(names):
+        http, codes = _enrolled(stage, name)
+        new_address = f"{name}@nieuw.example"
+        stage.faults(rate, seed=900 + round_number)
+        asked = stage.post(http, "/account/email", {"password": PASSWORD, "new_email": new_address,
+                                                    "code": codes[0]})
+        stage.faults(0.0, seed=0)
+        assert asked.status_code in (202, 401, 503), asked.text
+        token = _reset_token(stage, name)  # the newest link to the account: the verification link
+        if token is None:
+            # No link mailed: the request answered 503 (or was refused), or it waits in the outbox.
+            assert asked.status_code != 202 or _queued(stage, name), asked.status_code
+            assert stage.item("users", "username", name)["email"]["S"] == f"{name}@example.org"
+            continue
+        stage.faults(rate, seed=1000 + round_number)
+        verified = [stage.post(stage.portal.session(), "/account/email/verify", {"token": token}).status_code
+                    for _ in range(2)]
+        stage.faults(0.0, seed=0)
+        assert set(verified) <= {204, 400, 503} and verified.count(204) <= 1, verified
+        user = stage.item("users", "username", name)
+        assert user["email"]["S"] in (f"{name}@example.org", new_address)
+        if 204 in verified:
+            assert user["email"]["S"] == new_address and "pending_email" not in user
+        # Whatever happened, the link is spent or still pending, never both: a third try agrees.
+        third = stage.post(stage.portal.session(), "/account/email/verify", {"token": token}).status_code
+        assert (third == 204) == (user["email"]["S"] != new_address), (verified, third)
+    stage.check_round_trip(rate)
+
+
+def _logged_in(stage: FaultStage, name: str, secret: str) -> requests.Session:
+    http, _ = stage.login(name)
+    assert stage.post(http, "/auth/totp", {"code": _code_of(secret)}).status_code == 200
+    return http
+
+
+_CRIBS = itertools.count()
+
+
+def _client_and_authorization(stage: FaultStage, tag: str, number: int) -> tuple[requests.Session, str]:
+    """A client and a representative (CRIBs of their own), a pending authorization between them, and
+    the client's full session."""
+    serial = next(_CRIBS)  # one pair of CRIB numbers per call: a CRIB belongs to one account
+    client_crib, firm_crib = f"7{serial:08d}", f"8{serial:08d}"
+    client = (f"fault.{tag}c{number}", pyotp.random_base32(32))
+    firm = (f"fault.{tag}r{number}", pyotp.random_base32(32))
+    stage.create_users((*client, "--crib", client_crib),
+                       (*firm, "--crib", firm_crib, "--role", "representative", "--firm-name", "Kantoor"))
+    representative = _logged_in(stage, *firm)
+    created = stage.post(representative, "/representative/authorizations",
+                         {"client_crib": client_crib, "tax_type": "IB", "start_date": "2026-01-01"})
+    assert created.status_code == 201, created.text
+    return _logged_in(stage, *client), created.json()["id"]
+
+
+def _authorization(stage: FaultStage, identifier: str) -> tuple[str, int, int]:
+    """(status, confirm events, revoke events) as stored."""
+    item = stage.item("authorizations", "authorization_id", identifier)
+    events = stage.dynamodb.scan(TableName="portal-local-audit_events",
+                                 FilterExpression="details.authorization_id = :i",
+                                 ExpressionAttributeValues={":i": {"S": identifier}})["Items"]
+    actions = [event["action"]["S"] for event in events]
+    return item["status"]["S"], actions.count("authorization.confirm"), actions.count("authorization.revoke")
+
+
+@pytest.mark.parametrize(("rate", "rounds"), RATES)
+def test_authorization_confirm_and_revoke_change_the_status_once(stage, rate, rounds):
+    for round_number in range(rounds):
+        client, identifier = _client_and_authorization(stage, f"az{int(rate * 100)}r{rounds}", round_number)
+        stage.faults(rate, seed=1100 + round_number)
+        confirmed = [stage.post(client, f"/authorizations/{identifier}/confirm").status_code for _ in range(2)]
+        stage.faults(0.0, seed=0)
+        status, confirms, _ = _authorization(stage, identifier)
+        assert set(confirmed) <= {204, 409, 503} and confirmed.count(204) <= 1, confirmed
+        assert status in ("pending", "active") and confirms == (status == "active"), (status, confirms)
+        if 204 in confirmed:
+            assert status == "active"
+
+        stage.faults(rate, seed=1200 + round_number)
+        revoked = [stage.post(client, f"/authorizations/{identifier}/revoke").status_code for _ in range(2)]
+        stage.faults(0.0, seed=0)
+        after, _, revokes = _authorization(stage, identifier)
+        assert set(revoked) <= {204, 409, 503} and revoked.count(204) <= 1, revoked
+        assert revokes == (after == "revoked") and after in (status, "revoked"), (after, revokes)
+        if 204 in revoked:
+            assert after == "revoked"
+    stage.check_round_trip(rate)
+
+
+def test_an_authorization_confirm_whose_answer_was_lost_is_one_confirmation(stage):
+    """Resent after its answer was lost, the transaction fails its conditions: the change is there,
+    so the client gets 204, not 409 invalid_authorization_state."""
+    client, identifier = _client_and_authorization(stage, "azlost", 0)
+    _lose_one_transaction_answer(stage)
+    confirmed = stage.post(client, f"/authorizations/{identifier}/confirm")
+    assert stage.injected_now() == 1
+    stage.faults(0.0, seed=0)
+    assert confirmed.status_code == 204, confirmed.text
+    assert _authorization(stage, identifier)[:2] == ("active", 1)
+    assert stage.post(client, f"/authorizations/{identifier}/confirm").status_code == 409
