@@ -157,7 +157,7 @@ def send_due(limit: int = 100) -> dict[str, int]:
     one before; after MAX_SEND_ATTEMPTS tries, or once its link has expired, it is marked failed and
     recorded as `mail.failed`. Returns how many were sent, rescheduled and failed."""
     counts = {"sent": 0, "retrying": 0, "failed": 0}
-    for item in list(outbox.due(int(clock.now())))[:limit]:
+    for item in list(outbox.due(int(clock.now()), limit)):
         outcome = _retry(item)
         if outcome:
             counts[outcome] += 1

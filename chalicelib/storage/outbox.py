@@ -72,10 +72,10 @@ def message_of(item: OutboxMail) -> Message:
     return Message(opened["to"], opened["subject"], opened["body"])
 
 
-def due(now: int) -> Iterator[OutboxMail]:
-    """Pending mails whose next attempt is due (strongly consistent reads are not offered by an index:
-    the claim below is what makes a run safe)."""
-    return OutboxMail.status_index.query(PENDING, OutboxMail.next_attempt_at <= now)
+def due(now: int, limit: int) -> Iterator[OutboxMail]:
+    """Up to `limit` pending mails whose next attempt is due, longest waiting first (an index offers no
+    strongly consistent reads: the claim below is what makes a run safe)."""
+    return OutboxMail.status_index.query(PENDING, OutboxMail.next_attempt_at <= now, limit=limit)
 
 
 def claim(item: OutboxMail, lease_until: int) -> None:

@@ -103,8 +103,8 @@ def test_two_retry_runs_at_once_send_a_mail_once(clock_pinned, user_factory, fai
     notifications.send(user, MailKind.ACCOUNT_UNBLOCKED)
     failing_ses.set()
     clock_pinned.advance(notifications.RETRY_BASE_SECONDS)
-    [seen_by_first] = list(outbox.due(int(clock_pinned.now())))
-    [seen_by_second] = list(outbox.due(int(clock_pinned.now())))
+    [seen_by_first] = list(outbox.due(int(clock_pinned.now()), 10))
+    [seen_by_second] = list(outbox.due(int(clock_pinned.now()), 10))
     assert notifications._retry(seen_by_first) == "sent"
     assert notifications._retry(seen_by_second) is None
     assert len(sent_to("ana.maria@example.org")) == 1
