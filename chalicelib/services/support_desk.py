@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.i18n import LANGUAGES
@@ -20,8 +19,7 @@ from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.services.staff import authorize, require_staff
 from chalicelib.storage import backup_codes, files
 from chalicelib.storage import lockouts as lockout_store
-from chalicelib.storage.audit import AuditEvent
-from chalicelib.storage.base import transaction_connection
+from chalicelib.storage.audit import AuditEvent, recorded_transaction
 from chalicelib.storage.lockouts import Lockout
 from chalicelib.storage.users import (
     ConcurrentChangeError,
@@ -55,10 +53,9 @@ def _target_for_action(actor: User, action: str, username: str, reason: str | No
 
 def _commit(changes: list[tuple[Model, list, Condition | None]], event: AuditEvent) -> None:
     """Apply updates [(item, actions, condition)] and save the audit event in one TransactWriteItems."""
-    with TransactWrite(connection=transaction_connection()) as transaction:
+    with recorded_transaction(event) as transaction:  # applied, not refused, when its answer was lost
         for item, actions, condition in changes:
             transaction.update(item, actions=actions, condition=condition)
-        transaction.save(event, condition=AuditEvent.event_id.does_not_exist())
 
 
 # ---------------------------------------------------------------- lookup

@@ -626,9 +626,6 @@ def test_support_unblock_and_2fa_reset_happen_wholly_or_not_at_all(stage, rate, 
     stage.check_round_trip(rate)
 
 
-@pytest.mark.xfail(strict=True, reason="support_desk._commit saves its event in a plain TransactWrite: resent "
-                   "after a lost answer, the event's condition fails and the desk gets a 500 for a reset that "
-                   "happened; storage.audit.recorded_transaction is the fix (services/support_desk.py)")
 def test_a_2fa_reset_whose_answer_was_lost_is_one_reset(stage):
     stage.create_users(("fault.deskl", None))
     desk = stage.desk()
