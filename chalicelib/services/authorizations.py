@@ -39,9 +39,9 @@ STATUSES = (PENDING, ACTIVE, REVOKED, EXPIRED)
 PAGE_SIZE = 50
 
 # Notification kinds (catalogue keys mail.<kind>.subject/body in authorizations.json).
-REQUESTED = "authorization_requested"
-CONFIRMED = "authorization_confirmed"
-REVOKED_NOTICE = "authorization_revoked"
+REQUESTED = notifications.MailKind.AUTHORIZATION_REQUESTED
+CONFIRMED = notifications.MailKind.AUTHORIZATION_CONFIRMED
+REVOKED_NOTICE = notifications.MailKind.AUTHORIZATION_REVOKED
 
 
 def today() -> date:
@@ -147,7 +147,7 @@ def actor_label(username: str, lang: str, *, staff: bool = False) -> str:
                                                                   account=username)
 
 
-def notify_client(item: Authorization, kind: str, actor: str) -> None:
+def notify_client(item: Authorization, kind: notifications.MailKind, actor: str) -> None:
     """Tell the client's account (one per CRIB), in its own language, naming the account that acted."""
     for user in find_by_crib(item.client_crib):
         lang = user.language or "nl"

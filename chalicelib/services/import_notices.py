@@ -88,7 +88,7 @@ def notify(import_id: str, token: str, after: str | None, sent: int) -> None:
     assert job is not None
     if after is None:
         _await_index(import_id, int(job.imported))
-    kind = "authorizations_registered" if job.activate else "authorizations_imported"
+    kind = notifications.MailKind("authorizations_registered" if job.activate else "authorizations_imported")
     creator = get_user(job.created_by)
     by_desk = creator is None or bool(set(creator.roles or ()) & STAFF_ROLES)
 

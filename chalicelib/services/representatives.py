@@ -80,7 +80,7 @@ def grant_access(actor: User, *, username: str, firm_name: str, crib: str, email
         raise PortalError(ErrorCode.CONFLICT, field="crib") from None
     existing.roles = set(existing.roles or ()) | {ROLE}
     existing.crib, existing.firm_name = crib, firm
-    notifications.send(existing, "representative_access", firm=firm)
+    notifications.send(existing, notifications.MailKind.REPRESENTATIVE_ACCESS, firm=firm)
     return _summary(existing), False
 
 

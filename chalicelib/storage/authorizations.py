@@ -24,8 +24,8 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.storage.audit import AuditEvent
-from chalicelib.storage.base import is_condition_failure, meta, transaction_connection
+from chalicelib.storage.audit import AuditEvent, recorded_transaction
+from chalicelib.storage.base import Conflict, is_condition_failure, meta, transaction_connection
 from chalicelib.storage.import_jobs import ImportSlot, not_writing, slot_key
 
 BATCH_WRITE_LIMIT = 25  # DynamoDB's maximum per BatchWriteItem request
@@ -137,14 +137,12 @@ def change_status(authorization_id: str, *, client_crib: str, from_statuses: Seq
         & (Authorization.end_date.does_not_exist() | (Authorization.end_date >= not_ended_on))
     )
     try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
+        # A transaction whose answer was lost is resent and fails its own conditions: applied, not refused.
+        with recorded_transaction(audit) as transaction:
             transaction.update(Authorization(authorization_id), actions=[Authorization.status.set(to_status), *actions],
                                condition=condition)
-            transaction.save(audit, condition=AuditEvent.event_id.does_not_exist())
-    except TransactWriteError as error:
-        if is_condition_failure(error):
-            return False
-        raise
+    except Conflict:
+        return False
     return True
 
 
