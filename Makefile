@@ -46,9 +46,10 @@ test: system-deps venv $(AXE)
 	$(BIN)/python -m pytest -q -n 2 tests/unit tests/api
 	$(BIN)/python -m pytest -q $(E2E_PARALLEL) tests/e2e tests/infra tests/fuzz
 
-# The full fault matrix (0 %, 5 % and 20 % of AWS calls failing, tests/e2e/test_faults.py); `make test` runs 5 %.
+# The full fault matrix (0 %, 5 % and 20 % of AWS calls failing, tests/e2e/test_faults.py; the bulk import
+# at 5 % and 20 % with its processing killed, tests/e2e/test_import_faults.py); `make test` runs 5 %.
 test-faults: venv
-	$(BIN)/python -m pytest -q -m faults tests/e2e/test_faults.py
+	$(BIN)/python -m pytest -q -m faults tests/e2e/test_faults.py tests/e2e/test_import_faults.py
 
 fast: venv
 	$(BIN)/python -m pytest -q -n 2 tests/unit tests/api

@@ -3,6 +3,7 @@
 from chalice import Chalice
 
 from chalicelib import api
+from chalicelib.api.errors import guard_pages
 from chalicelib.settings import stage
 
 # A deployed function without its stage stops here, at start, before it serves a single request.
@@ -11,3 +12,4 @@ stage()
 app = Chalice(app_name="digitaal-portaal", configure_logs=False)
 for module, url_prefix in api.registrations():
     app.register_blueprint(module.blueprint, url_prefix=url_prefix or None)
+guard_pages(app)

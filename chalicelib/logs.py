@@ -128,6 +128,11 @@ def request_scope(request_id: str, method: str, route: str | None) -> Iterator[N
         _request.reset(token)
 
 
+def request_id() -> str | None:
+    """The id of the request being handled (every line it logs carries it), None outside a request."""
+    return (_request.get() or {}).get("request_id")
+
+
 def outcome(status: int) -> str:
     if status >= 500:
         return "failed"

@@ -3,9 +3,12 @@
     python -m chalicelib.manage [--stage STAGE] create-user --username U --email E --password P
         [--role R]... [--crib N] [--totp-secret BASE32]
     python -m chalicelib.manage [--stage STAGE] backfill-reservations
+    python -m chalicelib.manage [--stage STAGE] send-outbox
 
 `backfill-reservations` reserves the e-mail address and CRIB number of every account that was made
 before reservations existed (safe to run again; exit code 1 when two accounts share one, listing them).
+`send-outbox` runs one retry of the mails SES would not take (what the scheduled function does
+every minute) and prints how many were sent, are still waiting, and failed for good.
 
 Settings come from .chalice/config.json for the stage; `--stage local` (the default) talks to the
 emulation that `make run` started on 127.0.0.1:$MOTO_PORT.
@@ -54,10 +57,21 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--firm-name")
     create.add_argument("--totp-secret")
     commands.add_parser("backfill-reservations", help="reserve the e-mail address and CRIB of existing accounts")
+    commands.add_parser("send-outbox", help="retry the mails waiting in the outbox once")
     args = parser.parse_args(argv)
 
     apply_stage(args.stage)
+    if args.command == "send-outbox":
+        return send_outbox()
     return create_user(args) if args.command == "create-user" else backfill_reservations()
+
+
+def send_outbox() -> int:
+    from chalicelib.services.notifications import send_due
+
+    counts = send_due()
+    print(", ".join(f"{name} {count}" for name, count in counts.items()))
+    return 0
 
 
 def create_user(args: argparse.Namespace) -> int:

@@ -123,5 +123,23 @@ LocalGateway.handle_request = _gateway_in_the_envelope
 logs.configure()
 logging.getLogger("botocore").setLevel(logging.WARNING)
 
+
+
+def _outbox_loop(interval: float) -> None:
+    """The outbox's schedule in the local stage: what the scheduled function runs, in this process, so the mails it
+    sends are in this process's local mailbox (/dev/mailbox) and go through the same AWS endpoint."""
+    from chalicelib.services.notifications import send_due
+
+    log = logging.getLogger("portal.outbox")
+    stop = threading.Event()
+    while not stop.wait(interval):
+        try:
+            send_due()
+        except Exception:  # noqa: BLE001 - keep the local stage's loop alive, as the schedule would
+            log.exception("outbox run")
+
+
 if __name__ == "__main__":
+    threading.Thread(target=_outbox_loop, args=(float(os.environ.get("PORTAL_OUTBOX_INTERVAL_SECONDS", "60")),),
+                     name="outbox", daemon=True).start()
     sys.exit(main())

@@ -31,6 +31,9 @@ BACKUP_CODES_EXPIRY_DAYS = 1  # docs/security.md: the PDF is gone within a day
 IMPORTS_EXPIRY_DAYS = 7
 ASYNC_FUNCTION_TIMEOUT = 900  # Lambda's maximum: 100,000 rows must never be cut off
 ASYNC_FUNCTION_MEMORY = 1024
+# The outbox's retry runs every minute (its schedule `chalice package` wires itself); one run sends
+# at most 100 mails, each within SES's few seconds, so it ends well before the next one starts.
+SCHEDULED_FUNCTION_TIMEOUT = 60
 
 # The DynamoDB requests the storage layer makes (pynamodb: get/save/update/delete, transactions,
 # queries, batch reads and writes of the import), per function and table. TransactGetItems and
@@ -56,7 +59,14 @@ IMPORT_TABLE_ACTIONS = {
     "authorizations": [BATCH_GET, BATCH_WRITE, QUERY],
     "import_jobs": [CHECK, GET, UPDATE],
     AUDIT_TABLE: [PUT],
+    "outbox": [PUT],  # a notice SES would not take waits there
     "users": [GET, QUERY],
+}
+# The outbox's retry reads the due mails (its index), claims, reschedules or marks each one
+# (UpdateItem), deletes it once sent, and audits a mail that failed for good: nothing else.
+OUTBOX_TABLE_ACTIONS = {
+    "outbox": [DELETE, QUERY, UPDATE],
+    AUDIT_TABLE: [PUT],
 }
 INDEX_ACTIONS = [QUERY]
 
@@ -115,10 +125,20 @@ def table_prefix(stage: str) -> str:
 
 
 def lambda_functions() -> list[str]:
-    """The Chalice names of the app's functions: the API handler and every pure Lambda function."""
+    """The Chalice names of the app's functions: the API handler, every pure Lambda function and
+    every scheduled one."""
     from app import app
 
-    return [API_HANDLER, *(function.name for function in app.pure_lambda_functions)]
+    return [API_HANDLER, *(function.name for function in app.pure_lambda_functions), *scheduled_functions()]
+
+
+def scheduled_functions() -> list[str]:
+    """The functions a schedule starts (Chalice packages the schedule rule and its permission)."""
+    from chalice.app import ScheduledEventConfig
+
+    from app import app
+
+    return [source.name for source in app.event_sources if isinstance(source, ScheduledEventConfig)]
 
 
 def function_id(function: str) -> str:
@@ -127,7 +147,7 @@ def function_id(function: str) -> str:
 
 
 def import_functions(functions: list[str]) -> list[str]:
-    asynchronous = [name for name in functions if name != API_HANDLER]
+    asynchronous = [name for name in functions if name != API_HANDLER and name not in scheduled_functions()]
     unknown = [name for name in asynchronous if IMPORT_FUNCTION_WORD not in name]
     if unknown:
         raise ValueError(f"no trigger is defined for Lambda function(s) {unknown}: wire them in infra/template.py")
@@ -325,8 +345,8 @@ def table_actions(function: str, models: list[Any]) -> dict[Any, list[str]]:
     """The tables a function may use (by model) and the actions on each."""
     if function == API_HANDLER:
         return {model: AUDIT_ACTIONS if model.Meta.table == AUDIT_TABLE else ITEM_ACTIONS for model in models}
-    return {model: IMPORT_TABLE_ACTIONS[model.Meta.table] for model in models
-            if model.Meta.table in IMPORT_TABLE_ACTIONS}
+    actions = OUTBOX_TABLE_ACTIONS if function in scheduled_functions() else IMPORT_TABLE_ACTIONS
+    return {model: actions[model.Meta.table] for model in models if model.Meta.table in actions}
 
 
 def object_resources(function: str, prefix: str) -> dict[str, list[dict]]:
@@ -339,6 +359,8 @@ def object_resources(function: str, prefix: str) -> dict[str, list[dict]]:
     def imports(key_prefix: str) -> dict:
         return imports_bucket_arn(prefix, f"/{key_prefix}*")
 
+    if function in scheduled_functions():
+        return {}
     if function == API_HANDLER:
         pdfs = _sub("${BackupCodesBucket.Arn}/*")
         return {"s3:DeleteObject": [pdfs], "s3:GetObject": [pdfs, imports(REPORT_PREFIX)],
@@ -389,7 +411,9 @@ def function_overrides(function: str, prefix: str) -> dict:
         "FunctionName": _sub(f"${{AWS::StackName}}-{function}"),
         "Environment": {"Variables": environment(prefix)},
     }
-    if function != API_HANDLER:
+    if function in scheduled_functions():
+        properties["Timeout"] = SCHEDULED_FUNCTION_TIMEOUT
+    elif function != API_HANDLER:
         properties.update({"Timeout": ASYNC_FUNCTION_TIMEOUT, "MemorySize": ASYNC_FUNCTION_MEMORY})
     return {"DependsOn": [f"{function_id(function)}LogGroup"], "Properties": properties}
 

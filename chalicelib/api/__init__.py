@@ -40,6 +40,7 @@ BLUEPRINTS = (
     ("representatives_admin", API),
     ("authorization_pages", PAGES),
     ("import_events", PAGES),
+    ("outbox_events", PAGES),
 )
 
 

@@ -56,7 +56,7 @@ def change_password(current: Authenticated, current_password: str, new_password:
         current, context, "password.change",
         lambda event, keep: users.change_password(user, password_hash, transition=transitions.PASSWORD_CHANGED,
                                                   event=event, keep=keep))
-    notifications.send(user, notifications.PASSWORD_CHANGED)
+    notifications.send(user, notifications.MailKind.PASSWORD_CHANGED)
     return cookie
 
 
@@ -114,12 +114,12 @@ def request_email_change(current: Authenticated, password: str, new_email: str, 
     users.start_email_change(user.username, address, token_hash(token), int(clock.now()) + EMAIL_LINK_SECONDS)
     lang = user.language or context.lang
     if taken:
-        notifications.send_to(address, lang, notifications.EMAIL_IN_USE, username=user.username)
+        notifications.send_to(address, lang, notifications.MailKind.EMAIL_IN_USE, username=user.username)
     else:
         url = notifications.link(context, "/account/email/verify", link_token(token, user.username))
-        notifications.send_to(address, lang, notifications.EMAIL_VERIFY, username=user.username, link=url,
+        notifications.send_to(address, lang, notifications.MailKind.EMAIL_VERIFY, username=user.username, link=url,
                               hours=EMAIL_LINK_SECONDS // 3600)
-    notifications.send(user, notifications.EMAIL_CHANGE_REQUESTED, new_email=notifications.mask_email(address))
+    notifications.send(user, notifications.MailKind.EMAIL_CHANGE_REQUESTED, new_email=notifications.mask_email(address))
     record("email.change_requested", actor=user.username, target=user.username, outcome="success", context=context,
            details={"address_in_use": taken})
     return address
@@ -159,7 +159,7 @@ def verify_email(token: str, context: RequestContext) -> None:
     except Conflict:
         raise PortalError(ErrorCode.INVALID_TOKEN, field="token") from None
     for recipient in (old_address, address):
-        notifications.send_to(recipient, user.language, notifications.EMAIL_CHANGED, username=user.username,
+        notifications.send_to(recipient, user.language, notifications.MailKind.EMAIL_CHANGED, username=user.username,
                               new_email=notifications.mask_email(address))
 
 

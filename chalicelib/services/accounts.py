@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import binascii
 import re
+from typing import Any
 
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.roles import Role
@@ -83,22 +84,14 @@ def open_totp_secret(username: str, sealed: str) -> str:
     return open_sealed(sealed, get_keys().encryption_key, f"totp:{username}")
 
 
-def create_account(
-    username: str,
-    email: str,
-    password: str | None,
-    roles: list[str] | tuple[str, ...] = (Role.TAXPAYER,),
-    crib: str | None = None,
-    totp_secret: str | None = None,
-    firm_name: str | None = None,
-    language: str = "nl",
-) -> User:
-    """Create an account. Without a password, the owner sets one through an activation link.
+def create_account(username: str, email: str, password: str | None, **options: Any) -> User:
+    """Create an account (`options` as `new_account`'s). Without a password, the owner sets one through
+    an activation link.
 
     Raises PortalError: invalid_request (username, crib, roles, totp_secret), invalid_email,
-    weak_password, username_taken, crib_taken.
+    weak_password, username_taken, email_taken, crib_taken.
     """
-    user = new_account(username, email, password, roles, crib, totp_secret, firm_name, language)
+    user = new_account(username, email, password, **options)
     save_new_account(user)
     return user
 

@@ -27,21 +27,21 @@ from chalicelib.services.accounts import mask_crib
 from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.storage import authorizations as store
 from chalicelib.storage.audit import AuditEvent
-from chalicelib.storage.authorizations import Authorization
+from chalicelib.storage.authorizations import ACTIVE, EXPIRED, PENDING, REVOKED, Authorization
+from chalicelib.storage.base import Conflict
 from chalicelib.storage.keys import get_keys
 from chalicelib.storage.users import User, find_by_crib
 
 if TYPE_CHECKING:
     from chalicelib.services.import_rows import Row
 
-PENDING, ACTIVE, REVOKED, EXPIRED = "pending", "active", "revoked", "expired"
 STATUSES = (PENDING, ACTIVE, REVOKED, EXPIRED)
 PAGE_SIZE = 50
 
 # Notification kinds (catalogue keys mail.<kind>.subject/body in authorizations.json).
-REQUESTED = "authorization_requested"
-CONFIRMED = "authorization_confirmed"
-REVOKED_NOTICE = "authorization_revoked"
+REQUESTED = notifications.MailKind.AUTHORIZATION_REQUESTED
+CONFIRMED = notifications.MailKind.AUTHORIZATION_CONFIRMED
+REVOKED_NOTICE = notifications.MailKind.AUTHORIZATION_REVOKED
 
 
 def today() -> date:
@@ -147,7 +147,7 @@ def actor_label(username: str, lang: str, *, staff: bool = False) -> str:
                                                                   account=username)
 
 
-def notify_client(item: Authorization, kind: str, actor: str) -> None:
+def notify_client(item: Authorization, kind: notifications.MailKind, actor: str) -> None:
     """Tell the client's account (one per CRIB), in its own language, naming the account that acted."""
     for user in find_by_crib(item.client_crib):
         lang = user.language or "nl"
@@ -191,34 +191,21 @@ def register(user: User, fields: dict[str, str], context: RequestContext) -> dic
     return view(item, context.lang, today(), for_representative=True)
 
 
-def _status_condition(status: str | None, on: str):  # type: ignore[no-untyped-def]
-    """The filter for a status as people see it (expired is derived from the end date)."""
-    if not status:
-        return None
-    if status not in STATUSES:
-        raise PortalError(ErrorCode.INVALID_REQUEST, field="status")
-    not_ended = Authorization.end_date.does_not_exist() | (Authorization.end_date >= on)
-    if status == REVOKED:
-        return Authorization.status == REVOKED
-    if status == EXPIRED:
-        return Authorization.status.is_in(PENDING, ACTIVE) & Authorization.end_date.exists() & (
-            Authorization.end_date < on)
-    return (Authorization.status == status) & not_ended
-
-
 CURSOR_FIELDS = {"id": str, "created": str}
 
 
 def _page(query, crib: str, index_key: str, cursor: str | None, lang: str, *, for_representative: bool,  # type: ignore[no-untyped-def]
-          condition=None) -> dict:
+          status: str | None = None) -> dict:
     """One page of an index query; the cursor carries only the position, the partition is the caller's."""
+    if status and status not in STATUSES:
+        raise PortalError(ErrorCode.INVALID_REQUEST, field="status")
     position = cursors.decode(cursor, CURSOR_FIELDS)
     last_key = None
     if position is not None:
         last_key = {"authorization_id": {"S": position["id"]}, index_key: {"S": crib},
                     "created_key": {"S": position["created"]}}
-    items, next_key = query(crib, limit=PAGE_SIZE, last_key=last_key, condition=condition)
     on = today()
+    items, next_key = query(crib, limit=PAGE_SIZE, last_key=last_key, status=status, on=on.isoformat())
     next_cursor = None
     if next_key:
         next_cursor = cursors.encode({"id": next_key["authorization_id"]["S"], "created": next_key["created_key"]["S"]})
@@ -230,7 +217,7 @@ def list_for_representative(user: User, status: str | None, cursor: str | None, 
     """GET /representative/authorizations: the firm's authorizations, newest first, by status."""
     firm = representative_crib(user)
     return _page(store.by_representative, firm, "representative_crib", cursor, lang, for_representative=True,
-                 condition=_status_condition(status, today().isoformat()))
+                 status=status)
 
 
 # ---------------------------------------------------------------- clients
@@ -249,38 +236,37 @@ def list_for_client(user: User, cursor: str | None, lang: str) -> dict:
     return _page(store.by_client, crib, "client_crib", cursor, lang, for_representative=False)
 
 
-def _change(user: User, identifier: str, *, from_statuses: tuple[str, ...], to_status: str, action: str,
-            actions: list, context: RequestContext) -> Authorization:
+def _own(user: User, identifier: str) -> tuple[str, Authorization]:
+    """The caller's CRIB and its authorization `identifier`; 404 for anybody else's, as for an unknown one."""
     crib = _client_crib(user)
     if crib is None or not identifier or len(identifier) > 64:
         raise PortalError(ErrorCode.NOT_FOUND)
     item = store.get_authorization(identifier)
     if item is None or item.client_crib != crib:
         raise PortalError(ErrorCode.NOT_FOUND)
-    # The read above only chooses what to say; the change itself is conditional on everything again.
-    changed = store.change_status(
-        identifier, client_crib=crib, from_statuses=from_statuses, to_status=to_status,
-        not_ended_on=today().isoformat(), actions=actions,
-        audit=_event(action, user.username, item, context, to_status),
-    )
-    if not changed:
-        raise PortalError(ErrorCode.INVALID_AUTHORIZATION_STATE)
-    item.status = to_status
-    return item
+    return crib, item
 
 
 def confirm(user: User, identifier: str, context: RequestContext) -> None:
     """POST /authorizations/{id}/confirm: pending -> active, by the client only."""
-    now = int(clock.now())
-    item = _change(user, identifier, from_statuses=(PENDING,), to_status=ACTIVE, action="authorization.confirm",
-                   actions=[Authorization.confirmed_at.set(now), Authorization.updated_at.set(now)], context=context)
+    crib, item = _own(user, identifier)
+    # The read above only chooses what to say; the change itself is conditional on everything again.
+    try:
+        store.confirm(identifier, client_crib=crib, not_ended_on=today().isoformat(), now=int(clock.now()),
+                      audit=_event("authorization.confirm", user.username, item, context, ACTIVE))
+    except Conflict:
+        raise PortalError(ErrorCode.INVALID_AUTHORIZATION_STATE) from None
+    item.status = ACTIVE
     notify_client(item, CONFIRMED, user.username)
 
 
 def revoke(user: User, identifier: str, context: RequestContext) -> None:
     """POST /authorizations/{id}/revoke: pending or active -> revoked, by the client only."""
-    now = int(clock.now())
-    item = _change(user, identifier, from_statuses=(PENDING, ACTIVE), to_status=REVOKED, action="authorization.revoke",
-                   actions=[Authorization.revoked_at.set(now), Authorization.revoked_by.set(user.username),
-                            Authorization.updated_at.set(now)], context=context)
+    crib, item = _own(user, identifier)
+    try:
+        store.revoke(identifier, client_crib=crib, by=user.username, not_ended_on=today().isoformat(),
+                     now=int(clock.now()), audit=_event("authorization.revoke", user.username, item, context, REVOKED))
+    except Conflict:
+        raise PortalError(ErrorCode.INVALID_AUTHORIZATION_STATE) from None
+    item.status = REVOKED
     notify_client(item, REVOKED_NOTICE, user.username)

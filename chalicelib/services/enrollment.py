@@ -113,7 +113,7 @@ def activate(current: Authenticated, context: RequestContext) -> Activation:
         if error.code is ErrorCode.CONFLICT:
             raise PortalError(ErrorCode.NOT_CONFIRMED) from None
         raise
-    notifications.send(user, "mfa_activated")
+    notifications.send(user, notifications.MailKind.MFA_ACTIVATED)
     return Activation(cookie, new_set.pdf_link)
 
 

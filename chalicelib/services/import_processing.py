@@ -38,7 +38,7 @@ from chalicelib.storage import authorizations as authorization_store
 from chalicelib.storage import import_jobs as store
 from chalicelib.storage import uploads
 from chalicelib.storage.authorizations import BATCH_GET_LIMIT, BATCH_WRITE_LIMIT
-from chalicelib.storage.import_jobs import DONE, FAILED, PROCESSING, WAITING, ImportJob
+from chalicelib.storage.import_jobs import DONE, FAILED, PROCESSING, WAITING, Counts, Ending, ImportJob
 
 log = logging.getLogger("portal.imports")
 
@@ -90,14 +90,12 @@ class _Run:
     def processed(self) -> int:
         return self.imported + self.skipped + self.failed
 
-    def counters(self) -> list:
-        return [ImportJob.total.set(self.total), ImportJob.processed.set(self.processed),
-                ImportJob.imported.set(self.imported), ImportJob.skipped.set(self.skipped),
-                ImportJob.failed.set(self.failed)]
+    def counts(self) -> Counts:
+        return Counts(self.total, self.imported, self.skipped, self.failed)
 
     def renew(self) -> None:
         lease_until = int(clock.now()) + LEASE_SECONDS
-        if not store.renew(self.job, self.token, lease_until, self.counters()):
+        if not store.renew(self.job, self.token, lease_until, self.counts()):
             raise LeaseLostError(self.job.import_id)
         self.lease_until, self.reported_at = lease_until, self.processed
 
@@ -112,8 +110,8 @@ def process(import_id: str) -> str:
     if job is None:
         return "unknown"
     if job.status in (DONE, FAILED):
-        if job.notices == "pending":
-            import_notices.send_notices(import_id)
+        if job.notices == "pending" and not import_notices.send_notices(import_id):
+            raise ImportBusyError(import_id)  # a live sender holds the notices: deliver the event later
         return job.status
     now = int(clock.now())
     token = secrets.token_hex(16)
@@ -278,53 +276,41 @@ def _log(job: ImportJob, status: str, **extra: object) -> None:
     log.info(f"import.{status}", extra={"import": short(job.import_id), **extra})
 
 
-def _finish(run: _Run, errors_key: str | None) -> str:
+def _ended(run: _Run, ending: Ending, event: str, outcome: str, details: dict) -> None:
+    """End the job as this run (with its audit event), then send the client notices it leaves pending."""
     job = run.job
-    notices = "pending" if run.imported and not job.dry_run else "none"
-    actions = [*run.counters(), ImportJob.status.set(DONE), ImportJob.finished_at.set(int(clock.now())),
-               ImportJob.notices.set(notices), ImportJob.lease_until.set(int(clock.now()) + LEASE_SECONDS)]
-    if errors_key:
-        actions.append(ImportJob.errors_key.set(errors_key))
-    audit = new_event("import.done", actor=job.created_by, target=f"import:{job.import_id}", outcome="success",
-                      context=RequestContext(), details={"total": run.total, "imported": run.imported,
-                                                         "skipped": run.skipped, "failed": run.failed,
-                                                         "dry_run": bool(job.dry_run)})
-    if not store.end(job, run.token, actions, audit):
+    audit = new_event(event, actor=job.created_by, target=f"import:{job.import_id}", outcome=outcome,
+                      context=RequestContext(), details=details)
+    if not store.end(job, run.token, ending, audit):
         raise LeaseLostError(job.import_id)
-    _log(job, DONE, total=run.total, imported=run.imported, skipped=run.skipped, failed=run.failed,
-         write_requests=run.write_requests)
-    if notices == "pending":
+    _log(job, ending.status, total=run.total, imported=run.imported, skipped=run.skipped, failed=run.failed,
+         write_requests=run.write_requests, reason=ending.reason)
+    if ending.notices_pending:
         import_notices.notify(job.import_id, run.token, None, 0)
+
+
+def _ending(run: _Run, status: str, **fields: object) -> Ending:
+    now = int(clock.now())
+    return Ending(status, finished_at=now, lease_until=now + LEASE_SECONDS, counts=run.counts(),
+                  notices_pending=bool(run.imported and not run.job.dry_run), **fields)  # type: ignore[arg-type]
+
+
+def _finish(run: _Run, errors_key: str | None) -> str:
+    _ended(run, _ending(run, DONE, errors_key=errors_key), "import.done", "success",
+           {"total": run.total, "imported": run.imported, "skipped": run.skipped, "failed": run.failed,
+            "dry_run": bool(run.job.dry_run)})
     return DONE
-
-
-def _failure(job: ImportJob, problem: UnreadableFileError) -> tuple[list, object]:
-    actions = [ImportJob.status.set(FAILED), ImportJob.reason.set(problem.reason),
-               ImportJob.finished_at.set(int(clock.now()))]
-    if problem.row:
-        actions.append(ImportJob.reason_row.set(problem.row))
-    if problem.detail:
-        actions.append(ImportJob.reason_detail.set(problem.detail))
-    audit = new_event("import.failed", actor=job.created_by, target=f"import:{job.import_id}", outcome="failure",
-                      context=RequestContext(), details={"reason": problem.reason})
-    return actions, audit
 
 
 def _fail(run: _Run, problem: UnreadableFileError) -> str:
     """The file cannot be imported: the job fails with the reason (and the counts reached, if any)."""
-    actions, audit = _failure(run.job, problem)
-    notices = "pending" if run.imported and not run.job.dry_run else "none"
-    actions += [*run.counters(), ImportJob.notices.set(notices),
-                ImportJob.lease_until.set(int(clock.now()) + LEASE_SECONDS)]
-    if not store.end(run.job, run.token, actions, audit):
-        raise LeaseLostError(run.job.import_id)
-    _log(run.job, FAILED, reason=problem.reason)
-    if notices == "pending":
-        import_notices.notify(run.job.import_id, run.token, None, 0)
+    _ended(run, _ending(run, FAILED, reason=problem.reason, reason_row=problem.row, reason_detail=problem.detail),
+           "import.failed", "failure", {"reason": problem.reason})
     return FAILED
 
 
 def _end_unclaimed(job: ImportJob, reason: str) -> None:
-    actions, audit = _failure(job, UnreadableFileError(reason))
-    store.end(job, None, actions, audit)
+    audit = new_event("import.failed", actor=job.created_by, target=f"import:{job.import_id}", outcome="failure",
+                      context=RequestContext(), details={"reason": reason})
+    store.end(job, None, Ending(FAILED, finished_at=int(clock.now()), lease_until=0, reason=reason), audit)
     _log(job, FAILED, reason=reason)

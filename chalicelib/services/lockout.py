@@ -167,7 +167,7 @@ def count_failure(factor: Factor, username: str, user: User | None, attempt: int
                       details={"attempt": attempt})
     result = record_failure(factor, username, attempt, event, context=context)
     if result and user is not None:
-        notifications.send(user, f"account_{result}")
+        notifications.send(user, notifications.MailKind(f"account_{result}"))
 
 
 def succeeded(factor: Factor, username: str) -> None:

@@ -12,44 +12,71 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta, timezone
+from enum import StrEnum
 from urllib.parse import quote
 
 from chalicelib import clock
 from chalicelib.i18n import DEFAULT_LANGUAGE, catalogue, t
 from chalicelib.services import audit
 from chalicelib.services.audit import RequestContext
-from chalicelib.storage import mail
+from chalicelib.storage import mail, outbox
+from chalicelib.storage.base import Conflict, is_temporary_trouble
 from chalicelib.storage.users import User
 
 log = logging.getLogger(__name__)
 
-# The kinds of notification; other flows pass these names to send().
-PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a mail kind; own change or completed reset
-PASSWORD_RESET = "password_reset"  # noqa: S105 - a mail kind; the reset link (params: link, minutes)
-ACCOUNT_ACTIVATION = "account_activation"  # set a first password (params: link, hours)
-EMAIL_VERIFY = "email_verify"  # to the new address (params: link, hours)
-EMAIL_IN_USE = "email_in_use"  # to the new address instead of the link when another account uses it
-EMAIL_CHANGE_REQUESTED = "email_change_requested"  # to the old address (params: new_email, masked)
-EMAIL_CHANGED = "email_changed"  # to the old and the new address (params: new_email, masked)
-MFA_ACTIVATED = "mfa_activated"
-MFA_RESET = "mfa_reset"  # 2FA removed by the support desk
-BACKUP_CODES_REGENERATED = "backup_codes_regenerated"
-BACKUP_CODE_USED = "backup_code_used"  # params: left
-TOTP_REPLAYED = "totp_replayed"  # a code that was already used was tried again
-ACCOUNT_LOCKED = "account_locked"
-ACCOUNT_BLOCKED = "account_blocked"
-ACCOUNT_UNBLOCKED = "account_unblocked"
-PASSKEY_ADDED = "passkey_added"  # params: name
-PASSKEY_REMOVED = "passkey_removed"  # params: name
-PASSKEY_COUNTER_REGRESSION = "passkey_counter_regression"  # a possibly copied passkey was refused (params: name)
 
-KINDS = (
-    PASSWORD_CHANGED, PASSWORD_RESET, ACCOUNT_ACTIVATION, EMAIL_VERIFY, EMAIL_CHANGE_REQUESTED, EMAIL_CHANGED,
-    EMAIL_IN_USE,
-    MFA_ACTIVATED, MFA_RESET, BACKUP_CODES_REGENERATED, BACKUP_CODE_USED, TOTP_REPLAYED, ACCOUNT_LOCKED,
-    ACCOUNT_BLOCKED, ACCOUNT_UNBLOCKED,
-    PASSKEY_ADDED, PASSKEY_REMOVED, PASSKEY_COUNTER_REGRESSION,
-)
+class MailKind(StrEnum):
+    """Every mail the service sends (catalogue keys `mail.<kind>.subject` / `mail.<kind>.body`)."""
+
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a mail kind; own change or completed reset
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a mail kind; the reset link (params: link, minutes)
+    ACCOUNT_ACTIVATION = "account_activation"  # set a first password (params: link, hours)
+    EMAIL_VERIFY = "email_verify"  # to the new address (params: link, hours)
+    EMAIL_IN_USE = "email_in_use"  # to the new address instead of the link when another account uses it
+    EMAIL_CHANGE_REQUESTED = "email_change_requested"  # to the old address (params: new_email, masked)
+    EMAIL_CHANGED = "email_changed"  # to the old and the new address (params: new_email, masked)
+    MFA_ACTIVATED = "mfa_activated"
+    MFA_RESET = "mfa_reset"  # 2FA removed by the support desk
+    BACKUP_CODES_REGENERATED = "backup_codes_regenerated"
+    BACKUP_CODE_USED = "backup_code_used"  # params: left
+    BACKUP_CODES_LOW = "backup_codes_low"  # params: left
+    TOTP_REPLAYED = "totp_replayed"  # a code that was already used was tried again
+    ACCOUNT_LOCKED = "account_locked"
+    ACCOUNT_BLOCKED = "account_blocked"
+    ACCOUNT_UNBLOCKED = "account_unblocked"
+    REPRESENTATIVE_ACCESS = "representative_access"  # params: firm
+    AUTHORIZATION_REQUESTED = "authorization_requested"  # params: firm, actor, tax_type, period
+    AUTHORIZATION_CONFIRMED = "authorization_confirmed"  # params: firm, actor, tax_type, period
+    AUTHORIZATION_REVOKED = "authorization_revoked"  # params: firm, actor, tax_type, period
+    AUTHORIZATIONS_IMPORTED = "authorizations_imported"  # params: count, firm, actor
+    AUTHORIZATIONS_REGISTERED = "authorizations_registered"  # params: count, firm, actor
+    PASSKEY_ADDED = "passkey_added"  # params: name
+    PASSKEY_REMOVED = "passkey_removed"  # params: name
+    PASSKEY_COUNTER_REGRESSION = "passkey_counter_regression"  # a possibly copied passkey was refused (params: name)
+
+    @classmethod
+    def backup_code_notice(cls, *, low: bool) -> MailKind:
+        """The notice after a backup code was used: a warning when few are left."""
+        return cls.BACKUP_CODES_LOW if low else cls.BACKUP_CODE_USED
+
+    def lifetime(self, params: dict[str, object]) -> int:
+        """Seconds the mail is worth sending: a link's own lifetime (its `minutes` or `hours`), a notice's
+        NOTICE_LIFETIME_SECONDS. A queued mail expires then (its link token goes with it)."""
+        if "minutes" in params:
+            return int(params["minutes"]) * 60  # type: ignore[call-overload]
+        if "hours" in params:
+            return int(params["hours"]) * 3600  # type: ignore[call-overload]
+        return NOTICE_LIFETIME_SECONDS
+
+
+# How long a security notice SES would not take is retried before it counts as failed (at most
+# MAX_SEND_ATTEMPTS tries, waiting RETRY_BASE_SECONDS, then twice as long each time).
+NOTICE_LIFETIME_SECONDS = 24 * 3600
+MAX_SEND_ATTEMPTS = 6
+RETRY_BASE_SECONDS = 60
+# A claimed mail stays out of other runs this long (far beyond one send's worst case).
+CLAIM_LEASE_SECONDS = 300
 
 # Curaçao keeps UTC-4 all year (no daylight saving), so a fixed offset is exact.
 PORTAL_TIME = timezone(timedelta(hours=-4))
@@ -80,28 +107,46 @@ def link(context: RequestContext, path: str, token: str) -> str:
     return f"{base_url(context)}{path}#token={quote(token, safe='')}"
 
 
-def send_to(address: str, lang: str, kind: str, **params: object) -> bool:
-    """Send mail `kind` to an address in `lang`; False when it could not be sent (logged, never raised)."""
+def send_to(address: str, lang: str, kind: MailKind, **params: object) -> bool:
+    """Send mail `kind` to an address in `lang`; False when it could not be sent now (never raised).
+
+    SES having temporary trouble (after botocore's own retries) or timing out queues the mail in the
+    outbox, which `send_due()` retries; a refusal that no retry changes is recorded as `mail.failed`."""
     lang = lang if f"mail.{kind}.subject" in catalogue(lang) else DEFAULT_LANGUAGE
     if f"mail.{kind}.subject" not in catalogue(lang):
         log.error("no mail template", extra={"kind": kind})
         return False
+    kind = MailKind(kind)
     params.setdefault("time", event_time())
     subject = t(f"mail.{kind}.subject", lang, **params)
     body = t(f"mail.{kind}.body", lang, **params) + "\n\n" + t("mail.footer", lang)
+    username = str(params.get("username") or "-")
     try:
         mail.send(address, subject, body)
         return True
-    except Exception:  # noqa: BLE001 - a notice that cannot be sent must not undo the change it reports
+    except Exception as error:  # noqa: BLE001 - a notice that cannot be sent must not undo the change it reports
         log.exception("notification not sent", extra={"kind": kind})
-        _record_failure(kind, str(params.get("username") or "-"), address)
+        if not (is_temporary_trouble(error) and _queue(kind, username, outbox.Message(address, subject, body), params)):
+            _record_failure(kind.value, username, address)
+        return False
+
+
+def _queue(kind: MailKind, username: str, message: outbox.Message, params: dict[str, object]) -> bool:
+    """Keep the mail for a retry; False when even that failed (DynamoDB in trouble too)."""
+    now = int(clock.now())
+    try:
+        outbox.put(kind.value, username, message, next_attempt_at=now + RETRY_BASE_SECONDS,
+                   expires_at=now + kind.lifetime(params))
+        return True
+    except Exception:  # noqa: BLE001 - the caller records the failure instead
+        log.exception("mail not queued", extra={"kind": kind})
         return False
 
 
 def _record_failure(kind: str, username: str, address: str) -> None:
-    """A mail SES would not take (after botocore's retries) leaves a trace on the account: the audit
-    event `mail.failed`, shown with the account at the support desk, so a reset or activation link
-    that never arrived is visible to the person the owner calls."""
+    """A mail that will not be sent leaves a trace on the account: the audit event `mail.failed`, shown
+    with the account at the support desk, so a reset or activation link that never arrived is visible
+    to the person the owner calls."""
     try:
         audit.record("mail.failed", actor="system", target=username, outcome="failure", context=RequestContext(),
                      details={"kind": kind, "to": mask_email(address)})
@@ -109,7 +154,50 @@ def _record_failure(kind: str, username: str, address: str) -> None:
         log.exception("mail failure not recorded", extra={"kind": kind})
 
 
-def send(user: User, kind: str, **params: object) -> bool:
+def send_due(limit: int = 100) -> dict[str, int]:
+    """One retry run over the outbox (the scheduled function, the local stage's loop, the manage
+    command): each due mail is claimed, sent, and deleted; a failed try waits twice as long as the
+    one before; after MAX_SEND_ATTEMPTS tries, or once its link has expired, it is marked failed and
+    recorded as `mail.failed`. Returns how many were sent, rescheduled and failed."""
+    counts = {"sent": 0, "retrying": 0, "failed": 0}
+    for item in list(outbox.due(int(clock.now()), limit)):
+        outcome = _retry(item)
+        if outcome:
+            counts[outcome] += 1
+    return counts
+
+
+def _retry(item: outbox.OutboxMail) -> str | None:
+    now = int(clock.now())
+    try:
+        outbox.claim(item, lease_until=now + CLAIM_LEASE_SECONDS)
+    except Conflict:
+        return None  # another run has it
+    message = outbox.message_of(item)
+    if now >= int(item.expires_at):
+        return _give_up(item, message)
+    try:
+        mail.send(message.to_address, message.subject, message.body_text)
+    except Exception:  # noqa: BLE001 - every failed try counts; the last one is recorded
+        log.warning("queued mail not sent", exc_info=True, extra={"kind": item.kind})
+        if item.attempts >= MAX_SEND_ATTEMPTS:
+            return _give_up(item, message)
+        outbox.reschedule(item, now + RETRY_BASE_SECONDS * 2 ** (int(item.attempts) - 1))
+        return "retrying"
+    try:
+        outbox.delete_sent(item)
+    except Exception:  # noqa: BLE001 - sent is sent; only after the claim's lease could it go out once more
+        log.exception("sent mail not removed from the outbox", extra={"kind": item.kind})
+    return "sent"
+
+
+def _give_up(item: outbox.OutboxMail, message: outbox.Message) -> str:
+    outbox.mark_failed(item)
+    _record_failure(item.kind, item.username, message.to_address)
+    return "failed"
+
+
+def send(user: User, kind: MailKind, **params: object) -> bool:
     """Notify the owner of an account (at its current address, in its language) about a security event."""
     return send_to(user.email, user.language or DEFAULT_LANGUAGE, kind, username=user.username, **params)
 

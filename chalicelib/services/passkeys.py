@@ -159,7 +159,7 @@ def register(current: Authenticated, credential: dict, name: str, context: Reque
     except Conflict:
         # Used already (a parallel answer), the limit reached meanwhile, or 2FA reset in between.
         raise PortalError(ErrorCode.PASSKEY_REFUSED) from None
-    notifications.send(user, notifications.PASSKEY_ADDED, name=label)
+    notifications.send(user, notifications.MailKind.PASSKEY_ADDED, name=label)
     return view(passkey)
 
 
@@ -194,7 +194,7 @@ def remove(current: Authenticated, credential_id: str, password: str, code: str 
         if store.get_passkey(user.username, credential_id) is None:
             raise PortalError(ErrorCode.NOT_FOUND) from None
         raise PortalError(ErrorCode.LAST_SECOND_FACTOR) from None
-    notifications.send(user, notifications.PASSKEY_REMOVED, name=passkey.name)
+    notifications.send(user, notifications.MailKind.PASSKEY_REMOVED, name=passkey.name)
 
 
 def clean_name(name: str) -> str:
@@ -344,5 +344,5 @@ def _counter_regression(current: Authenticated, passkey: Passkey, reported: int,
     """A valid signature with a counter that went back: the key may have been copied. Refused, audited
     as a security event and reported to the owner with the passkey's name."""
     error = _refused(current, attempt, context, outcome="counter_regression")
-    notifications.send(current.user, notifications.PASSKEY_COUNTER_REGRESSION, name=passkey.name)
+    notifications.send(current.user, notifications.MailKind.PASSKEY_COUNTER_REGRESSION, name=passkey.name)
     return error

@@ -92,7 +92,7 @@ def complete_reset(token: str, new_password: str, context: RequestContext) -> No
     except Conflict:
         raise PortalError(ErrorCode.INVALID_TOKEN, field="token") from None
     if purpose == RESET:
-        notifications.send(user, notifications.PASSWORD_CHANGED)
+        notifications.send(user, notifications.MailKind.PASSWORD_CHANGED)
 
 
 def link_token(token: str, username: str) -> str:
@@ -141,7 +141,7 @@ def _issue(user: User, purpose: str, context: RequestContext, actor: str) -> Non
     users.issue_reset_link(user.username, token_hash(token), int(clock.now()) + lifetime, purpose)
     url = notifications.link(context, PAGE[purpose], link_token(token, user.username))
     if purpose == RESET:
-        notifications.send(user, notifications.PASSWORD_RESET, link=url, minutes=lifetime // 60)
+        notifications.send(user, notifications.MailKind.PASSWORD_RESET, link=url, minutes=lifetime // 60)
     else:
-        notifications.send(user, notifications.ACCOUNT_ACTIVATION, link=url, hours=lifetime // 3600)
+        notifications.send(user, notifications.MailKind.ACCOUNT_ACTIVATION, link=url, hours=lifetime // 3600)
     record(f"password_{purpose}.request", actor=actor, target=user.username, outcome="success", context=context)

@@ -28,7 +28,8 @@ from chalicelib.services import accounts, notifications
 from chalicelib.services.accounts import STAFF_ROLES, normalize_username, validate_crib
 from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.services.staff import authorize
-from chalicelib.storage.users import ConcurrentChangeError, CribTakenError, User, bind_crib, get_user
+from chalicelib.storage import representatives as store
+from chalicelib.storage.users import ConcurrentChangeError, CribTakenError, User, get_user
 
 ROLE = Role.REPRESENTATIVE
 FIRM_NAME_MAX = 120
@@ -72,15 +73,14 @@ def grant_access(actor: User, *, username: str, firm_name: str, crib: str, email
     event = new_event("support.grant_representative", actor=actor.username, target=existing.username,
                       outcome="success", context=context, reason=why, details=details)
     try:
-        bind_crib(existing, crib, now=int(event.at), actions=(User.roles.add({ROLE}), User.firm_name.set(firm)),
-                  also=(event,))
+        store.grant(existing, crib, role=ROLE, firm_name=firm, now=int(event.at), event=event)
     except CribTakenError:
         raise PortalError(ErrorCode.CRIB_TAKEN, field="crib") from None
     except ConcurrentChangeError:
         raise PortalError(ErrorCode.CONFLICT, field="crib") from None
     existing.roles = set(existing.roles or ()) | {ROLE}
     existing.crib, existing.firm_name = crib, firm
-    notifications.send(existing, "representative_access", firm=firm)
+    notifications.send(existing, notifications.MailKind.REPRESENTATIVE_ACCESS, firm=firm)
     return _summary(existing), False
 
 

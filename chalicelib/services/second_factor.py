@@ -182,11 +182,11 @@ def _replayed(user: User, attempt: int, context: RequestContext, action: str) ->
     """A code of an already used step: the same answer as a wrong code, but a security event for the
     audit trail and a notice to the owner (someone may have watched the code being typed)."""
     lockout.count_failure(Factor.SECOND_FACTOR, user.username, user, attempt, context, action, outcome="replay")
-    notifications.send(user, "totp_replayed")
+    notifications.send(user, notifications.MailKind.TOTP_REPLAYED)
     return PortalError(ErrorCode.INVALID_CODE)
 
 
 def _report_backup_code_use(user: User, left: int) -> None:
     """Every use is reported with the count left; from LOW_BACKUP_CODES on, the notice says to make a
     new list."""
-    notifications.send(user, "backup_codes_low" if left <= LOW_BACKUP_CODES else "backup_code_used", left=left)
+    notifications.send(user, notifications.MailKind.backup_code_notice(low=left <= LOW_BACKUP_CODES), left=left)

@@ -115,7 +115,7 @@ def unblock(actor: User, username: str, reason: str | None, context: RequestCont
         lockouts=tuple(lockout.key(factor, user.username) for factor in lockout.Factor),
         first_threshold=lockout.FIRST_THRESHOLD,
     )
-    notifications.send(user, notifications.ACCOUNT_UNBLOCKED)
+    notifications.send(user, notifications.MailKind.ACCOUNT_UNBLOCKED)
 
 
 def reset_second_factor(actor: User, username: str, reason: str | None, identity_check: str | None,
@@ -139,7 +139,7 @@ def reset_second_factor(actor: User, username: str, reason: str | None, identity
         raise PortalError(ErrorCode.NOT_FOUND) from None  # the account was removed meanwhile
     _remove_backup_codes(user)
     passkey_store.delete_all(user.username)
-    notifications.send(user, notifications.MFA_RESET)
+    notifications.send(user, notifications.MailKind.MFA_RESET)
 
 
 def _remove_backup_codes(user: User) -> None:

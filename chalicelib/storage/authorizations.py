@@ -19,14 +19,16 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
-from chalicelib.storage.audit import AuditEvent
-from chalicelib.storage.base import is_condition_failure, meta, transaction_connection
+from chalicelib.storage.audit import AuditEvent, recorded_transaction
+from chalicelib.storage.base import Conflict, meta
 from chalicelib.storage.import_jobs import ImportSlot, not_writing, slot_key
+
+# Stored statuses; "expired" is never stored, it is read from the end date (see status_filter).
+PENDING, ACTIVE, REVOKED, EXPIRED = "pending", "active", "revoked", "expired"
 
 BATCH_WRITE_LIMIT = 25  # DynamoDB's maximum per BatchWriteItem request
 BATCH_GET_LIMIT = 100  # DynamoDB's maximum per BatchGetItem request
@@ -101,11 +103,11 @@ def get_authorization(authorization_id: str) -> Authorization | None:
         return None
 
 
-class AlreadyExistsError(Exception):
+class AlreadyExistsError(Conflict):
     """An authorization with this key exists already."""
 
 
-class ImportWritingError(Exception):
+class ImportWritingError(Conflict):
     """An import of the same representative is writing right now."""
 
 
@@ -113,39 +115,65 @@ def create_single(item: Authorization, audit: AuditEvent, *, now: int) -> None:
     """One registration, in one transaction: no import of the representative is writing (its slot),
     the key is new (conditional put), and the audit event is stored with it."""
     try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
+        with recorded_transaction(audit) as transaction:
             transaction.condition_check(ImportSlot, slot_key(item.representative_crib), condition=not_writing(now))
             transaction.save(item, condition=Authorization.authorization_id.does_not_exist())
-            transaction.save(audit, condition=AuditEvent.event_id.does_not_exist())
-    except TransactWriteError as error:
-        if not is_condition_failure(error):
-            raise
-        reasons = error.cancellation_reasons or []
-        if reasons and reasons[0] is not None:
-            raise ImportWritingError() from error
-        raise AlreadyExistsError() from error
+    except Conflict as conflict:
+        # Which condition refused: the key exists (it cannot vanish again), or else the slot.
+        if get_authorization(item.authorization_id) is not None:
+            raise AlreadyExistsError() from conflict
+        raise ImportWritingError() from conflict
 
 
-def change_status(authorization_id: str, *, client_crib: str, from_statuses: Sequence[str], to_status: str,
-                  not_ended_on: str, actions: list, audit: AuditEvent) -> bool:
+def _change_status(authorization_id: str, *, client_crib: str, from_statuses: Sequence[str], to_status: str,
+                   not_ended_on: str, actions: list, audit: AuditEvent) -> None:
     """One conditional update with its audit event: the item belongs to this client, is in one of
-    `from_statuses` and has not ended before `not_ended_on` (YYYY-MM-DD). False when refused."""
+    `from_statuses` and has not ended before `not_ended_on` (YYYY-MM-DD). Conflict when refused."""
     condition = (
         Authorization.authorization_id.exists()
         & (Authorization.client_crib == client_crib)
         & Authorization.status.is_in(*from_statuses)
         & (Authorization.end_date.does_not_exist() | (Authorization.end_date >= not_ended_on))
     )
-    try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
-            transaction.update(Authorization(authorization_id), actions=[Authorization.status.set(to_status), *actions],
-                               condition=condition)
-            transaction.save(audit, condition=AuditEvent.event_id.does_not_exist())
-    except TransactWriteError as error:
-        if is_condition_failure(error):
-            return False
-        raise
-    return True
+    with recorded_transaction(audit) as transaction:
+        transaction.update(Authorization(authorization_id), actions=[Authorization.status.set(to_status), *actions],
+                           condition=condition)
+
+
+def confirm(authorization_id: str, *, client_crib: str, not_ended_on: str, now: int, audit: AuditEvent) -> None:
+    """pending -> active, by the client of the item, while it has not ended; Conflict when refused."""
+    _change_status(authorization_id, client_crib=client_crib, from_statuses=(PENDING,), to_status=ACTIVE,
+                   not_ended_on=not_ended_on, audit=audit,
+                   actions=[Authorization.confirmed_at.set(now), Authorization.updated_at.set(now)])
+
+
+def revoke(authorization_id: str, *, client_crib: str, by: str, not_ended_on: str, now: int,
+           audit: AuditEvent) -> None:
+    """pending or active -> revoked, by the client of the item, while it has not ended; Conflict when refused."""
+    _change_status(authorization_id, client_crib=client_crib, from_statuses=(PENDING, ACTIVE), to_status=REVOKED,
+                   not_ended_on=not_ended_on, audit=audit,
+                   actions=[Authorization.revoked_at.set(now), Authorization.revoked_by.set(by),
+                            Authorization.updated_at.set(now)])
+
+
+class UnknownStatusError(ValueError):
+    """A status filter that is none of PENDING, ACTIVE, REVOKED, EXPIRED."""
+
+
+def status_filter(status: str | None, on: str):  # type: ignore[no-untyped-def]
+    """The filter for a status as people see it on day `on` (YYYY-MM-DD): expired is derived from the
+    end date, so pending and active mean "and not ended"."""
+    if not status:
+        return None
+    not_ended = Authorization.end_date.does_not_exist() | (Authorization.end_date >= on)
+    if status == REVOKED:
+        return Authorization.status == REVOKED
+    if status == EXPIRED:
+        return Authorization.status.is_in(PENDING, ACTIVE) & Authorization.end_date.exists() & (
+            Authorization.end_date < on)
+    if status in (PENDING, ACTIVE):
+        return (Authorization.status == status) & not_ended
+    raise UnknownStatusError(status)
 
 
 def _page(iterator) -> tuple[list[Authorization], dict | None]:  # type: ignore[no-untyped-def]
@@ -153,18 +181,20 @@ def _page(iterator) -> tuple[list[Authorization], dict | None]:  # type: ignore[
     return items, iterator.last_evaluated_key
 
 
-def by_representative(crib: str, *, limit: int, last_key: dict | None, condition=None) -> tuple[  # type: ignore[no-untyped-def]
-        list[Authorization], dict | None]:
-    """One page of a representative's authorizations, newest first (`condition` filters the page)."""
+def by_representative(crib: str, *, limit: int, last_key: dict | None, status: str | None = None,
+                      on: str = "") -> tuple[list[Authorization], dict | None]:
+    """One page of a representative's authorizations, newest first, optionally of one status (on day `on`)."""
     return _page(Authorization.representative_index.query(
-        crib, scan_index_forward=False, limit=limit, last_evaluated_key=last_key, filter_condition=condition))
+        crib, scan_index_forward=False, limit=limit, last_evaluated_key=last_key,
+        filter_condition=status_filter(status, on)))
 
 
-def by_client(crib: str, *, limit: int, last_key: dict | None, condition=None) -> tuple[  # type: ignore[no-untyped-def]
-        list[Authorization], dict | None]:
+def by_client(crib: str, *, limit: int, last_key: dict | None, status: str | None = None,
+              on: str = "") -> tuple[list[Authorization], dict | None]:
     """One page of the authorizations on a client's CRIB, newest first."""
     return _page(Authorization.client_index.query(
-        crib, scan_index_forward=False, limit=limit, last_evaluated_key=last_key, filter_condition=condition))
+        crib, scan_index_forward=False, limit=limit, last_evaluated_key=last_key,
+        filter_condition=status_filter(status, on)))
 
 
 def clients_of_import(import_id: str, after_client: str | None) -> Iterator[str]:

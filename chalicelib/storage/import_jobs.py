@@ -12,13 +12,15 @@ why that makes the unconditional BatchWriteItem puts safe.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.storage.audit import AuditEvent
-from chalicelib.storage.base import is_condition_failure, meta, transaction_connection
+from chalicelib.storage.audit import AuditEvent, recorded_transaction
+from chalicelib.storage.base import Conflict, is_condition_failure, meta, transaction_connection
 
 WAITING = "waiting_for_upload"
 PROCESSING = "processing"
@@ -85,8 +87,65 @@ def not_writing(now: int):  # type: ignore[no-untyped-def]
     return ImportSlot.writing_until.does_not_exist() | (ImportSlot.writing_until < now)
 
 
+class NoticeMarker(Model):
+    """One per client notice of an import that went out (key "notice#<import id>#<client CRIB>"), in the
+    import jobs table: a sender that takes over skips every client with a marker. Not in tables.models()."""
+
+    Meta = meta("import_jobs", ttl_attribute="expires_at")
+
+    import_id = UnicodeAttribute(hash_key=True)
+    sent_at = NumberAttribute()
+    expires_at = NumberAttribute()
+
+
+def _marker_key(import_id: str, client_crib: str) -> str:
+    return f"notice#{import_id}#{client_crib}"
+
+
+@dataclass(frozen=True)
+class Counts:
+    """How far a run got: every row counted once, in exactly one of imported, skipped, failed."""
+
+    total: int = 0
+    imported: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+    def actions(self) -> list:
+        return [ImportJob.total.set(self.total), ImportJob.imported.set(self.imported),
+                ImportJob.skipped.set(self.skipped), ImportJob.failed.set(self.failed),
+                ImportJob.processed.set(self.imported + self.skipped + self.failed)]
+
+
+@dataclass(frozen=True)
+class Ending:
+    """A job's last transition: done, or failed with a reason (a catalogue code and where it was found).
+
+    `notices_pending` leaves the client notices to the run that ended the job (it keeps the lease
+    `lease_until` for them)."""
+
+    status: str
+    finished_at: int
+    lease_until: int
+    counts: Counts | None = None
+    notices_pending: bool = False
+    errors_key: str | None = None
+    reason: str | None = None
+    reason_row: int | None = None
+    reason_detail: str | None = None
+
+    def actions(self) -> list:
+        actions = [ImportJob.status.set(self.status), ImportJob.finished_at.set(self.finished_at)]
+        if self.counts is not None:
+            actions += [*self.counts.actions(), ImportJob.lease_until.set(self.lease_until),
+                        ImportJob.notices.set("pending" if self.notices_pending else "none")]
+        optional = ((ImportJob.errors_key, self.errors_key), (ImportJob.reason, self.reason),
+                    (ImportJob.reason_row, self.reason_row), (ImportJob.reason_detail, self.reason_detail))
+        return actions + [attribute.set(value) for attribute, value in optional if value]
+
+
 def get_job(import_id: str) -> ImportJob | None:
-    if import_id.startswith("slot#"):
+    if import_id.startswith(("slot#", "notice#")):
         return None
     try:
         return ImportJob.get(import_id, consistent_read=True)
@@ -94,7 +153,7 @@ def get_job(import_id: str) -> ImportJob | None:
         return None
 
 
-class SlotTakenError(Exception):
+class SlotTakenError(Conflict):
     """Another import of the same representative holds the slot."""
 
 
@@ -102,7 +161,7 @@ def create_job(job: ImportJob, audit: AuditEvent, *, now: int, hold_slot_until: 
     """Store a new job (and, for a real import, take the representative's slot) with its audit event,
     in one transaction. Raises SlotTakenError while another import of the representative holds it."""
     try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
+        with recorded_transaction(audit) as transaction:
             if hold_slot_until is not None:
                 transaction.update(
                     ImportSlot(slot_key(job.representative_crib)),
@@ -111,11 +170,15 @@ def create_job(job: ImportJob, audit: AuditEvent, *, now: int, hold_slot_until: 
                     condition=ImportSlot.holder.does_not_exist() | (ImportSlot.held_until < now),
                 )
             transaction.save(job, condition=ImportJob.import_id.does_not_exist())
-            transaction.save(audit, condition=AuditEvent.event_id.does_not_exist())
-    except TransactWriteError as error:
-        if is_condition_failure(error):
-            raise SlotTakenError() from error
-        raise
+    except Conflict as conflict:
+        raise SlotTakenError() from conflict
+
+
+def _held_by(import_id: str, run_token: str) -> ImportJob | None:
+    """The job if `run_token` holds it: a claim whose answer was lost, sent again by botocore, fails
+    its own condition although it was applied."""
+    job = get_job(import_id)
+    return job if job is not None and job.run_token == run_token else None
 
 
 def claim(import_id: str, *, representative_crib: str, holds_slot: bool, now: int, lease_until: int,
@@ -129,8 +192,7 @@ def claim(import_id: str, *, representative_crib: str, holds_slot: bool, now: in
     job = ImportJob(import_id)
     actions = [
         ImportJob.status.set(PROCESSING), ImportJob.run_token.set(run_token), ImportJob.lease_until.set(lease_until),
-        ImportJob.attempts.add(1), ImportJob.started_at.set(now), ImportJob.total.set(0),
-        ImportJob.processed.set(0), ImportJob.imported.set(0), ImportJob.skipped.set(0), ImportJob.failed.set(0),
+        ImportJob.attempts.add(1), ImportJob.started_at.set(now), *Counts().actions(),
     ]
     condition = ImportJob.import_id.exists() & (
         (ImportJob.status == WAITING) | ((ImportJob.status == PROCESSING) & (ImportJob.lease_until < now)))
@@ -143,6 +205,9 @@ def claim(import_id: str, *, representative_crib: str, holds_slot: bool, now: in
     except TransactWriteError as error:
         if not is_condition_failure(error):
             raise
+        held = _held_by(import_id, run_token)
+        if held is not None:
+            return held
         reasons = error.cancellation_reasons or []
         if holds_slot and reasons and reasons[0] is not None:
             raise SlotTakenError() from error
@@ -167,12 +232,13 @@ def release_lease(job: ImportJob, run_token: str, *, now: int) -> None:
             raise
 
 
-def renew(job: ImportJob, run_token: str, lease_until: int, actions: list) -> bool:
+def renew(job: ImportJob, run_token: str, lease_until: int, counts: Counts) -> bool:
     """Record progress and extend the lease (and the slot's writing window); False when this run no
     longer holds the job (another run took it over: stop without writing anything more)."""
     try:
         with TransactWrite(connection=transaction_connection()) as transaction:
-            transaction.update(ImportJob(job.import_id), actions=[ImportJob.lease_until.set(lease_until), *actions],
+            transaction.update(ImportJob(job.import_id),
+                               actions=[ImportJob.lease_until.set(lease_until), *counts.actions()],
                                condition=(ImportJob.run_token == run_token) & (ImportJob.status == PROCESSING))
             if not job.dry_run:
                 transaction.update(ImportSlot(slot_key(job.representative_crib)),
@@ -186,23 +252,21 @@ def renew(job: ImportJob, run_token: str, lease_until: int, actions: list) -> bo
     return True
 
 
-def end(job: ImportJob, run_token: str | None, actions: list, audit: AuditEvent) -> bool:
-    """The job's last transition (done or failed), its audit event and the slot's release, in one
-    transaction. `run_token` None ends a job no run holds (e.g. its upload came too late).
-    False when the condition no longer holds (another run owns the job, or it ended already)."""
+def end(job: ImportJob, run_token: str | None, ending: Ending, audit: AuditEvent) -> bool:
+    """The job's last transition (done or failed) and its audit event in one transaction, then the
+    slot's release. `run_token` None ends a job no run holds (e.g. its upload came too late).
+    False when the condition no longer holds (another run owns the job, or it ended already); a
+    transaction whose answer was lost counts as applied (its audit event is stored)."""
     if run_token is None:
         condition = (ImportJob.status == WAITING) | (
             (ImportJob.status == PROCESSING) & (ImportJob.lease_until < int(audit.at)))
     else:
         condition = (ImportJob.run_token == run_token) & (ImportJob.status == PROCESSING)
     try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
-            transaction.update(ImportJob(job.import_id), actions=actions, condition=condition)
-            transaction.save(audit, condition=AuditEvent.event_id.does_not_exist())
-    except TransactWriteError as error:
-        if is_condition_failure(error):
-            return False
-        raise
+        with recorded_transaction(audit) as transaction:
+            transaction.update(ImportJob(job.import_id), actions=ending.actions(), condition=condition)
+    except Conflict:
+        return False
     if not job.dry_run:
         release_slot(job)
     return True
@@ -221,7 +285,8 @@ def release_slot(job: ImportJob) -> None:
 
 
 def claim_notices(import_id: str, *, now: int, lease_until: int, run_token: str) -> ImportJob | None:
-    """Take over an ended job's client notices whose sender died (lease lapsed)."""
+    """Take over an ended job's client notices whose sender died (lease lapsed); None while another
+    sender's lease holds (or nothing is pending)."""
     try:
         ImportJob(import_id).update(
             actions=[ImportJob.run_token.set(run_token), ImportJob.lease_until.set(lease_until)],
@@ -230,13 +295,12 @@ def claim_notices(import_id: str, *, now: int, lease_until: int, run_token: str)
         )
     except UpdateError as error:
         if is_condition_failure(error):
-            return None
+            return _held_by(import_id, run_token)
         raise
     return get_job(import_id)
 
 
-def notices_progress(import_id: str, run_token: str, actions: list) -> bool:
-    """Record how far the client notices got (only by the run that sends them)."""
+def _notices_update(import_id: str, run_token: str, actions: list) -> bool:
     try:
         ImportJob(import_id).update(actions=actions, condition=(ImportJob.run_token == run_token)
                                     & (ImportJob.notices == "pending"))
@@ -245,3 +309,32 @@ def notices_progress(import_id: str, run_token: str, actions: list) -> bool:
             return False
         raise
     return True
+
+
+def notices_progress(import_id: str, run_token: str, *, through: str, sent: int, lease_until: int) -> bool:
+    """Record how far the client notices got (`through`: the last client CRIB of a finished batch) and
+    extend the sender's lease; False when this sender no longer holds the job."""
+    return _notices_update(import_id, run_token, [ImportJob.notified_through.set(through),
+                                                  ImportJob.notices_sent.set(sent),
+                                                  ImportJob.lease_until.set(lease_until)])
+
+
+def notices_done(import_id: str, run_token: str, *, sent: int) -> bool:
+    """Every client notice went out: the job's notices are settled and its lease given back."""
+    return _notices_update(import_id, run_token, [ImportJob.notices.set("sent"), ImportJob.notices_sent.set(sent),
+                                                  ImportJob.lease_until.set(0)])
+
+
+def notice_sent(import_id: str, client_crib: str) -> bool:
+    """Whether this import's notice to this client went out already (a marker is stored)."""
+    try:
+        NoticeMarker.get(_marker_key(import_id, client_crib), consistent_read=True)
+    except DoesNotExist:
+        return False
+    return True
+
+
+def mark_notice_sent(import_id: str, client_crib: str, *, now: int, expires_at: int) -> None:
+    """Record that this client's notice went out (written once: an upsert of the same marker is harmless)."""
+    NoticeMarker(_marker_key(import_id, client_crib)).update(
+        actions=[NoticeMarker.sent_at.set(now), NoticeMarker.expires_at.set(expires_at)])

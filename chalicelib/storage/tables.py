@@ -12,12 +12,13 @@ def models() -> list[type[Model]]:
     from chalicelib.storage.backup_codes import BackupCode
     from chalicelib.storage.import_jobs import ImportJob
     from chalicelib.storage.lockouts import Lockout
+    from chalicelib.storage.outbox import OutboxMail
     from chalicelib.storage.passkeys import Passkey, PasskeyChallenge
     from chalicelib.storage.sessions import Session
     from chalicelib.storage.support_requests import SupportRequest
     from chalicelib.storage.users import User
 
-    return [User, Lockout, Session, AuditEvent, BackupCode, SupportRequest, Authorization, ImportJob,
+    return [User, Lockout, Session, AuditEvent, BackupCode, SupportRequest, Authorization, ImportJob, OutboxMail,
             Passkey, PasskeyChallenge]
 
 

@@ -41,7 +41,7 @@ def test_mailbox_lists_sent_mails_newest_first_with_clickable_links(api, user_fa
 def test_mail_text_is_escaped(api):
     from chalicelib.services import notifications
 
-    notifications.send_to("escape@example.org", "nl", notifications.EMAIL_CHANGED, username="<b>x</b>",
+    notifications.send_to("escape@example.org", "nl", notifications.MailKind.EMAIL_CHANGED, username="<b>x</b>",
                           new_email="<script>alert(1)</script>")
     page = _mailbox(api)
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
@@ -73,7 +73,7 @@ def test_mailbox_does_not_exist_outside_the_local_stage(aws, monkeypatch, stage)
         # Nothing is kept either: outside the local stage mails go to SES only.
         reset_settings()
         monkeypatch.setenv("PORTAL_STAGE", stage)
-        assert notifications.send_to("kept@example.org", "nl", notifications.ACCOUNT_UNBLOCKED, username="x")
+        assert notifications.send_to("kept@example.org", "nl", notifications.MailKind.ACCOUNT_UNBLOCKED, username="x")
         assert sent_to("kept@example.org")  # SES got it
         assert notifications.sent_locally() == []
     finally:

@@ -12,6 +12,7 @@ lost in transit (a claim that cannot be settled counts against the name, never f
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -31,7 +32,7 @@ from tests.faults.proxy import ALL_KINDS, FaultProxy
 PASSWORD = "Correct-Horse-Battery-9"
 WRONG = "wrong-password-here!"
 # What a client may ever see from these flows (503 is temporary trouble; never a 500).
-CONTRACT = {200, 202, 204, 400, 401, 403, 409, 410, 423, 503}
+CONTRACT = {200, 201, 202, 204, 400, 401, 403, 409, 410, 423, 503}
 QUICK_ROUNDS = 2
 FULL_ROUNDS = 6
 RATES = [
@@ -70,10 +71,11 @@ class FaultStage:
     def injected(self, name: str) -> int:
         return self.proxy.plan.report()["injected"].get(name, 0)
 
-    def create_users(self, *users: tuple[str, str | None]) -> None:
-        """(username, TOTP secret or None) accounts in one process (one interpreter start, not one each)."""
+    def create_users(self, *users: tuple[str, ...]) -> None:
+        """(username, TOTP secret or None, more create-user arguments...) accounts in one process (one
+        interpreter start, not one each)."""
         argv = [["create-user", "--username", name, "--email", f"{name}@example.org", "--password", PASSWORD,
-                 *(["--totp-secret", secret] if secret else [])] for name, secret in users]
+                 *(["--totp-secret", secret] if secret else []), *extra] for name, secret, *extra in users]
         script = ("import json, sys\nfrom chalicelib import manage\n"
                   "sys.exit(max(manage.main(args) for args in json.loads(sys.argv[1])))")
         env = {"PATH": "/usr/bin:/bin", "MOTO_PORT": str(self.portal.moto_port)}
@@ -111,6 +113,23 @@ class FaultStage:
                                    ExpressionAttributeValues={":u": {"S": username}, ":f": {"S": "full"}})["Items"]
         return len(items)
 
+    def desk(self) -> requests.Session:
+        """The support desk's full session, made once (a TOTP code logs in only once per time step)."""
+        if getattr(self, "_desk", None) is None:
+            desk = self.portal.session()
+            assert self.post(desk, "/auth/login", {"username": "demo.support",
+                             "password": "Helpdesk-Otrobanda-4455"}).status_code == 200
+            code = _code_of("KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU")
+            assert self.post(desk, "/auth/totp", {"code": code}).status_code == 200
+            self._desk = desk
+        return self._desk
+
+    def events(self, name: str, action: str) -> list[dict]:
+        return self.dynamodb.query(
+            TableName="portal-local-audit_events", IndexName="target-index", KeyConditionExpression="target = :t",
+            FilterExpression="#a = :a", ExpressionAttributeNames={"#a": "action"},
+            ExpressionAttributeValues={":t": {"S": name}, ":a": {"S": action}})["Items"]
+
     def login(self, username: str, password: str = PASSWORD) -> tuple[requests.Session, requests.Response]:
         http = self.portal.session()
         return http, self.post(http, "/auth/login", {"username": username, "password": password})
@@ -129,7 +148,9 @@ def stage():
     moto_port = free_port()
     proxy = FaultProxy(upstream_port=moto_port).start()
     try:
-        for portal in running_portal("faults.log", app_aws_endpoint=proxy.url, moto_port=moto_port):
+        # The outbox's retry runs every second here (every minute on AWS), through the proxy too.
+        for portal in running_portal("faults.log", app_aws_endpoint=proxy.url, moto_port=moto_port,
+                                     environment={"PORTAL_OUTBOX_INTERVAL_SECONDS": "1"}):
             yield FaultStage(portal, proxy)
     finally:
         proxy.stop()
@@ -385,8 +406,8 @@ def test_password_reset_links_work_once_and_leave_one_password(stage, rate, roun
         stage.faults(0.0, seed=0)
         token = _reset_token(stage, name)
         if token is None:
-            # No link mailed: the request answered 503, or SES refused it and the account's trail says so.
-            assert asked.status_code == 503 or _mail_failures(stage, name), asked.status_code
+            # No link mailed: the request answered 503, or SES refused it and it waits in the outbox.
+            assert asked.status_code == 503 or _queued(stage, name), asked.status_code
             continue
         stage.faults(rate, seed=500 + round_number)
         new_password = f"Reset-Horse-Battery-{round_number}x"
@@ -407,15 +428,34 @@ def test_password_reset_links_work_once_and_leave_one_password(stage, rate, roun
 
 
 def _mail_failures(stage: FaultStage, name: str) -> list[dict]:
-    return stage.dynamodb.query(
-        TableName="portal-local-audit_events", IndexName="target-index", KeyConditionExpression="target = :t",
-        FilterExpression="#a = :a", ExpressionAttributeNames={"#a": "action"},
-        ExpressionAttributeValues={":t": {"S": name}, ":a": {"S": "mail.failed"}})["Items"]
+    return stage.events(name, "mail.failed")
 
 
-def test_a_reset_link_ses_fails_to_send_is_on_the_accounts_trail(stage):
-    """SES answers 500 to every try: the request still answers 202 (the contract), and the support
-    desk's view of the account shows the mail that never left."""
+def _queued(stage: FaultStage, name: str) -> list[dict]:
+    return stage.dynamodb.scan(TableName="portal-local-outbox", FilterExpression="username = :u",
+                               ExpressionAttributeValues={":u": {"S": name}}, ConsistentRead=True)["Items"]
+
+
+def _due_now(stage: FaultStage, name: str) -> list[dict]:
+    """The account's queued mails, made due at once (the retry's backoff is a minute and more)."""
+    items = _queued(stage, name)
+    for item in items:
+        stage.dynamodb.update_item(TableName="portal-local-outbox", Key={"mail_id": item["mail_id"]},
+                                   UpdateExpression="SET next_attempt_at = :zero",
+                                   ExpressionAttributeValues={":zero": {"N": "0"}})
+    return items
+
+
+def _eventually(check, seconds: float = 20):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while not (result := check()) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    return result
+
+
+def test_a_reset_link_ses_fails_to_send_waits_in_the_outbox_and_arrives_once(stage):
+    """SES answers 500 to every try: the request still answers 202 (the contract); the mail waits,
+    sealed, in the outbox; once SES is back the retry sends it once, and its link works."""
     stage.create_users(("fault.mail", None))
     stage.proxy.plan.configure(rate=1.0, seed=2, kinds=["internal"], services=["ses"])
     try:
@@ -425,16 +465,42 @@ def test_a_reset_link_ses_fails_to_send_is_on_the_accounts_trail(stage):
         stage.faults(0.0, seed=0)
     assert asked.status_code == 202
     assert stage.injected_before >= 3  # botocore tried three times
-    assert _reset_token(stage, "fault.mail") is None
-    failures = _mail_failures(stage, "fault.mail")
+    assert _reset_token(stage, "fault.mail") is None and not _mail_failures(stage, "fault.mail")
+    [item] = _queued(stage, "fault.mail")
+    assert item["kind"]["S"] == "password_reset" and "#token=" not in json.dumps(item)
+
+    _due_now(stage, "fault.mail")
+    token = _eventually(lambda: _reset_token(stage, "fault.mail"))
+    assert token and _eventually(lambda: not _queued(stage, "fault.mail"))
+    time.sleep(2)  # two more runs of the retry: nothing left to send twice
+    page = requests.get(f"{stage.url}/dev/mailbox", timeout=10).text
+    assert page.count('.fault.mail"') == 1  # one mail: its link's href
+    completed = stage.post(stage.portal.session(), "/auth/password-reset/complete",
+                           {"token": token, "new_password": "Outbox-Horse-Battery-5"})
+    assert completed.status_code == 204
+    assert stage.login("fault.mail", "Outbox-Horse-Battery-5")[1].status_code == 200
+
+
+def test_a_mail_ses_keeps_refusing_is_failed_and_on_the_accounts_trail_at_the_desk(stage):
+    stage.create_users(("fault.mail2", None))
+    stage.proxy.plan.configure(rate=1.0, seed=2, kinds=["internal"], services=["ses"])
+    try:
+        assert stage.portal.session().post(f"{stage.url}/api/v1/auth/password-reset",
+                                           json={"username": "fault.mail2"}, timeout=30).status_code == 202
+        for tries in range(2, 7):
+            _due_now(stage, "fault.mail2")
+            assert _eventually(lambda tries=tries: [item for item in _queued(stage, "fault.mail2")
+                                                    if int(item["attempts"]["N"]) >= tries])
+            time.sleep(3)  # the claimed try's SES calls (botocore's three) and its reschedule end first
+        [item] = _eventually(lambda: [item for item in _queued(stage, "fault.mail2")
+                                      if item["status"]["S"] == "failed"])
+    finally:
+        stage.faults(0.0, seed=0)
+    assert int(item["attempts"]["N"]) == 6
+    failures = _mail_failures(stage, "fault.mail2")
     assert len(failures) == 1 and failures[0]["details"]["M"]["kind"]["S"] == "password_reset"
 
-    desk = stage.portal.session()
-    assert desk.post(f"{stage.url}/api/v1/auth/login", json={"username": "demo.support",
-                     "password": "Helpdesk-Otrobanda-4455"}, timeout=30).status_code == 200
-    assert desk.post(f"{stage.url}/api/v1/auth/totp", json={"code": _code_of("KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU")},
-                     timeout=30).status_code == 200
-    account = desk.get(f"{stage.url}/api/v1/admin/users/fault.mail", timeout=30).json()
+    account = stage.desk().get(f"{stage.url}/api/v1/admin/users/fault.mail2", timeout=30).json()
     shown = [event for event in account["recent_events"] if event["action"] == "mail.failed"]
     assert shown and shown[0]["details"]["kind"] == "password_reset"
 
@@ -471,3 +537,212 @@ def test_the_login_page_says_try_again_in_a_moment(stage, browser):
     finally:
         stage.faults(0.0, seed=0)
         context.close()
+
+
+PAGES = ("/login", "/portal", "/account", "/account/sessions", "/mfa/backup-codes", "/help", "/support",
+         "/authorizations", "/password/forgot")
+
+
+@pytest.mark.parametrize(("rate", "rounds"), RATES)
+def test_pages_under_faults_answer_a_page_never_a_500(stage, rate, rounds):
+    """Logged in or not, every page answers 200, a redirect, a refusal or the 503 page in the visitor's
+    language with Retry-After: never Chalice's own 500."""
+    name = f"fault.pages{int(rate * 100)}r{rounds}"
+    stage.create_users((name, pyotp.random_base32(32)))
+    http, _ = stage.login(name)
+    for round_number in range(rounds):
+        stage.faults(rate, seed=600 + round_number)
+        for path in PAGES:
+            response = http.get(f"{stage.url}{path}?lang=en", allow_redirects=False, timeout=30)
+            stage.statuses.append(response.status_code)
+            assert response.status_code in {200, 302, 303, 401, 403, 404, 503}, (path, response.status_code)
+            assert "Traceback" not in response.text
+            if response.status_code == 503:
+                assert "try again in a moment" in response.text and int(response.headers["Retry-After"]) > 0
+                assert response.headers["X-Frame-Options"] == "DENY"
+    stage.faults(0.0, seed=0)
+    stage.check_round_trip(rate)
+
+
+def test_a_page_under_throttling_is_the_503_page(stage):
+    stage.create_users(("fault.page503", None))
+    http, _ = stage.login("fault.page503")
+    stage.proxy.plan.configure(rate=1.0, seed=7, kinds=["throttling"], services=["dynamodb"])
+    try:
+        response = http.get(f"{stage.url}/mfa/activate?lang=pap", allow_redirects=False, timeout=30)
+    finally:
+        stage.faults(0.0, seed=0)
+    assert response.status_code == 503 and response.headers["Content-Type"].startswith("text/html")
+    assert "Purba atrobe den un momento" in response.text and response.headers["Retry-After"] == "2"
+
+
+def _enrolled(stage: FaultStage, name: str) -> tuple[requests.Session, list[str]]:
+    """An account with 2FA active: the full session that activated it and its ten backup codes."""
+    http, _ = stage.login(name)
+    secret = stage.post(http, "/mfa/enrollment", {"password": PASSWORD}).json()["secret"]
+    assert stage.post(http, "/mfa/enrollment/confirm", {"code": _code_of(secret)}).status_code == 200
+    activated = stage.post(http, "/mfa/enrollment/activate")
+    assert activated.status_code == 200
+    return http, codes_in(stage.pdf(activated.json()["backup_codes_pdf"]))
+
+
+@pytest.mark.parametrize(("rate", "rounds"), RATES)
+def test_support_unblock_and_2fa_reset_happen_wholly_or_not_at_all(stage, rate, rounds):
+    """Each desk action under faults: 204, or 503 with the account either wholly changed (and the
+    event recorded) or untouched; a retry of one whose answer was lost is one action, not two."""
+    names = [f"fault.desk{int(rate * 100)}r{rounds}n{n}" for n in range(rounds)]
+    stage.create_users(*((name, None) for name in names))
+    desk = stage.desk()
+    for round_number, name in enumerate(names):
+        owner, _ = _enrolled(stage, name)
+        for factor in ("password", "second_factor"):
+            stage.dynamodb.put_item(TableName="portal-local-lockouts", Item={
+                "key": {"S": f"{factor}#{name}"}, "failures": {"N": "20"}, "allowed": {"N": "0"},
+                "blocked": {"BOOL": True}, "locked_until": {"N": "0"}})
+
+        stage.faults(rate, seed=700 + round_number)
+        unblocked = stage.post(desk, f"/admin/users/{name}/unblock", {"reason": "called, identity checked"})
+        stage.faults(0.0, seed=0)
+        blocked = [stage.item("lockouts", "key", f"{factor}#{name}").get("blocked", {}).get("BOOL", False)
+                   for factor in ("password", "second_factor")]
+        events = stage.events(name, "support.unblock")
+        assert unblocked.status_code in (204, 503), unblocked.text
+        assert blocked in ([False, False], [True, True]), blocked  # both factors, or neither
+        assert (blocked == [False, False]) == (len(events) == 1), (blocked, events)
+        if unblocked.status_code == 204:
+            assert blocked == [False, False]
+
+        stage.faults(rate, seed=800 + round_number)
+        reset = stage.post(desk, f"/admin/users/{name}/reset-2fa",
+                           {"reason": "lost phone", "identity_check": "callback"})
+        stage.faults(0.0, seed=0)
+        assert reset.status_code in (204, 400, 503), reset.text
+        user = _user_is_whole(stage, name)
+        events = stage.events(name, "support.reset_2fa")
+        owner_in = owner.get(f"{stage.url}/api/v1/me", timeout=30).status_code == 200
+        if user.get("mfa_enabled", {}).get("BOOL"):
+            assert not events and owner_in and len(stage.backup_codes(name)) == 10
+        else:
+            # Fully happened: secret and codes gone (checked above), sessions ended, one event.
+            assert len(events) == 1 and not owner_in and stage.full_sessions(name) == 0
+        if reset.status_code == 204:
+            assert not user.get("mfa_enabled", {}).get("BOOL")
+    stage.check_round_trip(rate)
+
+
+def test_a_2fa_reset_whose_answer_was_lost_is_one_reset(stage):
+    stage.create_users(("fault.deskl", None))
+    desk = stage.desk()
+    _enrolled(stage, "fault.deskl")
+    _lose_one_transaction_answer(stage)
+    reset = stage.post(desk, "/admin/users/fault.deskl/reset-2fa", {"reason": "lost phone"})
+    assert stage.injected_now() == 1
+    stage.faults(0.0, seed=0)
+    assert reset.status_code == 204, reset.text
+    assert len(stage.events("fault.deskl", "support.reset_2fa")) == 1
+    assert not _user_is_whole(stage, "fault.deskl").get("mfa_enabled", {}).get("BOOL")
+
+
+@pytest.mark.parametrize(("rate", "rounds"), RATES)
+def test_an_email_change_ends_with_one_address_and_its_link_works_once(stage, rate, rounds):
+    names = [f"fault.mailchg{int(rate * 100)}r{rounds}n{n}" for n in range(rounds)]
+    stage.create_users(*((name, None) for name in names))
+    for round_number, name in enumerate(names):
+        http, codes = _enrolled(stage, name)
+        new_address = f"{name}@nieuw.example"
+        stage.faults(rate, seed=900 + round_number)
+        asked = stage.post(http, "/account/email", {"password": PASSWORD, "new_email": new_address,
+                                                    "code": codes[0]})
+        stage.faults(0.0, seed=0)
+        assert asked.status_code in (202, 401, 503), asked.text
+        token = _reset_token(stage, name)  # the newest link to the account: the verification link
+        if token is None:
+            # No link mailed: the request answered 503 (or was refused), or it waits in the outbox.
+            assert asked.status_code != 202 or _queued(stage, name), asked.status_code
+            assert stage.item("users", "username", name)["email"]["S"] == f"{name}@example.org"
+            continue
+        stage.faults(rate, seed=1000 + round_number)
+        verified = [stage.post(stage.portal.session(), "/account/email/verify", {"token": token}).status_code
+                    for _ in range(2)]
+        stage.faults(0.0, seed=0)
+        assert set(verified) <= {204, 400, 503} and verified.count(204) <= 1, verified
+        user = stage.item("users", "username", name)
+        assert user["email"]["S"] in (f"{name}@example.org", new_address)
+        if 204 in verified:
+            assert user["email"]["S"] == new_address and "pending_email" not in user
+        # Whatever happened, the link is spent or still pending, never both: a third try agrees.
+        third = stage.post(stage.portal.session(), "/account/email/verify", {"token": token}).status_code
+        assert (third == 204) == (user["email"]["S"] != new_address), (verified, third)
+    stage.check_round_trip(rate)
+
+
+def _logged_in(stage: FaultStage, name: str, secret: str) -> requests.Session:
+    http, _ = stage.login(name)
+    assert stage.post(http, "/auth/totp", {"code": _code_of(secret)}).status_code == 200
+    return http
+
+
+_CRIBS = itertools.count()
+
+
+def _client_and_authorization(stage: FaultStage, tag: str, number: int) -> tuple[requests.Session, str]:
+    """A client and a representative (CRIBs of their own), a pending authorization between them, and
+    the client's full session."""
+    serial = next(_CRIBS)  # one pair of CRIB numbers per call: a CRIB belongs to one account
+    client_crib, firm_crib = f"7{serial:08d}", f"8{serial:08d}"
+    client = (f"fault.{tag}c{number}", pyotp.random_base32(32))
+    firm = (f"fault.{tag}r{number}", pyotp.random_base32(32))
+    stage.create_users((*client, "--crib", client_crib),
+                       (*firm, "--crib", firm_crib, "--role", "representative", "--firm-name", "Kantoor"))
+    representative = _logged_in(stage, *firm)
+    created = stage.post(representative, "/representative/authorizations",
+                         {"client_crib": client_crib, "tax_type": "IB", "start_date": "2026-01-01"})
+    assert created.status_code == 201, created.text
+    return _logged_in(stage, *client), created.json()["id"]
+
+
+def _authorization(stage: FaultStage, identifier: str) -> tuple[str, int, int]:
+    """(status, confirm events, revoke events) as stored."""
+    item = stage.item("authorizations", "authorization_id", identifier)
+    events = stage.dynamodb.scan(TableName="portal-local-audit_events",
+                                 FilterExpression="details.authorization_id = :i",
+                                 ExpressionAttributeValues={":i": {"S": identifier}})["Items"]
+    actions = [event["action"]["S"] for event in events]
+    return item["status"]["S"], actions.count("authorization.confirm"), actions.count("authorization.revoke")
+
+
+@pytest.mark.parametrize(("rate", "rounds"), RATES)
+def test_authorization_confirm_and_revoke_change_the_status_once(stage, rate, rounds):
+    for round_number in range(rounds):
+        client, identifier = _client_and_authorization(stage, f"az{int(rate * 100)}r{rounds}", round_number)
+        stage.faults(rate, seed=1100 + round_number)
+        confirmed = [stage.post(client, f"/authorizations/{identifier}/confirm").status_code for _ in range(2)]
+        stage.faults(0.0, seed=0)
+        status, confirms, _ = _authorization(stage, identifier)
+        assert set(confirmed) <= {204, 409, 503} and confirmed.count(204) <= 1, confirmed
+        assert status in ("pending", "active") and confirms == (status == "active"), (status, confirms)
+        if 204 in confirmed:
+            assert status == "active"
+
+        stage.faults(rate, seed=1200 + round_number)
+        revoked = [stage.post(client, f"/authorizations/{identifier}/revoke").status_code for _ in range(2)]
+        stage.faults(0.0, seed=0)
+        after, _, revokes = _authorization(stage, identifier)
+        assert set(revoked) <= {204, 409, 503} and revoked.count(204) <= 1, revoked
+        assert revokes == (after == "revoked") and after in (status, "revoked"), (after, revokes)
+        if 204 in revoked:
+            assert after == "revoked"
+    stage.check_round_trip(rate)
+
+
+def test_an_authorization_confirm_whose_answer_was_lost_is_one_confirmation(stage):
+    """Resent after its answer was lost, the transaction fails its conditions: the change is there,
+    so the client gets 204, not 409 invalid_authorization_state."""
+    client, identifier = _client_and_authorization(stage, "azlost", 0)
+    _lose_one_transaction_answer(stage)
+    confirmed = stage.post(client, f"/authorizations/{identifier}/confirm")
+    assert stage.injected_now() == 1
+    stage.faults(0.0, seed=0)
+    assert confirmed.status_code == 204, confirmed.text
+    assert _authorization(stage, identifier)[:2] == ("active", 1)
+    assert stage.post(client, f"/authorizations/{identifier}/confirm").status_code == 409

@@ -110,7 +110,7 @@ def _weak_hash_account(username: str) -> str:
     return weak
 
 
-def test_a_login_with_an_old_parameter_hash_logs_in_and_rehashes_it(aws):
+def test_a_login_with_an_old_parameter_hash_logs_in_and_rehashes_it(aws, production_argon2):
     from chalicelib.security import passwords
     from chalicelib.storage.users import get_user
 
