@@ -270,6 +270,18 @@ def test_junk_instead_of_an_assertion_is_refused_not_an_error(owner, make_api, c
         assert response.status_code in (401, 423), (junk, response.body)
 
 
+@pytest.mark.parametrize("credential", [
+    '{"id": "AAAA", "response": {"clientDataJSON": "x\\ud800"}}',  # a lone surrogate in a nested value
+    '{"id": "AAAA", "response": {"\\udfff": "x"}}',  # ... or in a key
+    '{"response": ' * 900 + "{}" + "}" * 900,  # nesting the parser takes, too deep to walk
+])
+def test_an_unencodable_or_too_deep_credential_is_400_naming_it(owner, make_api, clock_pinned, credential):
+    with_passkey(owner, clock_pinned)
+    api, _ = second_step(make_api)
+    response = api.post(f"{API}/auth/passkey", '{"credential": ' + credential + "}")
+    assert (response.status_code, body(response)["error"].get("field")) == (400, "credential")
+
+
 def test_junk_instead_of_a_new_credential_is_refused_not_an_error(owner, clock_pinned):
     for junk in ({}, {"id": "AAAA", "response": {"clientDataJSON": 5}}, {"response": {"attestationObject": "!!"}}):
         options_for_registration(owner)
