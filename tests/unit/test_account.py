@@ -20,17 +20,13 @@ from chalicelib.storage.users import get_user
 from tests.api.sent_mail import last_to, link_token, sent_to
 from tests.unit.trail import events_about
 
-CONTEXT = RequestContext(ip="192.0.2.7", origin="https://portal.example")
+T0 = 1_800_000_000
 PASSWORD = "Correct-Horse-Battery-9"
 NEW_PASSWORD = "Another-Long-Phrase-42"
-FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
-T0 = 1_800_000_000
-
-
-@pytest.fixture
-def alice(aws, clock_pinned):
-    create_account("alice", "alice@example.org", PASSWORD, language="en")
-    return _session(context=RequestContext(ip="192.0.2.7", user_agent=FIREFOX))
+CONTEXT = RequestContext(ip="192.0.2.7", origin="https://portal.example")
+# alice's own browser, as the sessions overview names it
+FIREFOX = RequestContext(ip="192.0.2.7", user_agent="Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) "
+                                                    "Gecko/20100101 Firefox/128.0")
 
 
 def _session(username: str = "alice", context: RequestContext = CONTEXT) -> sessions.Authenticated:
@@ -38,6 +34,13 @@ def _session(username: str = "alice", context: RequestContext = CONTEXT) -> sess
     session, cookie = new_session(get_user(username), Level.FULL, "done", context)
     session.save()
     return sessions.authenticate(cookie)
+
+
+@pytest.fixture
+def alice(aws, clock_pinned):
+    """alice (no 2FA) logged in fully from Firefox."""
+    create_account("alice", "alice@example.org", PASSWORD, language="en")
+    return _session(context=FIREFOX)
 
 
 def _refused(call, *args) -> PortalError:  # type: ignore[no-untyped-def]
