@@ -69,7 +69,7 @@ def test_an_empty_or_overlong_name_is_400_before_any_counter_or_event(aws, clock
         refusal = _refused(name, PASSWORD)
         assert (refusal.code, refusal.field) == (ErrorCode.INVALID_REQUEST, "username")
     assert events_about("a" * 65) == []
-    assert _failures("a" * 64) == 0
+    assert _failures("a" * 65) == 0
 
 
 def test_the_fifth_failure_locks_for_a_minute_even_against_the_right_password(alice, clock_pinned):
