@@ -230,6 +230,18 @@ def release_lease(job: ImportJob, run_token: str, *, now: int) -> None:
     except TransactWriteError as error:
         if not is_condition_failure(error):
             raise
+        # The job ended meanwhile (the run failed while sending its client notices) and its slot went
+        # with the ending: the lease alone is given back, so the retried event resumes the notices now.
+        _give_back_lease(job.import_id, run_token, now)
+
+
+def _give_back_lease(import_id: str, run_token: str, now: int) -> None:
+    try:
+        ImportJob(import_id).update(actions=[ImportJob.lease_until.set(now - 1)],
+                                    condition=ImportJob.run_token == run_token)
+    except UpdateError as error:
+        if not is_condition_failure(error):
+            raise
 
 
 def renew(job: ImportJob, run_token: str, lease_until: int, counts: Counts) -> bool:
