@@ -134,11 +134,15 @@ def reset_second_factor(actor: User, username: str, reason: str | None, identity
                             context=context, reason=why, details={"identity_check": identity_check or "not_stated"}),
             lockouts=(lockout.key(lockout.Factor.SECOND_FACTOR, user.username),),
             first_threshold=lockout.FIRST_THRESHOLD,
+            # Deleted in the reset's own transaction: a passkey left behind would log in again once the
+            # owner registers a new one (the count alone would let it).
+            passkeys=passkey_store.passkeys_of(user.username),
         )
     except Conflict:
-        raise PortalError(ErrorCode.NOT_FOUND) from None  # the account was removed meanwhile
+        if get_user(user.username) is None:
+            raise PortalError(ErrorCode.NOT_FOUND) from None  # the account was removed meanwhile
+        raise PortalError(ErrorCode.CONFLICT) from None  # a passkey was added or removed meanwhile: try again
     _remove_backup_codes(user)
-    passkey_store.delete_all(user.username)
     notifications.send(user, notifications.MailKind.MFA_RESET)
 
 

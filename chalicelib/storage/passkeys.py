@@ -129,9 +129,3 @@ def remove(passkey: Passkey, event: AuditEvent) -> None:
                       condition=(User.passkey_count > 0) & ((User.mfa_enabled == True)  # noqa: E712
                                                            | (User.passkey_count > 1)))
 
-
-def delete_all(username: str) -> None:
-    """Remove every passkey of an account (2FA reset: its count is set to 0 in the reset's write)."""
-    with Passkey.batch_write() as batch:
-        for item in passkeys_of(username):
-            batch.delete(item)

@@ -14,7 +14,7 @@ a credential takes the `Transition` it makes and voids what that names (services
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -355,10 +355,12 @@ def reset_password(username: str, link_hash: str, now: int, password_hash: str, 
 
 
 def reset_second_factor(username: str, *, transition: Transition, event: AuditEvent, lockouts: tuple[str, ...],
-                        first_threshold: int) -> None:
-    """Remove the TOTP secret and the backup-code set (which voids its codes), count no passkeys any
-    more (which refuses their logins), void what `transition` voids and reset the `lockouts` counters,
-    in one transaction. Raises Conflict when the account is gone."""
+                        first_threshold: int, passkeys: Sequence[Model] = ()) -> None:
+    """Remove the TOTP secret and the backup-code set (which voids its codes) and delete the account's
+    `passkeys` (storage/passkeys.py items), void what `transition` voids and reset the `lockouts`
+    counters, in one transaction. The account's passkey count must still be len(passkeys), so a passkey
+    registered after they were read cannot survive the reset. Raises Conflict when the account is gone
+    or its passkeys changed meanwhile."""
     removal = [
         User.mfa_enabled.set(False),
         User.totp_secret.remove(),
@@ -367,11 +369,16 @@ def reset_second_factor(username: str, *, transition: Transition, event: AuditEv
         User.backup_set_id.remove(),
         User.backup_pdf_key.remove(),
         User.backup_pdf_handed_out.set(False),
-        User.passkey_count.set(0),  # the passkeys themselves are deleted afterwards (storage/passkeys.py)
+        User.passkey_count.set(0),
         *void_actions(transition),
     ]
+    same_passkeys = User.passkey_count == len(passkeys)
+    if not passkeys:
+        same_passkeys = same_passkeys | User.passkey_count.does_not_exist()
     with recorded_transaction(event) as transaction:
-        transaction.update(User(username), actions=removal, condition=User.username.exists())
+        transaction.update(User(username), actions=removal, condition=User.username.exists() & same_passkeys)
+        for passkey in passkeys:
+            transaction.delete(passkey)
         _reset_lockouts(transaction, lockouts, first_threshold)
 
 

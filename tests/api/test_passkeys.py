@@ -311,3 +311,33 @@ def test_a_2fa_reset_removes_the_passkeys_and_the_desk_counts_them(owner, make_a
     assert body(staff.get(f"{API}/admin/users/jan.jansen"))["passkeys"] == 0
     assert passkeys_of("jan.jansen") == []
     assert body(password_step(make_api(), "jan.jansen")) == {"next": "enroll"}
+
+
+def test_a_passkey_registered_while_the_desk_resets_2fa_makes_the_reset_try_again_and_none_survives(
+        owner, make_api, full_login, clock_pinned, monkeypatch):
+    """The reset deletes the passkeys it read in its own transaction, conditional on the account's count:
+    one registered after that read refuses the reset (409, nothing changed) instead of outliving it."""
+    from chalicelib.services import support_desk
+    from chalicelib.storage import passkeys as passkey_store
+
+    with_passkey(owner, clock_pinned)
+    staff = make_api()
+    full_login(staff, "sam.support", roles=("support",))
+    read = passkey_store.passkeys_of
+    registered: list[str] = []
+
+    def read_then_a_registration(username: str):  # type: ignore[no-untyped-def]
+        found = read(username)
+        if not registered:
+            registered.append(username)
+            with monkeypatch.context() as inner:
+                inner.setattr(passkey_store, "passkeys_of", read)
+                with_passkey(owner, clock_pinned, "Sleutel")
+        return found
+
+    monkeypatch.setattr(support_desk.passkey_store, "passkeys_of", read_then_a_registration)
+    refused = staff.post(f"{API}/admin/users/jan.jansen/reset-2fa", {"reason": "lost phone"})
+    assert refused.status_code == 409 and body(refused)["error"]["code"] == "conflict"
+    assert len(read("jan.jansen")) == 2 and body(staff.get(f"{API}/admin/users/jan.jansen"))["passkeys"] == 2
+    assert staff.post(f"{API}/admin/users/jan.jansen/reset-2fa", {"reason": "lost phone"}).status_code == 204
+    assert read("jan.jansen") == [] and body(staff.get(f"{API}/admin/users/jan.jansen"))["passkeys"] == 0
