@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chalicelib.settings import get_settings
@@ -13,7 +14,6 @@ if TYPE_CHECKING:
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
-_COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")
 
 
 @lru_cache(maxsize=1)
@@ -57,23 +57,88 @@ def needs_rehash(stored_hash: str) -> bool:
     return _hasher().check_needs_rehash(stored_hash)
 
 
-@lru_cache(maxsize=1)
-def _common_passwords() -> frozenset[str]:
-    lines = _COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+# Context words (NIST SP 800-63B-4 3.1.1.2, ASVS 5.0 6.2.11): the service's own names. A password made
+# only of these (with the account's username and e-mail local part), after normalisation, is refused.
+CONTEXT_WORDS = ("belastingdienst", "curacao", "korsou", "digitaalportaal", "digitaal", "portaal")
+# Leetspeak-lite: the usual look-alike digits and symbols read as the letters they stand for. A "1"
+# is tried as both "i" and "l".
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
+_LEET_L = str.maketrans({"1": "l"})
+_SURROUNDING = re.compile(r"^[\W\d_]+|[\W\d_]+$")
+_SEPARATORS = re.compile(r"[\W_]+")
+# A core this short is no word worth looking up (and a name this short is not looked for inside).
+MIN_CORE = 4
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: "Curaçao" -> "curacao"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+
+
+def _deleet(text: str) -> set[str]:
+    return {text.translate(_LEET), text.translate(_LEET_L).translate(_LEET)}
+
+
+def core(text: str) -> str:
+    """The folded text without the digits and symbols around it: "2024-Curaçao!!" -> "curacao"."""
+    return _SURROUNDING.sub("", fold(text))
+
+
+def list_candidates(password: str) -> set[str]:
+    """What is looked up in the breached list: the password itself (lower-cased) and its core, as
+    typed and de-leeted ("P@ssw0rd-2024!" -> "p@ssw0rd-2024!", "p@ssw0rd", "password")."""
+    stripped = core(password)
+    candidates = {password.lower()}
+    if len(stripped) >= MIN_CORE:
+        candidates |= {stripped} | _deleet(stripped)
+    return candidates
+
+
+def _squeezed(text: str) -> set[str]:
+    """The core de-leeted, without separators: "B3lasting-Dienst 2024" -> "belastingdienst"."""
+    return {_SEPARATORS.sub("", variant) for variant in _deleet(core(text))}
+
+
+def _identity_words(username: str, email: str) -> list[str]:
+    words = [_SEPARATORS.sub("", fold(username)), _SEPARATORS.sub("", fold(email.partition("@")[0]))]
+    return [word for word in words if word]
+
+
+def is_breached(password: str) -> bool:
+    """On the bundled list of breached and common passwords (security/password_list.py), also once
+    normalised (case, digits and symbols around it, leetspeak-lite)."""
+    from chalicelib.security import password_list
+
+    return any(password_list.is_listed(candidate) for candidate in list_candidates(password))
+
+
+def _only_context_words(password: str, identity: list[str]) -> bool:
+    words = sorted({*CONTEXT_WORDS, *identity}, key=len, reverse=True)
+    pattern = re.compile("(?:" + "|".join(re.escape(word) for word in words) + ")+")
+    return any(variant and pattern.fullmatch(variant) for variant in _squeezed(password))
+
+
+def _contains_identity(password: str, username: str, email: str, identity: list[str]) -> bool:
+    lowered = password.lower()
+    if username and username.lower() in lowered or email and email.lower() in lowered:
+        return True
+    squeezed = {_SEPARATORS.sub("", variant) for variant in _deleet(fold(password))}
+    return any(len(word) >= MIN_CORE and any(word in variant for variant in squeezed) for word in identity)
 
 
 def password_problem(password: str, *, username: str = "", email: str = "") -> str | None:
-    """Why a new password is refused (a translation key), or None when it is acceptable."""
+    """Why a new password is refused (a translation key), or None when it is acceptable. No
+    composition rules: length, the breached list, context words, the account's own names."""
     if len(password) < MIN_LENGTH:
         return "password.too_short"
     if len(password) > MAX_LENGTH:
         return "password.too_long"
-    lowered = password.lower()
-    if lowered in _common_passwords():
-        return "password.common"
-    if username and username.lower() in lowered or email and email.lower() in lowered:
+    identity = _identity_words(username, email)
+    if _contains_identity(password, username, email, identity):
         return "password.contains_identity"
-    if len(set(password)) < 4:
+    if _only_context_words(password, identity):
+        return "password.context"
+    if len(set(password)) < 4 or is_breached(password):
         return "password.common"
     return None
