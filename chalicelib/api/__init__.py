@@ -29,6 +29,7 @@ BLUEPRINTS = (
     ("openapi", PAGES),
     ("account", API),
     ("account_pages", PAGES),
+    ("password_renewal_pages", PAGES),
     ("passkeys", API),
     ("passkey_pages", PAGES),
     ("mailbox", PAGES),

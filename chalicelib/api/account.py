@@ -27,7 +27,7 @@ def _no_content(status: int = 204, cookie: str | None = None) -> Response:
     return Response(body="", status_code=status, headers={"Set-Cookie": session_cookie(cookie)} if cookie else {})
 
 
-@route(blueprint, "/account/password", methods=["POST"], access=Access.FULL, body=PASSWORD_CHANGE)
+@route(blueprint, "/account/password", methods=["POST"], access=Access.RENEW, body=PASSWORD_CHANGE)
 def change_password(current: Authenticated, body: dict) -> Response:
     cookie = account.change_password(current, body["current_password"], body["new_password"], body.get("code"),
                                      context(current_request()))
@@ -47,7 +47,7 @@ def verify_email(body: dict) -> Response:
     return _no_content()
 
 
-@route(blueprint, "/account/language", methods=["POST"], access=Access.FULL, body=LANGUAGE_CHOICE)
+@route(blueprint, "/account/language", methods=["POST"], access=Access.RENEW, body=LANGUAGE_CHOICE)
 def set_language(current: Authenticated, body: dict) -> Response:
     account.set_language(current, body["language"], context(current_request()))
     return _no_content()

@@ -29,7 +29,9 @@ CREDENTIALS = Body({"username": Field(str), "password": Field(str)}, name="Crede
 def login(body: dict) -> Response:
     request = current_request()
     result = login_service.login(body["username"], body["password"], context(request))
-    answer = {"next": result.next_step}
+    answer: dict[str, object] = {"next": result.next_step}
+    if result.password_change_required:
+        answer["password_change_required"] = True  # the password is listed now: a new one right after the login
     if result.second_factor == "passkey":
         answer["second_factor"] = "passkey"  # the page offers the passkey first; TOTP stays available
     return json_response(answer, headers={"Set-Cookie": session_cookie(result.cookie_value)})
@@ -43,9 +45,12 @@ def logout() -> Response:
     return Response(body="", status_code=204, headers={"Set-Cookie": cleared_cookie()})
 
 
-@route(blueprint, "/me", methods=["GET"], access=Access.FULL)
+@route(blueprint, "/me", methods=["GET"], access=Access.RENEW)
 def me(current: sessions.Authenticated) -> Response:
-    return json_response(profile(current.user))
+    answer = profile(current.user)
+    if current.must_change_password:
+        answer["password_change_required"] = True
+    return json_response(answer)
 
 
 OPENAPI = {

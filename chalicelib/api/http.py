@@ -197,6 +197,8 @@ def require(request: Request, access: Access, roles: frozenset[Role] | None = No
     if not access.admits(current.session):
         # A partial session is not a login: answer as if there were none (docs/api.md: partial sessions
         # reach only the second-factor and enrollment endpoints).
+        if current.is_full and current.must_change_password:
+            raise PortalError(ErrorCode.PASSWORD_CHANGE_REQUIRED)
         raise PortalError(ErrorCode.FORBIDDEN if current.is_full else ErrorCode.NOT_AUTHENTICATED)
     if roles and not holds_role(current, roles):
         raise PortalError(ErrorCode.FORBIDDEN)

@@ -7,7 +7,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.bodies import EMPTY, Body, Field, optional
 from chalicelib.api.http import context, current_request, json_response, route, session_cookie
-from chalicelib.api.openapi_fragments import errors, response
+from chalicelib.api.openapi_fragments import PASSWORD_CHANGE_REQUIRED, errors, response
 from chalicelib.services import backup_codes, enrollment, second_factor
 from chalicelib.services.sessions import Access, Authenticated
 
@@ -24,14 +24,21 @@ REAUTHENTICATION = Body({"password": Field(str), "code": Field(str)}, name="Reau
 @route(blueprint, "/auth/totp", methods=["POST"], access=Access.TOTP, body=CODE)
 def login_totp(current: Authenticated, body: dict) -> Response:
     result = second_factor.login_with_totp(current, body["code"], context(current_request()))
-    return json_response({"next": "done"}, headers={"Set-Cookie": session_cookie(result.cookie_value)})
+    return json_response(_done(current), headers={"Set-Cookie": session_cookie(result.cookie_value)})
 
 
 @route(blueprint, "/auth/backup-code", methods=["POST"], access=Access.TOTP, body=CODE)
 def login_backup_code(current: Authenticated, body: dict) -> Response:
     result = second_factor.login_with_backup_code(current, body["code"], context(current_request()))
-    return json_response({"next": "done", "backup_codes_left": result.backup_codes_left},
+    return json_response({**_done(current), "backup_codes_left": result.backup_codes_left},
                          headers={"Set-Cookie": session_cookie(result.cookie_value)})
+
+
+def _done(current: Authenticated) -> dict:
+    """A completed login step's answer; the new full session carries the old one's new-password debt."""
+    if current.must_change_password:
+        return {"next": "done", "password_change_required": True}
+    return {"next": "done"}
 
 
 # ---------------------------------------------------------------- enrollment
@@ -53,7 +60,7 @@ def confirm_enrollment(current: Authenticated, body: dict) -> Response:
 @route(blueprint, "/mfa/enrollment/activate", methods=["POST"], access=Access.ENROLL, body=EMPTY)
 def activate_enrollment(current: Authenticated) -> Response:
     activation = enrollment.activate(current, context(current_request()))
-    return json_response({"next": "done", "backup_codes_pdf": activation.backup_codes_pdf},
+    return json_response({**_done(current), "backup_codes_pdf": activation.backup_codes_pdf},
                          headers={"Set-Cookie": session_cookie(activation.cookie_value)})
 
 
@@ -66,7 +73,7 @@ def regenerate_backup_codes(current: Authenticated, body: dict) -> Response:
     return json_response({"backup_codes_pdf": new_set.pdf_link})
 
 
-@route(blueprint, "/mfa/backup-codes/pdf", methods=["POST"], access=Access.FULL, body=EMPTY)
+@route(blueprint, "/mfa/backup-codes/pdf", methods=["POST"], access=Access.RENEW, body=EMPTY)
 def backup_codes_pdf(current: Authenticated) -> Response:
     return json_response({"backup_codes_pdf": backup_codes.pdf_link(current, context(current_request()))})
 
@@ -115,14 +122,16 @@ _PDF_LINK = {"type": ["string", "null"], "format": "uri",
 OPENAPI_COMPONENTS = {
     "schemas": {
         "BackupCodeLogin": {"type": "object", "required": ["next", "backup_codes_left"], "properties": {
-            "next": {"type": "string", "enum": ["done"]}, "backup_codes_left": {"type": "integer"}}},
+            "next": {"type": "string", "enum": ["done"]}, "backup_codes_left": {"type": "integer"},
+            "password_change_required": PASSWORD_CHANGE_REQUIRED}},
         "Enrollment": {"type": "object", "required": ["secret", "otpauth_uri", "qr_svg"], "properties": {
             "secret": {"type": "string", "description": "Base32, 160 bits"},
             "otpauth_uri": {"type": "string"}, "qr_svg": {"type": "string"},
             "account": {"type": "string"}, "issuer": {"type": "string"}}},
         "Confirmed": {"type": "object", "required": ["confirmed"], "properties": {"confirmed": {"type": "boolean"}}},
         "Activated": {"type": "object", "required": ["next", "backup_codes_pdf"], "properties": {
-            "next": {"type": "string", "enum": ["done"]}, "backup_codes_pdf": _PDF_LINK}},
+            "next": {"type": "string", "enum": ["done"]}, "backup_codes_pdf": _PDF_LINK,
+            "password_change_required": PASSWORD_CHANGE_REQUIRED}},
         "BackupCodesPdf": {"type": "object", "required": ["backup_codes_pdf"],
                            "properties": {"backup_codes_pdf": _PDF_LINK}},
     },

@@ -13,7 +13,7 @@ from chalice import Blueprint, Response
 from chalicelib.api import http
 from chalicelib.api.bodies import EMPTY, Body
 from chalicelib.api.http import STATE_CHANGING, Endpoint, json_response
-from chalicelib.api.openapi_fragments import response
+from chalicelib.api.openapi_fragments import PASSWORD_CHANGE_REQUIRED, response
 
 blueprint = Blueprint(__name__)
 
@@ -46,7 +46,8 @@ COMPONENTS = {
             "required": ["next"],
             "properties": {"next": {"type": "string", "enum": ["totp", "enroll", "done"]},
                            # With next "totp": the account has a passkey, which the second step offers first.
-                           "second_factor": {"type": "string", "enum": ["passkey"]}},
+                           "second_factor": {"type": "string", "enum": ["passkey"]},
+                           "password_change_required": PASSWORD_CHANGE_REQUIRED},
         },
         "Me": {
             "type": "object",
@@ -58,6 +59,7 @@ COMPONENTS = {
                 "crib": {"type": ["string", "null"]},
                 "language": {"type": "string"},
                 "firm_name": {"type": ["string", "null"]},
+                "password_change_required": PASSWORD_CHANGE_REQUIRED,
                 "mfa": {
                     "type": "object",
                     "properties": {"enabled": {"type": "boolean"}, "backup_codes_left": {"type": "integer"},

@@ -44,3 +44,8 @@ def page_of(item: str) -> dict[str, Any]:
     return {"type": "object", "required": ["items", "cursor"],
             "properties": {"items": {"type": "array", "items": ref(item)},
                            "cursor": {**NULLABLE, "description": "Pass as ?cursor= for the next page"}}}
+
+
+# Present (true) in a login step's answer and /me while the password that logged in is on the breached
+# list now: POST /account/password comes first, every other route answers 403 password_change_required.
+PASSWORD_CHANGE_REQUIRED = {"type": "boolean", "enum": [True], "description": "A new password is owed first"}

@@ -63,6 +63,8 @@ GUARDED_PAGES: list[GuardedPage] = []
 NEXT_STEP_PAGES = {"totp": "/login/totp", "enroll": "/mfa/activate"}
 LOGIN_PAGE = "/login"
 HOME_PAGE = "/portal"
+# Where a login whose password is now on the breached list goes first (api/password_renewal_pages.py).
+PASSWORD_RENEWAL_PAGE = "/account/new-password"
 
 
 def guarded_page(bp: Blueprint, path: str, access: Access = Access.FULL,
@@ -97,6 +99,8 @@ def guarded_page(bp: Blueprint, path: str, access: Access = Access.FULL,
 
 
 def _resume_location(current: Authenticated) -> str:
+    if current.is_full and current.must_change_password:
+        return PASSWORD_RENEWAL_PAGE
     if current.is_full:
         return HOME_PAGE
     return NEXT_STEP_PAGES.get(current.session.next_step, LOGIN_PAGE)

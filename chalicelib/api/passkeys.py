@@ -69,7 +69,8 @@ def login_options(current: Authenticated) -> Response:
 @route(blueprint, "/auth/passkey", methods=["POST"], access=Access.TOTP, body=ASSERTION)
 def login(current: Authenticated, body: dict) -> Response:
     result = passkeys.login(current, body["credential"], context(current_request()))
-    return json_response({"next": "done"}, headers={"Set-Cookie": session_cookie(result.cookie_value)})
+    answer = {"next": "done", "password_change_required": True} if current.must_change_password else {"next": "done"}
+    return json_response(answer, headers={"Set-Cookie": session_cookie(result.cookie_value)})
 
 
 # ---------------------------------------------------------------- OpenAPI

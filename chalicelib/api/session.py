@@ -14,7 +14,7 @@ from chalicelib.services.sessions import Access, Authenticated, Level
 blueprint = Blueprint(__name__)
 
 
-@route(blueprint, "/session", methods=["GET"], access=Access.FULL)
+@route(blueprint, "/session", methods=["GET"], access=Access.RENEW)
 def session_status(current: Authenticated) -> Response:
     return json_response(session_expiry.status(current))
 

@@ -21,6 +21,7 @@ from chalicelib.services import notifications, transitions
 from chalicelib.services.accounts import normalize_email, validate_email
 from chalicelib.services.audit import RequestContext, new_event, record
 from chalicelib.services.devices import describe
+from chalicelib.services.login import recheck_password
 from chalicelib.services.password_reset import link_token, parse_link_token
 from chalicelib.services.reauth import reauthenticate
 from chalicelib.services.sessions import Authenticated, Level, list_for, new_session
@@ -49,8 +50,14 @@ def change_password(current: Authenticated, current_password: str, new_password:
     problem = passwords.password_problem(new_password, username=user.username, email=user.email)
     if problem:
         raise PortalError(ErrorCode.WEAK_PASSWORD, field="new_password", reason=problem)
-    reauthenticate(user, current_password, code, context, field="current_password",
-                   action="account.password_check")
+    if current.must_change_password:
+        # Right after a login whose password is now listed: the second factor was checked moments ago
+        # by that login (the flag is set only there, and the successor session is without it), so
+        # the current password is asked again and no code.
+        recheck_password(user, current_password, context, "account.password_check", "current_password")
+    else:
+        reauthenticate(user, current_password, code, context, field="current_password",
+                       action="account.password_check")
     password_hash = passwords.hash_password(new_password)
     cookie = _keep_only_current_session(
         current, context, "password.change",

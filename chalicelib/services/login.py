@@ -37,6 +37,8 @@ class LoginResult:
     cookie_value: str
     # With next_step "totp": the factor the second step offers first ("passkey" | "totp").
     second_factor: str | None = None
+    # The password is on the breached list now (the list grew): a new one right after the login.
+    password_change_required: bool = False
 
 
 def login(username: str, password: str, context: RequestContext) -> LoginResult:
@@ -54,7 +56,7 @@ def login(username: str, password: str, context: RequestContext) -> LoginResult:
                 lockout.count_failure(Factor.PASSWORD, name, user, attempt, context, "login.password")
                 raise PortalError(ErrorCode.INVALID_CREDENTIALS)
             assert user is not None  # verify_password never accepts a missing account
-            result = _logged_in(user, slot, context)
+            result = _logged_in(user, slot, context, must_change=_now_refused(user, password))
     except AddressLimitReached:
         # Refused before any argon2 work, with nothing claimed.
         raise PortalError(ErrorCode.TOO_MANY_REQUESTS,
@@ -85,15 +87,28 @@ def _address_group(ip: str) -> str:
     return str(address)
 
 
-def _logged_in(user: User, slot: AddressSlot | None, context: RequestContext) -> LoginResult:
+def _now_refused(user: User, password: str) -> str | None:
+    """Why the password that just logged in would be refused as a new one today (the breached list
+    grew, or a context rule was added), or None. Checked on the plain text only here, after it proved
+    right: the stored hash cannot be compared with a list."""
+    return passwords.password_problem(password, username=user.username, email=user.email or "")
+
+
+def _logged_in(user: User, slot: AddressSlot | None, context: RequestContext,
+               must_change: str | None = None) -> LoginResult:
     next_step = "totp" if user.mfa_enabled else "enroll"
     session, cookie_value = new_session(user, Level.PARTIAL, next_step, context)
+    details: dict[str, object] = {"next": next_step}
+    if must_change:
+        session.password_change_required = True
+        details["password_change_required"] = must_change
     event = new_event("login.password", actor=user.username, target=user.username, outcome="success",
-                      context=context, details={"next": next_step})
+                      context=context, details=details)
     second_factors.commit_password_login(session, event, lockout.reset_of(Factor.PASSWORD, user.username),
                                          slot.key if slot else None)
     return LoginResult(next_step, cookie_value,
-                       second_factor.offered_first(user) if next_step == "totp" else None)
+                       second_factor.offered_first(user) if next_step == "totp" else None,
+                       password_change_required=bool(must_change))
 
 
 def _rehash_if_weak(user: User, password: str) -> None:

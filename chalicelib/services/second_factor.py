@@ -100,6 +100,7 @@ def stepped_up(current: Authenticated, context: RequestContext) -> tuple[Session
     """The new full session (and its cookie) that replaces `current` in the step's transaction. A full
     session that is replaced (re-enrollment) keeps its absolute end: a new token is not a new login."""
     session, cookie = new_session(current.user, Level.FULL, "done", context)
+    session.password_change_required = current.session.password_change_required
     if current.is_full:
         old = current.session
         session.created_at = old.created_at

@@ -31,19 +31,24 @@ class Access(StrEnum):
     """Which sessions a route or page admits (docs/api.md: a partial session reaches only the
     second-factor and enrollment endpoints)."""
 
-    FULL = "full"  # both factors
+    FULL = "full"  # both factors, and no new password owed
+    RENEW = "renew"  # both factors, also a session that must choose a new password first
     TOTP = "totp"  # a partial session whose next step is the second factor
     ENROLL = "enroll"  # a partial session whose next step is enrollment, or a full one (re-enrollment)
     ANY = "any"  # any live session
 
     def admits(self, session: Session) -> bool:
         full = session.level == Level.FULL
-        if self is Access.FULL:
+        if self is Access.RENEW:
             return full
+        # A login whose password is now listed reaches nothing else until a new one is chosen.
+        usable = full and not session.password_change_required
+        if self is Access.FULL:
+            return usable
         if self is Access.TOTP:
             return not full and session.next_step == "totp"
         if self is Access.ENROLL:
-            return full or session.next_step == "enroll"
+            return usable or (not full and session.next_step == "enroll")
         return True
 
 
@@ -61,6 +66,11 @@ class Authenticated:
     @property
     def is_full(self) -> bool:
         return self.session.level == Level.FULL
+
+    @property
+    def must_change_password(self) -> bool:
+        """The login's password is on the breached list now: a new one comes before anything else."""
+        return bool(self.session.password_change_required)
 
 
 def new_session(user: User, level: Level, next_step: str, context: RequestContext) -> tuple[Session, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -41,6 +41,10 @@ class Session(Model):
     # How the second step was made (RFC 8176 method names, e.g. ["pwd", "hwk", "user"] for a passkey
     # that verified the person); absent for logins before passkeys and for TOTP and backup codes.
     amr = UnicodeSetAttribute(null=True)
+    # The password this login used is on the breached list (or fails today's policy): the owner must
+    # choose a new one before anything else (services/sessions.py Access.RENEW). Carried from the
+    # partial session to the full one; a password change's successor session is without it.
+    password_change_required = BooleanAttribute(null=True)
 
     username_index = UsernameIndex()
 
