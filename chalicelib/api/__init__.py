@@ -30,6 +30,7 @@ BLUEPRINTS = (
     ("account", API),
     ("account_pages", PAGES),
     ("password_renewal_pages", PAGES),
+    ("recovery_pages", PAGES),
     ("passkeys", API),
     ("passkey_pages", PAGES),
     ("mailbox", PAGES),

@@ -49,7 +49,7 @@ def regenerate(current: Authenticated, password: str, code: str, context: Reques
     new_set = replace_set(user, context, "mfa.backup_codes.regenerated", lambda codes, event, handout:
                           backup_code_store.replace_regenerated(user.username, user.backup_set_id, codes, event,
                                                                 handout=handout))
-    notifications.send(user, notifications.MailKind.BACKUP_CODES_REGENERATED)
+    notifications.send(user, notifications.MailKind.BACKUP_CODES_REGENERATED, help_url=notifications.help_link(context))
     return new_set
 
 

@@ -54,6 +54,7 @@ class MailKind(StrEnum):
     PASSKEY_ADDED = "passkey_added"  # params: name
     PASSKEY_REMOVED = "passkey_removed"  # params: name
     PASSKEY_COUNTER_REGRESSION = "passkey_counter_regression"  # a possibly copied passkey was refused (params: name)
+    PASSWORD_RECOVERED = "password_recovered"  # noqa: S105 - a mail kind; a new password set through a reset link
 
     @classmethod
     def backup_code_notice(cls, *, low: bool) -> MailKind:
@@ -78,6 +79,11 @@ RETRY_BASE_SECONDS = 60
 # A claimed mail stays out of other runs this long (far beyond one send's worst case).
 CLAIM_LEASE_SECONDS = 300
 
+# Recoveries and new recovery secrets (NIST SP 800-63B-4 4.2): their notices end with how to dispute
+# them, with a link to the help page when the request's origin is known (`help_url`).
+RECOVERY_KINDS = frozenset({MailKind.PASSWORD_RECOVERED, MailKind.MFA_RESET, MailKind.BACKUP_CODES_REGENERATED,
+                            MailKind.BACKUP_CODE_USED, MailKind.BACKUP_CODES_LOW})
+
 # Curaçao keeps UTC-4 all year (no daylight saving), so a fixed offset is exact.
 PORTAL_TIME = timezone(timedelta(hours=-4))
 
@@ -101,6 +107,11 @@ def base_url(context: RequestContext) -> str:
     return context.origin
 
 
+def help_link(context: RequestContext) -> str | None:
+    """The help page ("Hulp nodig?", no login needed) where a notice's owner disputes what it reports."""
+    return f"{context.origin}/help" if context.origin else None
+
+
 def link(context: RequestContext, path: str, token: str) -> str:
     """A link into the portal carrying a token in the fragment (never sent to a server in a Referer or
     an access log); the page's script hands it to the API."""
@@ -119,7 +130,11 @@ def send_to(address: str, lang: str, kind: MailKind, **params: object) -> bool:
     kind = MailKind(kind)
     params.setdefault("time", event_time())
     subject = t(f"mail.{kind}.subject", lang, **params)
-    body = t(f"mail.{kind}.body", lang, **params) + "\n\n" + t("mail.footer", lang)
+    body = t(f"mail.{kind}.body", lang, **params)
+    if kind in RECOVERY_KINDS:
+        dispute = "mail.recovery.dispute" if params.get("help_url") else "mail.recovery.dispute_no_link"
+        body += "\n\n" + t(dispute, lang, **params)
+    body += "\n\n" + t("mail.footer", lang)
     username = str(params.get("username") or "-")
     try:
         mail.send(address, subject, body)

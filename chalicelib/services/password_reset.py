@@ -92,7 +92,7 @@ def complete_reset(token: str, new_password: str, context: RequestContext) -> No
     except Conflict:
         raise PortalError(ErrorCode.INVALID_TOKEN, field="token") from None
     if purpose == RESET:
-        notifications.send(user, notifications.MailKind.PASSWORD_CHANGED)
+        notifications.send(user, notifications.MailKind.PASSWORD_RECOVERED, help_url=notifications.help_link(context))
 
 
 def link_token(token: str, username: str) -> str:

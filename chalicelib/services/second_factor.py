@@ -82,7 +82,7 @@ def login_with_backup_code(current: Authenticated, code: str, context: RequestCo
             raise _refused(user, attempt, context, "login.backup_code") from None
     # After the block: the attempt is settled by the login's transaction, a mail problem is no failure.
     left = max(int(user.backup_codes_left or 0) - 1, 0)
-    _report_backup_code_use(user, left)
+    _report_backup_code_use(user, left, context)
     return StepUp(cookie, left)
 
 
@@ -136,7 +136,7 @@ def _use_backup_code(user: User, code: str, attempt: int, context: RequestContex
                                   _success(user, "reauth.backup_code", context))
     except Conflict:
         raise _refused(user, attempt, context, "reauth.backup_code") from None
-    _report_backup_code_use(user, max(int(user.backup_codes_left or 0) - 1, 0))
+    _report_backup_code_use(user, max(int(user.backup_codes_left or 0) - 1, 0), context)
 
 
 # ---------------------------------------------------------------- checking codes
@@ -187,7 +187,8 @@ def _replayed(user: User, attempt: int, context: RequestContext, action: str) ->
     return PortalError(ErrorCode.INVALID_CODE)
 
 
-def _report_backup_code_use(user: User, left: int) -> None:
+def _report_backup_code_use(user: User, left: int, context: RequestContext) -> None:
     """Every use is reported with the count left; from LOW_BACKUP_CODES on, the notice says to make a
-    new list."""
-    notifications.send(user, notifications.MailKind.backup_code_notice(low=left <= LOW_BACKUP_CODES), left=left)
+    new list. Like every recovery notice it says how to dispute it."""
+    notifications.send(user, notifications.MailKind.backup_code_notice(low=left <= LOW_BACKUP_CODES), left=left,
+                       help_url=notifications.help_link(context))

@@ -143,7 +143,7 @@ def reset_second_factor(actor: User, username: str, reason: str | None, identity
             raise PortalError(ErrorCode.NOT_FOUND) from None  # the account was removed meanwhile
         raise PortalError(ErrorCode.CONFLICT) from None  # a passkey was added or removed meanwhile: try again
     _remove_backup_codes(user)
-    notifications.send(user, notifications.MailKind.MFA_RESET)
+    notifications.send(user, notifications.MailKind.MFA_RESET, help_url=notifications.help_link(context))
 
 
 def _remove_backup_codes(user: User) -> None:

@@ -59,7 +59,7 @@ def test_reset_sets_the_password_ends_sessions_and_still_asks_for_the_second_fac
     login = fresh.post("/api/v1/auth/login", {"username": "alice", "password": NEW_PASSWORD})
     assert body(login) == {"next": "totp"}
     assert fresh.get("/api/v1/me").status_code == 401  # partial until the second factor
-    assert last_to("alice@example.org").subject == "Uw wachtwoord is gewijzigd"
+    assert last_to("alice@example.org").subject == "Uw wachtwoord is hersteld"
 
 
 def test_link_is_single_use(api, alice):

@@ -10,7 +10,8 @@ document.addEventListener("DOMContentLoaded", function () {
   function digitsOnly(body) { body.code = body.code.replace(/\s+/g, ""); return body; }
 
   Portal.bindForm(totpForm, done, digitsOnly);
-  Portal.bindForm(backupForm, done);
+  // After a backup code: how many are left, and a new list when few are (/mfa/backup-code-used).
+  Portal.bindForm(backupForm, function () { Portal.next("/mfa/backup-code-used"); });
 
   document.querySelector("[data-logout]").addEventListener("click", function () { Portal.logout(); });
   toggle.addEventListener("click", function () {
