@@ -106,7 +106,8 @@ def test_an_unlisted_password_logs_in_without_a_debt(api, alice):
 def test_the_owed_change_needs_the_current_password_but_no_second_code(api, alice, list_grew):
     _login(api)
     _second_step(api)
-    wrong = api.post("/api/v1/account/password", {"current_password": "Not-The-Password-1", "new_password": NEW_PASSWORD})
+    wrong = api.post("/api/v1/account/password",
+                     {"current_password": "Not-The-Password-1", "new_password": NEW_PASSWORD})
     assert wrong.status_code == 401
     assert body(wrong)["error"]["code"] == "invalid_credentials" and body(wrong)["error"]["field"] == "current_password"
     assert api.post("/api/v1/account/password", {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
@@ -204,7 +205,8 @@ def test_reset_and_activation_links_refuse_listed_and_context_passwords_with_the
                     ).status_code == 204
 
 
-WHY = {"nl": "Waarom? Aanvallers proberen eerst", "en": "Why? Attackers first try", "pap": "Dikon? Atakantenan ta purba"}
+WHY = {"nl": "Waarom? Aanvallers proberen eerst", "en": "Why? Attackers first try",
+       "pap": "Dikon? Atakantenan ta purba"}
 
 
 @pytest.mark.parametrize("lang", sorted(WHY))

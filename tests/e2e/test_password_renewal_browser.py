@@ -22,7 +22,8 @@ def _store_a_password_listed_since(portal, username: str) -> None:
                             aws_access_key_id="testing", aws_secret_access_key="testing")
     stored = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1).hash(LISTED)
     dynamodb.update_item(TableName="portal-local-users", Key={"username": {"S": username}},
-                         UpdateExpression="SET password_hash = :hash", ExpressionAttributeValues={":hash": {"S": stored}})
+                         UpdateExpression="SET password_hash = :hash",
+                         ExpressionAttributeValues={":hash": {"S": stored}})
 
 
 def test_a_login_with_a_listed_password_must_choose_a_new_one_first(portal, page, check_accessibility):
