@@ -64,7 +64,7 @@ NEXT_STEP_PAGES = {"totp": "/login/totp", "enroll": "/mfa/activate"}
 LOGIN_PAGE = "/login"
 HOME_PAGE = "/portal"
 # Where a login whose password is now on the breached list goes first (api/password_renewal_pages.py).
-PASSWORD_RENEWAL_PAGE = "/account/new-password"
+PASSWORD_RENEWAL_PAGE = "/account/new-password"  # noqa: S105 - a path, not a password
 
 
 def guarded_page(bp: Blueprint, path: str, access: Access = Access.FULL,

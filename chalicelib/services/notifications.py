@@ -132,7 +132,7 @@ def send_to(address: str, lang: str, kind: MailKind, **params: object) -> bool:
     subject = t(f"mail.{kind}.subject", lang, **params)
     body = t(f"mail.{kind}.body", lang, **params)
     if kind in RECOVERY_KINDS:
-        dispute = "mail.recovery.dispute" if params.get("help_url") else "mail.recovery.dispute_no_link"
+        dispute = "mail.recovery_dispute" if params.get("help_url") else "mail.recovery_dispute_no_link"
         body += "\n\n" + t(dispute, lang, **params)
     body += "\n\n" + t("mail.footer", lang)
     username = str(params.get("username") or "-")

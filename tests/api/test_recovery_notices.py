@@ -122,5 +122,5 @@ def test_every_recovery_notice_has_its_dispute_text_in_every_language():
             MailKind.BACKUP_CODE_USED, MailKind.BACKUP_CODES_LOW} == RECOVERY_KINDS
     for lang in LANGUAGES:
         texts = catalogue(lang)
-        assert "{help_url}" in texts["mail.recovery.dispute"] and "{time}" in texts["mail.password_recovered.body"]
-        assert texts["mail.recovery.dispute_no_link"]
+        assert "{help_url}" in texts["mail.recovery_dispute"] and "{time}" in texts["mail.password_recovered.body"]
+        assert texts["mail.recovery_dispute_no_link"]
