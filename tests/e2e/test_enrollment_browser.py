@@ -131,7 +131,7 @@ def test_the_eleven_steps_in_dutch_then_the_next_login(portal, page, check_acces
     assert page.get_by_role("heading", name="Mijn portaal").is_visible()
 
 
-def test_a_backup_code_logs_in_from_the_second_step_page(portal, page):
+def test_a_backup_code_logs_in_from_the_second_step_page(portal, page, check_accessibility):
     portal.create_user("browser.backup", PASSWORD)
     http = portal.session()
     http.post(f"{portal.url}/api/v1/auth/login", json={"username": "browser.backup", "password": PASSWORD})
@@ -153,5 +153,6 @@ def test_a_backup_code_logs_in_from_the_second_step_page(portal, page):
     page.wait_for_url("**/mfa/backup-code-used")
     assert "U heeft nog 9 ongebruikte back-up code(s)" in page.locator("#backup-codes-left").inner_text()
     assert page.locator("#backup-codes-low").count() == 0  # 9 left: no new list pressed on the owner
+    check_accessibility(page)
     page.get_by_role("link", name="Verder naar Mijn portaal").click()
     page.wait_for_url("**/portal")
