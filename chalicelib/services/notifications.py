@@ -54,6 +54,7 @@ class MailKind(StrEnum):
     PASSKEY_ADDED = "passkey_added"  # params: name
     PASSKEY_REMOVED = "passkey_removed"  # params: name
     PASSKEY_COUNTER_REGRESSION = "passkey_counter_regression"  # a possibly copied passkey was refused (params: name)
+    NEW_DEVICE = "new_device"  # a login from an unknown device (params: device, place, link, help)
 
     @classmethod
     def backup_code_notice(cls, *, low: bool) -> MailKind:
