@@ -29,6 +29,8 @@ BLUEPRINTS = (
     ("openapi", PAGES),
     ("account", API),
     ("account_pages", PAGES),
+    ("activity", API),
+    ("activity_pages", PAGES),
     ("passkeys", API),
     ("passkey_pages", PAGES),
     ("mailbox", PAGES),
