@@ -68,7 +68,8 @@ def report(current: Authenticated, event_ids: list[str], context: RequestContext
                       context=context,
                       details={"reference": request.reference, "events": [e.event_id for e in events]})
     try:
-        account_reports.secure(user.username, passwords.hash_password(new_token()),
+        # A parallel report, password change or reset that ended the sessions first wins: 409.
+        account_reports.secure(user, passwords.hash_password(new_token()),
                                transition=transitions.NOT_ME_REPORTED, request=request, event=event)
     except Conflict:
         raise PortalError(ErrorCode.CONFLICT) from None

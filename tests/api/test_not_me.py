@@ -114,3 +114,20 @@ def test_not_me_needs_a_full_session(api, anna):
     assert _report(api, []).status_code == 401
     assert api.post("/api/v1/auth/totp", {"code": code(SECRET)}).status_code == 200
     assert _report(api, []).status_code == 200
+
+
+def test_of_two_reports_that_read_the_account_before_either_wrote_one_applies(api, anna):
+    from chalicelib.errors import ErrorCode, PortalError
+    from chalicelib.services import not_me
+    from chalicelib.services.audit import RequestContext
+    from chalicelib.services.sessions import authenticate
+
+    login(api, "anna.activiteit")
+    current = authenticate(api.cookie)  # both requests authenticated before either wrote
+    context = RequestContext(origin="http://127.0.0.1:8000")
+    first = not_me.report(current, [], context)
+    with pytest.raises(PortalError) as refused:
+        not_me.report(current, [], context)
+    assert refused.value.code is ErrorCode.CONFLICT
+    (request,) = _requests_about("anna.activiteit")
+    assert request.reference == first["reference"]
