@@ -30,6 +30,7 @@ from chalicelib.storage.users import User
 PAGE_SIZE = 20
 EVENT_ID = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[0-9a-f]{1,32}$")
 GENERIC_LABEL = "activity.event.other"
+OTHER_ACCOUNT_LABEL = "activity.event.on_other_account"
 
 # The only details an event shows, by action: each is a placeholder its label may use.
 LABEL_DETAILS: dict[str, tuple[str, ...]] = {
@@ -134,15 +135,18 @@ def _details(event: AuditEvent, lang: str) -> _Placeholders:
     return shown
 
 
-def label(event: AuditEvent, lang: str) -> str:
+def label(event: AuditEvent, user: User, lang: str) -> str:
     """What happened, in `lang`: the action's own words (for this outcome if it has them), else the
-    generic label; a refusal without words of its own says how it ended."""
+    generic label; a refusal without words of its own says how it ended. What the account did as
+    the desk to another account has words of its own (`<action>.other`), never "your account"."""
     words = catalogue(lang)
-    action_key = f"activity.event.{event.action}"
-    outcome_key = f"{action_key}.{event.outcome}"
-    if outcome_key in words:
-        return words[outcome_key].format_map(_details(event, lang))
-    text = words[action_key].format_map(_details(event, lang)) if action_key in words else t(GENERIC_LABEL, lang)
+    key = f"activity.event.{event.action}"
+    generic = GENERIC_LABEL
+    if event.action.startswith(DESK_PREFIXES) and ("target", event.target) not in sources(user):
+        key, generic = f"{key}.other", OTHER_ACCOUNT_LABEL
+    if f"{key}.{event.outcome}" in words:
+        return words[f"{key}.{event.outcome}"].format_map(_details(event, lang))
+    text = words[key].format_map(_details(event, lang)) if key in words else t(generic, lang)
     if event.outcome != "success":
         outcome = f"activity.outcome.{event.outcome}"
         text = t("activity.with_outcome", lang, label=text,
@@ -178,7 +182,7 @@ def describe(event: AuditEvent, user: User, lang: str) -> dict:
         "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(event.at))),
         "time": event_time(int(event.at)),
         "action": event.action,
-        "label": label(event, lang),
+        "label": label(event, user, lang),
         "outcome": event.outcome,
         "succeeded": event.outcome == "success",
         "by": by(event, user, lang),

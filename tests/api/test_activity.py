@@ -181,3 +181,16 @@ def test_the_pages_show_the_activity_and_link_to_it(api, two_accounts):
     assert 'href="/account/activity"' in api.get("/portal").body.decode()
     assert 'href="/account/activity"' in api.get("/account").body.decode()
     assert api.get("/account/activity?cursor=garbage").status_code == 200
+
+
+def test_what_the_account_did_as_the_desk_to_another_account_never_reads_as_its_own(api, two_accounts):
+    login(api, "anna.activiteit")
+    later("support.unblock", actor="anna.activiteit", target="bert.buurman", outcome="success",
+          context=RequestContext(), reason="belde zelf", details={"was_locked": True, "was_blocked": False})
+    later("support.reset_2fa", actor="anna.activiteit", target="bert.buurman", outcome="denied",
+          context=RequestContext(), reason="geen rol")
+    items = activity(api)["items"]
+    assert [item["label"] for item in items[:2]] == [
+        "Tweestapsverificatie van een ander account gereset (servicedesk) (geweigerd)",
+        "Een ander account gedeblokkeerd (servicedesk)"]
+    assert items[0]["by"] is None and "bert.buurman" not in json.dumps(items)
