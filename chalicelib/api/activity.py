@@ -45,8 +45,9 @@ OPENAPI = {
                    "by one nobody knows and mail a reset link, and open a support request naming the events",
         "tags": ["account"],
         "responses": {"200": response("The account is secured; the session cookie is cleared",
-                                      {"type": "object", "required": ["reference", "email"],
-                                       "properties": {"reference": STRING, "email": STRING}}),
+                                      {"type": "object", "required": ["reference", "email", "reset_link_sent"],
+                                       "properties": {"reference": STRING, "email": STRING,
+                                                      "reset_link_sent": {"type": "boolean"}}}),
                       **errors(400, 401, 409)},
     }},
 }

@@ -16,6 +16,8 @@ way back: it verifies the owner before it acts.
 
 from __future__ import annotations
 
+import logging
+
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.i18n import t
@@ -26,8 +28,11 @@ from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.services.sessions import Authenticated
 from chalicelib.storage import account_reports
 from chalicelib.storage.audit import AuditEvent
-from chalicelib.storage.base import Conflict
+from chalicelib.storage.base import Conflict, is_temporary_trouble
 from chalicelib.storage.support_requests import OPEN, SupportRequest
+from chalicelib.storage.users import User
+
+log = logging.getLogger("portal.not_me")
 
 KIND = "not_me"
 MAX_EVENTS = 10
@@ -73,5 +78,19 @@ def report(current: Authenticated, event_ids: list[str], context: RequestContext
                                transition=transitions.NOT_ME_REPORTED, request=request, event=event)
     except Conflict:
         raise PortalError(ErrorCode.CONFLICT) from None
-    password_reset.send_reset_link(user, context)
-    return {"reference": request.reference, "email": notifications.mask_email(user.email)}
+    return {"reference": request.reference, "email": notifications.mask_email(user.email),
+            "reset_link_sent": _send_reset_link(user, context)}
+
+
+def _send_reset_link(user: User, context: RequestContext) -> bool:
+    """The reset link, after the account is secured. AWS trouble now leaves the account secured all the
+    same (answering 503 would tell the owner nothing happened): the page then points to 'Wachtwoord
+    vergeten?', which mails a link just like this one."""
+    try:
+        password_reset.send_reset_link(user, context)
+    except Exception as error:
+        if not is_temporary_trouble(error):
+            raise
+        log.warning("reset link after a not-me report not sent now")
+        return False
+    return True

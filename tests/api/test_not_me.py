@@ -45,7 +45,7 @@ def test_not_me_ends_every_session_refuses_the_old_password_and_files_a_request(
     response = _report(api, [reported["id"]])
     assert response.status_code == 200, response.body
     outcome = body(response)
-    assert outcome["email"] == "a***@example.org"
+    assert outcome["email"] == "a***@example.org" and outcome["reset_link_sent"] is True
     assert "Max-Age=0" in response.headers["Set-Cookie"]
 
     # Every session is over, the caller's own cookie included.
@@ -131,3 +131,22 @@ def test_of_two_reports_that_read_the_account_before_either_wrote_one_applies(ap
     assert refused.value.code is ErrorCode.CONFLICT
     (request,) = _requests_about("anna.activiteit")
     assert request.reference == first["reference"]
+
+
+def test_aws_trouble_with_the_reset_link_leaves_the_account_secured_and_says_so(api, make_api, anna, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    from chalicelib.storage import users
+
+    def throttled(*args, **kwargs):
+        raise ClientError({"Error": {"Code": "ThrottlingException"}, "ResponseMetadata": {"HTTPStatusCode": 400}},
+                          "UpdateItem")
+
+    login(api, "anna.activiteit")
+    monkeypatch.setattr(users, "issue_reset_link", throttled)
+    response = _report(api, [])
+    assert response.status_code == 200
+    assert body(response)["reset_link_sent"] is False
+    assert api.get("/api/v1/me").status_code == 401
+    assert password_step(make_api(), "anna.activiteit", PASSWORD).status_code == 401
+    assert len(_requests_about("anna.activiteit")) == 1

@@ -18,7 +18,8 @@ document.addEventListener("DOMContentLoaded", function () {
         return;
       }
       const password = document.getElementById("not-me-password");
-      password.textContent = password.dataset.template.replace("{email}", result.data.email);
+      password.textContent = result.data.reset_link_sent
+        ? password.dataset.template.replace("{email}", result.data.email) : password.dataset.noLink;
       const reference = document.getElementById("not-me-reference");
       reference.textContent = reference.dataset.template.replace("{reference}", result.data.reference);
       confirmCard.hidden = true;
