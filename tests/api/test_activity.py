@@ -194,3 +194,13 @@ def test_what_the_account_did_as_the_desk_to_another_account_never_reads_as_its_
         "Tweestapsverificatie van een ander account gereset (servicedesk) (geweigerd)",
         "Een ander account gedeblokkeerd (servicedesk)"]
     assert items[0]["by"] is None and "bert.buurman" not in json.dumps(items)
+
+
+def test_a_page_is_three_index_queries_never_a_scan(api, two_accounts):
+    from bench.dynamodb_requests import counting
+
+    login(api, "anna.activiteit")
+    clock.advance(1)  # within a minute of the login: the session is not touched by the measured request
+    with counting() as requests:
+        assert api.get("/api/v1/account/activity").status_code == 200
+    assert requests.operations == ["TransactGetItems", "Query", "Query", "Query"]
