@@ -175,11 +175,13 @@ def session_cookie(value: str) -> str:
 
 
 def device_cookie(value: str) -> str:
-    """The long-lived device cookie (services/devices.py): readable by the server only, sent along with
-    the login's requests."""
+    """The long-lived device cookie (services/devices.py): readable by the server only. Lax, unlike the
+    session cookie: it opens nothing, and a login page reached from a link in a mail (a cross-site
+    navigation) must see it, or it would hand the browser a new id and the next login would look like
+    a new device."""
     settings = get_settings()
     secure = "; Secure" if settings.cookie_secure else ""
-    return (f"{settings.device_cookie_name}={value}; Path=/; HttpOnly; SameSite=Strict; "
+    return (f"{settings.device_cookie_name}={value}; Path=/; HttpOnly; SameSite=Lax; "
             f"Max-Age={DEVICE_COOKIE_MAX_AGE}{secure}")
 
 

@@ -126,7 +126,7 @@ def test_at_most_the_limit_of_devices_is_remembered_the_least_recently_used_goes
 def test_the_login_pages_hand_out_the_cookie_once(client):
     response = client.http.get("/login")
     cookie = response.headers["Set-Cookie"]
-    assert cookie.startswith("portal_device=") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert cookie.startswith("portal_device=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     value = cookie.split(";")[0].split("=", 1)[1]
     assert devices.device_id(value) is not None
     again = client.http.get("/login", headers={"Cookie": f"portal_device={value}"})
