@@ -46,6 +46,11 @@ class Settings:
         stage runs on plain http, where such a cookie would be refused."""
         return "portal_session" if self.is_local else "__Host-portal_session"
 
+    @property
+    def device_cookie_name(self) -> str:
+        """The device cookie (services/devices.py), `__Host-` like the session cookie."""
+        return "portal_device" if self.is_local else "__Host-portal_device"
+
     def table_name(self, table: str) -> str:
         return f"{self.table_prefix}{table}"
 

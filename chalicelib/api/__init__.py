@@ -31,6 +31,8 @@ BLUEPRINTS = (
     ("account_pages", PAGES),
     ("password_renewal_pages", PAGES),
     ("recovery_pages", PAGES),
+    ("activity", API),
+    ("activity_pages", PAGES),
     ("passkeys", API),
     ("passkey_pages", PAGES),
     ("mailbox", PAGES),

@@ -26,6 +26,7 @@ from chalicelib.i18n import catalogue, pick_language, t
 from chalicelib.roles import Role
 from chalicelib.services import sessions
 from chalicelib.services.audit import RequestContext
+from chalicelib.services.devices import DEVICE_COOKIE_MAX_AGE
 from chalicelib.services.sessions import Access, Authenticated
 from chalicelib.settings import get_settings
 from chalicelib.storage.base import is_temporary_trouble
@@ -130,7 +131,7 @@ def origin(request: Request) -> str | None:
 
 def context(request: Request) -> RequestContext:
     return RequestContext(ip=client_ip(request), user_agent=header(request, "user-agent"), lang=language(request),
-                          origin=origin(request))
+                          origin=origin(request), device_cookie=cookies(request).get(get_settings().device_cookie_name))
 
 
 # ---------------------------------------------------------------- responses
@@ -171,6 +172,17 @@ def session_cookie(value: str) -> str:
     settings = get_settings()
     secure = "; Secure" if settings.cookie_secure else ""
     return f"{settings.session_cookie_name}={value}; Path=/; HttpOnly; SameSite=Strict{secure}"
+
+
+def device_cookie(value: str) -> str:
+    """The long-lived device cookie (services/devices.py): readable by the server only. Lax, unlike the
+    session cookie: it opens nothing, and a login page reached from a link in a mail (a cross-site
+    navigation) must see it, or it would hand the browser a new id and the next login would look like
+    a new device."""
+    settings = get_settings()
+    secure = "; Secure" if settings.cookie_secure else ""
+    return (f"{settings.device_cookie_name}={value}; Path=/; HttpOnly; SameSite=Lax; "
+            f"Max-Age={DEVICE_COOKIE_MAX_AGE}{secure}")
 
 
 def cleared_cookie() -> str:

@@ -11,10 +11,11 @@ from urllib.parse import urlencode
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.http import authenticate, current_request, holds_role, language
+from chalicelib.api.http import authenticate, context, current_request, device_cookie, holds_role, language
 from chalicelib.errors import PortalError
 from chalicelib.i18n import LANGUAGES, normalize_language
 from chalicelib.roles import Role
+from chalicelib.services import devices
 from chalicelib.services.sessions import Access, Authenticated
 from chalicelib.settings import get_settings
 
@@ -25,6 +26,11 @@ def language_links(path: str, query: dict[str, str]) -> dict[str, str]:
     """The page itself in each language, keeping its other parameters (a mailed link's token)."""
     others = {name: value for name, value in query.items() if name != "lang"}
     return {code: f"{path}?{urlencode({**others, 'lang': code})}" for code in LANGUAGES}
+
+
+# The pages of the login's steps hand out the device cookie that the login's last step remembers
+# (services/device_notices.py).
+DEVICE_COOKIE_PAGES = frozenset({"/login", "/login/totp", "/login/passkey", "/mfa/activate"})
 
 
 def page(template: str, status: int = 200, **values: object) -> Response:
@@ -38,6 +44,9 @@ def page(template: str, status: int = 200, **values: object) -> Response:
     if chosen:
         secure = "; Secure" if get_settings().cookie_secure else ""
         headers["Set-Cookie"] = f"lang={chosen}; Path=/; SameSite=Lax; Max-Age=31536000{secure}"
+    elif request.path in DEVICE_COOKIE_PAGES and devices.device_id(context(request).device_cookie) is None:
+        # One cookie per answer: a page that sets the language hands the device cookie out on the next.
+        headers["Set-Cookie"] = device_cookie(devices.new_device_cookie())
     body = render(template, lang, request.path, language_links=language_links(request.path, query), **values)
     return Response(body=body, status_code=status, headers=headers)
 

@@ -19,6 +19,8 @@ class RequestContext:
     lang: str = "nl"
     # Base URL for links in mails (settings.public_origin, or the request's own origin in the local stage).
     origin: str | None = None
+    # The device cookie as sent (services/devices.py checks its signature where a login needs it).
+    device_cookie: str | None = None
 
 
 def new_event(

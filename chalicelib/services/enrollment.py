@@ -18,7 +18,7 @@ from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.i18n import t
 from chalicelib.security import totp
-from chalicelib.services import backup_codes, lockout, notifications, second_factor
+from chalicelib.services import backup_codes, device_notices, lockout, notifications, second_factor
 from chalicelib.services.accounts import open_totp_secret, seal_totp_secret
 from chalicelib.services.audit import RequestContext, new_event, record
 from chalicelib.services.lockout import Factor
@@ -105,15 +105,17 @@ def activate(current: Authenticated, context: RequestContext) -> Activation:
     if not (user.pending_totp_secret and user.pending_totp_confirmed and int(user.pending_totp_expires or 0) > now):
         raise PortalError(ErrorCode.NOT_CONFIRMED)
     session, cookie = second_factor.stepped_up(current, context)
+    seen = device_notices.sighting(user, context)
     try:
         new_set = backup_codes.replace_set(user, context, "mfa.activated", lambda codes, event, handout:
                                            second_factors.activate_enrollment(user, now, current.session, session,
-                                                                              codes, event, handout))
+                                                                              codes, event, handout, seen.memory))
     except PortalError as error:
         if error.code is ErrorCode.CONFLICT:
             raise PortalError(ErrorCode.NOT_CONFIRMED) from None
         raise
     notifications.send(user, notifications.MailKind.MFA_ACTIVATED)
+    device_notices.notify(user, seen, context)
     return Activation(cookie, new_set.pdf_link)
 
 

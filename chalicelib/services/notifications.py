@@ -55,6 +55,7 @@ class MailKind(StrEnum):
     PASSKEY_REMOVED = "passkey_removed"  # params: name
     PASSKEY_COUNTER_REGRESSION = "passkey_counter_regression"  # a possibly copied passkey was refused (params: name)
     PASSWORD_RECOVERED = "password_recovered"  # noqa: S105 - a mail kind; a new password set through a reset link
+    NEW_DEVICE = "new_device"  # a login from an unknown device (params: device, place, link, help)
 
     @classmethod
     def backup_code_notice(cls, *, low: bool) -> MailKind:

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
-from chalicelib.services import lockout, notifications, reauth, second_factor
+from chalicelib.services import device_notices, lockout, notifications, reauth, second_factor
 from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.services.lockout import Factor
 from chalicelib.services.second_factor import StepUp
@@ -250,16 +250,18 @@ def login(current: Authenticated, credential: dict, context: RequestContext) -> 
         amr = ["pwd", "hwk", *(["user"] if verified.user_verified else [])]
         session, cookie = second_factor.stepped_up(current, context)
         session.amr = set(amr)
+        seen = device_notices.sighting(user, context)
         event = new_event("login.passkey", actor=user.username, target=user.username, outcome="success",
-                          context=context, details={"amr": sorted(amr)})
+                          context=context, details={"amr": sorted(amr), **(seen.details or {})})
         try:
             second_factors.commit_passkey_login(
                 user.username, stored, passkey, verified.new_sign_count, int(clock.now()), current.session,
-                session, event, lockout.reset_of(Factor.SECOND_FACTOR, user.username))
+                session, event, lockout.reset_of(Factor.SECOND_FACTOR, user.username), seen.memory)
         except Conflict:
             # The challenge was used by a parallel answer, the counter moved, or 2FA was reset meanwhile.
             raise _refused(current, attempt, context) from None
-        return StepUp(cookie)
+    device_notices.notify(user, seen, context)
+    return StepUp(cookie)
 
 
 def counter_regressed(stored: int, reported: int) -> bool:

@@ -66,6 +66,11 @@ def _request_reset(name: str, context: RequestContext) -> None:
     _issue(user, RESET if user.password_hash else ACTIVATION, context, actor=name)
 
 
+def send_reset_link(user: User, context: RequestContext) -> None:
+    """Mail the owner a new reset link (their own report that something was not them asked for it)."""
+    _issue(user, RESET, context, actor=user.username)
+
+
 def start_activation(user: User, context: RequestContext, actor: str = "system") -> None:
     """Mail a new account's owner the link to set a first password (called when support creates it)."""
     _issue(user, ACTIVATION, context, actor=actor)

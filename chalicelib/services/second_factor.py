@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.security import backup_codes, totp
-from chalicelib.services import lockout, notifications
+from chalicelib.services import device_notices, lockout, notifications
 from chalicelib.services.accounts import open_totp_secret
 from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.services.lockout import Factor
@@ -56,13 +56,15 @@ def login_with_totp(current: Authenticated, code: str, context: RequestContext) 
     with lockout.attempt(Factor.SECOND_FACTOR, user.username, context, "login.totp", user) as attempt:
         step = _unused_step(user, code, attempt, context, "login.totp")
         session, cookie = stepped_up(current, context)
+        seen = device_notices.sighting(user, context)
         try:
             second_factors.commit_totp_login(user.username, user.totp_secret, step, int(clock.now()), current.session,
-                                             session, _success(user, "login.totp", context),
-                                             lockout.reset_of(Factor.SECOND_FACTOR, user.username))
+                                             session, _success(user, "login.totp", context, seen.details),
+                                             lockout.reset_of(Factor.SECOND_FACTOR, user.username), seen.memory)
         except Conflict:
             raise _lost_race(user, step, attempt, context, "login.totp") from None
-        return StepUp(cookie)
+    device_notices.notify(user, seen, context)
+    return StepUp(cookie)
 
 
 def login_with_backup_code(current: Authenticated, code: str, context: RequestContext) -> StepUp:
@@ -73,15 +75,18 @@ def login_with_backup_code(current: Authenticated, code: str, context: RequestCo
         if code_hash is None:
             raise _refused(user, attempt, context, "login.backup_code")
         session, cookie = stepped_up(current, context)
+        seen = device_notices.sighting(user, context)
         try:
             second_factors.commit_backup_code_login(
                 user.username, code_hash, user.backup_set_id, int(clock.now()), current.session, session,
-                _success(user, "login.backup_code", context), lockout.reset_of(Factor.SECOND_FACTOR, user.username))
+                _success(user, "login.backup_code", context, seen.details),
+                lockout.reset_of(Factor.SECOND_FACTOR, user.username), seen.memory)
         except Conflict:
             # Unknown, used, or of a replaced set: all the same answer.
             raise _refused(user, attempt, context, "login.backup_code") from None
     # After the block: the attempt is settled by the login's transaction, a mail problem is no failure.
     left = max(int(user.backup_codes_left or 0) - 1, 0)
+    device_notices.notify(user, seen, context)
     _report_backup_code_use(user, left, context)
     return StepUp(cookie, left)
 
@@ -92,8 +97,9 @@ def offered_first(user: User) -> str:
     return "passkey" if int(user.passkey_count or 0) > 0 else "totp"
 
 
-def _success(user: User, action: str, context: RequestContext) -> AuditEvent:
-    return new_event(action, actor=user.username, target=user.username, outcome="success", context=context)
+def _success(user: User, action: str, context: RequestContext, details: dict | None = None) -> AuditEvent:
+    return new_event(action, actor=user.username, target=user.username, outcome="success", context=context,
+                     details=details)
 
 
 def stepped_up(current: Authenticated, context: RequestContext) -> tuple[Session, str]:

@@ -154,3 +154,29 @@ def newest_first(source: str, value: str, *, since: str, until: str, action: str
         page_size=max(limit, 100),
         last_evaluated_key=start,
     )
+
+
+def older_than(source: str, value: str, before: str | None, limit: int) -> list[AuditEvent]:
+    """At most `limit` events of one target's or one actor's partition (an index query), newest first,
+    with event ids below `before` (the newest ones without it)."""
+    partition = {"target": AuditEvent.target_index, "actor": AuditEvent.actor_index}[source]
+    return list(partition.query(
+        value,
+        range_key_condition=AuditEvent.event_id < before if before else None,
+        scan_index_forward=False,
+        limit=limit,
+        page_size=limit,
+    ))
+
+
+def by_ids(event_ids: list[str]) -> list[AuditEvent]:
+    """The stored events with these ids (an event id starts with its day, the table's hash key). One
+    GetItem each: callers ask for a handful, and the functions' roles grant the append-only trail
+    GetItem, PutItem and Query only."""
+    found = []
+    for event_id in event_ids:
+        try:
+            found.append(AuditEvent.get(event_id[:10], event_id, consistent_read=True))
+        except DoesNotExist:
+            continue
+    return found

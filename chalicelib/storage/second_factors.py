@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.transactions import TransactGet, TransactWrite
 
-from chalicelib.storage import backup_codes, passkeys
+from chalicelib.storage import backup_codes, devices, passkeys
 from chalicelib.storage.audit import AuditEvent, recorded_transaction
 from chalicelib.storage.base import Conflict, is_condition_failure, transaction_connection
+from chalicelib.storage.devices import DeviceMemory
 from chalicelib.storage.lockouts import CounterReset, Lockout, LockoutState, add_reset, state_of
 from chalicelib.storage.passkeys import Passkey, PasskeyChallenge
 from chalicelib.storage.rate_limits import RateCounter
@@ -85,12 +86,15 @@ def _replay_guard(sealed_secret: str, step: int):  # type: ignore[no-untyped-def
 
 
 def commit_totp_login(username: str, sealed_secret: str, step: int, now: int, current: Session,
-                      session: Session, event: AuditEvent, reset: CounterReset) -> None:
-    """A TOTP code of `step` logs in: the step recorded by the replay guard, last login, the session
-    rotated, the counter reset and the audit event in one transaction. Conflict when the step was
-    used meanwhile (a replay), the secret changed, or the session was stepped up already."""
+                      session: Session, event: AuditEvent, reset: CounterReset,
+                      device: DeviceMemory | None = None) -> None:
+    """A TOTP code of `step` logs in: the step recorded by the replay guard, last login (and the
+    `device`), the session rotated, the counter reset and the audit event in one transaction. Conflict
+    when the step was used meanwhile (a replay), the secret changed, or the session was stepped up
+    already."""
     with recorded_transaction(event) as writes:
-        writes.update(User(username), actions=[User.totp_last_step.set(step), User.last_login.set(now)],
+        writes.update(User(username), actions=[User.totp_last_step.set(step), User.last_login.set(now),
+                                               *devices.actions(device)],
                       condition=_replay_guard(sealed_secret, step))
         _replace_session(writes, current, session)
         add_reset(writes, reset)
@@ -108,25 +112,29 @@ def use_totp_step(username: str, sealed_secret: str, step: int) -> None:
 
 
 def commit_backup_code_login(username: str, code_hash: str, set_id: str, now: int, current: Session,
-                             session: Session, event: AuditEvent, reset: CounterReset) -> None:
-    """A backup code logs in: the code used up, last login, the session rotated, the counter reset and
-    the audit event in one transaction. Conflict when the code is unknown, used or of a replaced set."""
+                             session: Session, event: AuditEvent, reset: CounterReset,
+                             device: DeviceMemory | None = None) -> None:
+    """A backup code logs in: the code used up, last login (and the `device`), the session rotated, the
+    counter reset and the audit event in one transaction. Conflict when the code is unknown, used or of
+    a replaced set."""
     with recorded_transaction(event) as writes:
-        backup_codes.consume_in(writes, username, code_hash, set_id, User.last_login.set(now))
+        backup_codes.consume_in(writes, username, code_hash, set_id, User.last_login.set(now),
+                                *devices.actions(device))
         _replace_session(writes, current, session)
         add_reset(writes, reset)
 
 
 def commit_passkey_login(username: str, challenge: PasskeyChallenge, passkey: Passkey, sign_count: int, now: int,
-                         current: Session, session: Session, event: AuditEvent, reset: CounterReset) -> None:
+                         current: Session, session: Session, event: AuditEvent, reset: CounterReset,
+                         device: DeviceMemory | None = None) -> None:
     """A passkey's assertion over `challenge` logs in: the challenge used up, the passkey's counter and
-    time of use, last login (while 2FA is active and a passkey is counted), the session rotated, the
-    counter reset and the audit event in one transaction. Conflict when the challenge was used by a
+    time of use, last login and the `device` (while 2FA is active and a passkey is counted), the session
+    rotated, the counter reset and the audit event in one transaction. Conflict when the challenge was used by a
     parallel answer, the counter moved, 2FA was reset or the session was stepped up meanwhile."""
     with recorded_transaction(event) as writes:
         passkeys.consume_in(writes, challenge, now)
         passkeys.record_use_in(writes, passkey, sign_count, now)
-        writes.update(User(username), actions=[User.last_login.set(now)],
+        writes.update(User(username), actions=[User.last_login.set(now), *devices.actions(device)],
                       condition=(User.mfa_enabled == True) & (User.passkey_count > 0))  # noqa: E712
         _replace_session(writes, current, session)
         add_reset(writes, reset)
@@ -174,10 +182,11 @@ def confirm_enrollment(username: str, sealed_secret: str, step: int, now: int, s
 
 
 def activate_enrollment(user: User, now: int, current: Session, session: Session, codes: backup_codes.CodeSet,
-                        event: AuditEvent, handout: str) -> None:
-    """The confirmed pending secret becomes the active one with the first backup-code set `codes`, and
-    the session is rotated, in one transaction. The confirming code's step becomes the last used one,
-    so that code cannot log in afterwards. Conflict when the enrollment changed meanwhile."""
+                        event: AuditEvent, handout: str, device: DeviceMemory | None = None) -> None:
+    """The confirmed pending secret becomes the active one with the first backup-code set `codes` (and
+    the `device` is remembered), and the session is rotated, in one transaction. The confirming code's
+    step becomes the last used one, so that code cannot log in afterwards. Conflict when the enrollment
+    changed meanwhile."""
     backup_codes.replace(
         user.username, user.backup_set_id, codes, event, handout=handout,
         user_actions=[
@@ -190,6 +199,7 @@ def activate_enrollment(user: User, now: int, current: Session, session: Session
             User.pending_totp_confirmed.set(False),
             User.pending_totp_step.remove(),
             User.pending_totp_session.remove(),
+            *devices.actions(device),
         ],
         condition=_pending_for(user.pending_totp_secret, current.token_hash, now)
         & (User.pending_totp_confirmed == True),  # noqa: E712 - DynamoDB condition

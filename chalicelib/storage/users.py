@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
@@ -102,6 +103,10 @@ class User(Model):
     reset_token_hash = UnicodeAttribute(null=True)
     reset_token_expires = NumberAttribute(null=True)
     reset_purpose = UnicodeAttribute(null=True)  # "reset" | "activation"
+    # The devices the account logged in from and the last new-device notice per kind of device
+    # (storage/devices.py); written by the login's own update of this item.
+    known_devices = MapAttribute(null=True)
+    device_notices = MapAttribute(null=True)
 
     email_index = EmailIndex()
     crib_index = CribIndex()

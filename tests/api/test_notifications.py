@@ -26,6 +26,8 @@ PARAMS = {
     MailKind.BACKUP_CODE_USED: {"left": 3},
     MailKind.BACKUP_CODES_LOW: {"left": 2},
     MailKind.REPRESENTATIVE_ACCESS: {"firm": "Kantoor Scharloo"},
+    MailKind.NEW_DEVICE: {"device": "Chrome op Windows", "place": "198.51.100.7",
+                          "link": "http://127.0.0.1:8000/account/activity", "help": "http://127.0.0.1:8000/help"},
     **{kind: {"firm": "Kantoor Scharloo", "actor": "jan", "tax_type": "IB", "period": "2026"}
        for kind in (MailKind.AUTHORIZATION_REQUESTED, MailKind.AUTHORIZATION_CONFIRMED,
                     MailKind.AUTHORIZATION_REVOKED)},
@@ -34,7 +36,7 @@ PARAMS = {
     **{kind: {"name": "Telefoon"}
        for kind in (MailKind.PASSKEY_ADDED, MailKind.PASSKEY_REMOVED, MailKind.PASSKEY_COUNTER_REGRESSION)},
 }
-LINK_KINDS = {MailKind.PASSWORD_RESET, MailKind.ACCOUNT_ACTIVATION, MailKind.EMAIL_VERIFY}
+LINK_KINDS = {MailKind.PASSWORD_RESET, MailKind.ACCOUNT_ACTIVATION, MailKind.EMAIL_VERIFY, MailKind.NEW_DEVICE}
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

@@ -167,7 +167,8 @@ def test_the_password_step_offers_the_passkey_and_it_logs_in_as_hardware(owner, 
     assert (response.status_code, body(response)) == (200, {"next": "done"})
     assert api.get(f"{API}/me").status_code == 200
     assert authenticate(api.cookie).session.amr == {"pwd", "hwk", "user"}
-    assert events("login.passkey")[0].details.as_dict() == {"amr": ["hwk", "pwd", "user"]}
+    # A browser without the device cookie: a device the account has not logged in from before.
+    assert events("login.passkey")[0].details.as_dict() == {"amr": ["hwk", "pwd", "user"], "device": "new"}
     assert body(owner.get(f"{API}/account/passkeys"))["items"][0]["last_used"] == int(clock_pinned.now())
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from app import app as chalice_app
 from chalicelib.api.openapi import document
@@ -144,6 +144,22 @@ class Flows:
         self.call(visitor, "POST", f"{API}/support-requests", {
             "username": self.citizen, "email": "jan.logtest@example.org", "kind": "unblock",
             "message": f"Mijn CRIB is {self.citizen_crib}, ik kan niet inloggen"})
+        self.not_me()
+
+    def not_me(self) -> None:
+        """The owner's activity, and "Dit was ik niet" on one of its events (last: it ends the sessions)."""
+        owner = self.make_api()
+        self.full_login(owner, self.citizen)
+        self.secrets.add(owner.cookie)
+        listed = self.call(owner, "GET", f"{API}/account/activity")
+        if listed is None:
+            return
+        event = body(listed)["items"][0]["id"]
+        self.call(owner, "GET", f"/account/activity?cursor={body(listed)['cursor'] or ''}",
+                  route="/account/activity")
+        self.call(owner, "GET", f"/account/activity/not-me?event={quote(event)}", route="/account/activity/not-me")
+        reported = self.call(owner, "POST", f"{API}/account/activity/not-me", {"events": [event]})
+        assert reported is not None and reported.status_code == 200, reported
 
     def support_desk(self) -> None:
         staff = self.make_api()

@@ -15,6 +15,7 @@ MUST_VOID = {
     "second_factor_reset": {"sessions", "email_change", "reset_links", "enrollment"},
     "other_sessions_ended": {"sessions", "email_change", "reset_links", "enrollment"},
     "email_verified": {"email_change", "reset_links"},
+    "not_me_reported": {"sessions", "email_change", "reset_links", "enrollment"},
 }
 
 
