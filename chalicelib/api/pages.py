@@ -7,7 +7,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from chalice import Blueprint, Response
 
@@ -15,6 +15,7 @@ from chalicelib.api.http import authenticate, current_request, holds_role, langu
 from chalicelib.errors import PortalError
 from chalicelib.i18n import LANGUAGES, normalize_language
 from chalicelib.roles import Role
+from chalicelib.security.return_paths import safe_return_path
 from chalicelib.services.sessions import Access, Authenticated
 from chalicelib.settings import get_settings
 
@@ -25,6 +26,13 @@ def language_links(path: str, query: dict[str, str]) -> dict[str, str]:
     """The page itself in each language, keeping its other parameters (a mailed link's token)."""
     others = {name: value for name, value in query.items() if name != "lang"}
     return {code: f"{path}?{urlencode({**others, 'lang': code})}" for code in LANGUAGES}
+
+
+def request_path(request: Any) -> str:
+    """The path asked for. Chalice's `request.path` is the route's template (`/support/users/{username}`):
+    its parameters are filled in again, so links to the page itself name the page itself."""
+    params = request.uri_params or {}
+    return request.path.format(**{name: quote(value, safe="") for name, value in params.items()})
 
 
 def page(template: str, status: int = 200, **values: object) -> Response:
@@ -38,7 +46,10 @@ def page(template: str, status: int = 200, **values: object) -> Response:
     if chosen:
         secure = "; Secure" if get_settings().cookie_secure else ""
         headers["Set-Cookie"] = f"lang={chosen}; Path=/; SameSite=Lax; Max-Age=31536000{secure}"
-    body = render(template, lang, request.path, language_links=language_links(request.path, query), **values)
+    # Where the login continues once done (a deep link): only ever a checked same-origin path.
+    values.setdefault("return_path", safe_return_path(query.get("next")))
+    path = request_path(request)
+    body = render(template, lang, path, language_links=language_links(path, query), **values)
     return Response(body=body, status_code=status, headers=headers)
 
 
@@ -82,7 +93,7 @@ def guarded_page(bp: Blueprint, path: str, access: Access = Access.FULL,
             try:
                 current = authenticate(current_request())
             except PortalError:
-                return redirect(LOGIN_PAGE)
+                return redirect(with_return(LOGIN_PAGE, _requested()))
             if not access.admits(current.session):
                 return redirect(_resume_location(current))
             if roles and not holds_role(current, roles):
@@ -99,7 +110,23 @@ def guarded_page(bp: Blueprint, path: str, access: Access = Access.FULL,
 def _resume_location(current: Authenticated) -> str:
     if current.is_full:
         return HOME_PAGE
-    return NEXT_STEP_PAGES.get(current.session.next_step, LOGIN_PAGE)
+    return with_return(NEXT_STEP_PAGES.get(current.session.next_step, LOGIN_PAGE), _requested())
+
+
+def _requested() -> str:
+    """The page being asked for, with its query (a support request's filter), as a return path."""
+    request = current_request()
+    query = {name: value for name, value in (request.query_params or {}).items() if name != "next"}
+    return request_path(request) + (f"?{urlencode(query)}" if query else "")
+
+
+def with_return(location: str, requested: str | None) -> str:
+    """`location` carrying `?next=` for the login to come back to `requested`: only a safe path, and
+    never the portal's home, where a login ends anyway."""
+    target = safe_return_path(requested)
+    if not target or target == HOME_PAGE:
+        return location
+    return f"{location}?{urlencode({'next': target})}"
 
 
 def page_for(current: Authenticated, template: str, status: int = 200, **values: object) -> Response:
@@ -110,6 +137,8 @@ def page_for(current: Authenticated, template: str, status: int = 200, **values:
         from chalicelib.services import session_expiry
 
         values["session_ends_in"] = session_expiry.status(current)["absolute_expires_in"]
+    # Until the second factor is done, nobody is logged in yet: the header names no account.
+    values.setdefault("identified", current.is_full)
     return page(template, status=status, user=current.user, **values)
 
 
