@@ -1,6 +1,7 @@
 """The pages of authorizations: the "Vertegenwoordigersportaal" for representatives (register one,
-import a CSV with a live progress bar, the firm's list) and "Machtigingen" for taxpayers (confirm or
-revoke). Their scripts talk to api/representative.py and api/authorizations.py."""
+import a CSV with a live progress bar, the firm's list) and "Machtigingen" for taxpayers, where every
+confirmation, refusal or revocation first shows what it is about on a check page
+(/authorizations/<id>/<action>). Their scripts talk to api/representative.py and api/authorizations.py."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from chalice import Blueprint, Response
 from chalicelib.api import csp
 from chalicelib.api.http import current_request, language
 from chalicelib.api.pages import guarded_page, page_for
+from chalicelib.errors import PortalError
 from chalicelib.roles import Role
 from chalicelib.services import authorizations, tax_types
 from chalicelib.services.sessions import Access, Authenticated
@@ -27,6 +29,36 @@ def representative_page(current: Authenticated) -> Response:
     return response
 
 
-@guarded_page(blueprint, "/authorizations", Access.FULL, frozenset({Role.TAXPAYER}))
+CLIENTS = frozenset({Role.TAXPAYER})
+# What the list's buttons lead to, the API call each makes, and the status it applies to: a pending
+# authorization is refused ("Weigeren"), an active one revoked ("Intrekken"); both end as revoked.
+CHANGES = {"confirm": ("confirm", "pending"), "reject": ("revoke", "pending"), "revoke": ("revoke", "active")}
+# The outcome the list announces after a change (?done=), with the authorization it was about.
+DONE = ("confirm", "reject", "revoke")
+
+
+@guarded_page(blueprint, "/authorizations", Access.FULL, CLIENTS)
 def client_page(current: Authenticated) -> Response:
-    return page_for(current, "authorizations.html", statuses=authorizations.STATUSES)
+    params = current_request().query_params or {}
+    done, changed = params.get("done"), None
+    if done in DONE and params.get("id"):
+        changed = _own_or_none(current, params["id"])
+    return page_for(current, "authorizations.html", statuses=authorizations.STATUSES,
+                    done=done if changed else None, changed=changed)
+
+
+@guarded_page(blueprint, "/authorizations/{authorization_id}/{change}", Access.FULL, CLIENTS)
+def check_page(current: Authenticated, authorization_id: str, change: str) -> Response:
+    found = _own_or_none(current, authorization_id) if change in CHANGES else None
+    if found is None:
+        return page_for(current, "authorization_check.html", status=404, change=None, authorization=None)
+    api_action, applies_to = CHANGES[change]
+    return page_for(current, "authorization_check.html", change=change, api_action=api_action,
+                    applicable=found["status"] == applies_to, authorization=found)
+
+
+def _own_or_none(current: Authenticated, authorization_id: str) -> dict | None:
+    try:
+        return authorizations.for_client(current.user, authorization_id, language(current_request()))
+    except PortalError:
+        return None

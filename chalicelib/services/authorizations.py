@@ -247,6 +247,14 @@ def _own(user: User, identifier: str) -> tuple[str, Authorization]:
     return crib, item
 
 
+def for_client(user: User, identifier: str, lang: str) -> dict:
+    """One authorization on the caller's CRIB as the list shows it, with its period as text (the check
+    page before a confirmation shows what is confirmed); 404 for anybody else's."""
+    _, item = _own(user, identifier)
+    return {**view(item, lang, today(), for_representative=False), "period": _period(item, lang),
+            "firm": firm_label(item.firm_name, item.representative_crib, lang)}
+
+
 def confirm(user: User, identifier: str, context: RequestContext) -> None:
     """POST /authorizations/{id}/confirm: pending -> active, by the client only."""
     crib, item = _own(user, identifier)

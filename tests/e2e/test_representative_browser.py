@@ -7,6 +7,7 @@ confirmations of one authorization change it exactly once."""
 from __future__ import annotations
 
 import csv
+import re
 import io
 from concurrent.futures import ThreadPoolExecutor
 
@@ -112,12 +113,31 @@ def test_representative_imports_and_client_confirms(portal, browser, page, check
         assert "Demo Belastingadvies B.V." in row.inner_text() and "Wacht op bevestiging" in row.inner_text()
         check_accessibility(client)
         screenshot(client, "client-authorizations-nl")
-        row.get_by_role("button", name="Bevestigen").click()
-        client.locator("#client-done", has_text="De machtiging is bevestigd.").wait_for()
+        # Each row's links name their authorization for screen readers; no browser confirm() anywhere.
+        check = row.get_by_role("link", name="Controleren en bevestigen")
+        assert "Winstbelasting van Demo Belastingadvies B.V." in check.inner_text()
+        assert row.get_by_role("link", name="Weigeren").is_visible()
+        client.on("dialog", lambda dialog: (_ for _ in ()).throw(AssertionError(f"a dialog: {dialog.message}")))
+        check.click()
+        client.wait_for_url("**/authorizations/*/confirm")
+        client.get_by_role("heading", name="Controleer en bevestig").wait_for()
+        summary = client.locator(".summary-list").inner_text()
+        assert "Demo Belastingadvies B.V." in summary and "WB — Winstbelasting" in summary
+        assert re.search(r"Periode\s+(vanaf \d\d-\d\d-\d{4}|\d\d-\d\d-\d{4} t/m \d\d-\d\d-\d{4})", summary)
+        check_accessibility(client)
+        screenshot(client, "client-authorization-check-nl")
+        client.get_by_role("button", name="Machtiging bevestigen").click()
+        client.wait_for_url("**/authorizations?done=confirm&id=*")
+        client.get_by_role("heading", name="Machtiging bevestigd").wait_for()
         confirmed = client.locator("#authorizations tbody tr", has_text="Winstbelasting")
         confirmed.get_by_text("Actief").wait_for()
-        assert confirmed.get_by_role("button", name="Bevestigen").count() == 0
+        assert confirmed.get_by_role("link", name="Controleren en bevestigen").count() == 0
+        assert confirmed.get_by_role("link", name="Intrekken").is_visible()
+        check_accessibility(client)
         screenshot(client, "client-authorization-confirmed-nl")
+        # Back does not return to the check page of a change already made.
+        client.go_back()
+        assert "/confirm" not in client.url
     finally:
         client_context.close()
 
