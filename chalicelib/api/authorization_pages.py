@@ -9,24 +9,51 @@ from chalice import Blueprint, Response
 
 from chalicelib.api import csp
 from chalicelib.api.http import current_request, language
-from chalicelib.api.pages import guarded_page, page_for
+from chalicelib.api.pages import guarded_page, page_for, redirect
 from chalicelib.errors import PortalError
+from chalicelib.i18n import t
 from chalicelib.roles import Role
-from chalicelib.services import authorizations, tax_types
+from chalicelib.services import authorizations, import_history, tax_types
 from chalicelib.services.sessions import Access, Authenticated
 
 blueprint = Blueprint(__name__)
 
 
-@guarded_page(blueprint, "/representative", Access.FULL, frozenset({Role.REPRESENTATIVE}))
+REPRESENTATIVES = frozenset({Role.REPRESENTATIVE})
+
+
+@guarded_page(blueprint, "/representative", Access.FULL, REPRESENTATIVES)
 def representative_page(current: Authenticated) -> Response:
     from chalicelib.storage.uploads import upload_origin
 
+    lang = language(current_request())
     response = page_for(current, "representative.html", statuses=authorizations.STATUSES,
-                        tax_types=tax_types.choices(language(current_request())))
+                        tax_types=tax_types.choices(lang), imports=import_history.history(current.user, lang))
     # The browser uploads the CSV straight to S3: the one other origin this page may connect to.
     response.headers["Content-Security-Policy"] = csp.PORTAL.allowing("connect-src", upload_origin()).header()
     return response
+
+
+@guarded_page(blueprint, "/representative/import-template.csv", Access.FULL, REPRESENTATIVES)
+def import_template(current: Authenticated) -> Response:
+    from chalicelib.services.import_rows import template_csv
+
+    lang = language(current_request())
+    return _csv(template_csv(lang), t("import_flow.template.filename", lang))
+
+
+@guarded_page(blueprint, "/representative/imports/{import_id}/errors.csv", Access.FULL, REPRESENTATIVES)
+def import_report(current: Authenticated, import_id: str) -> Response:
+    """An earlier import's error report: a fresh short-lived link each time it is asked for."""
+    try:
+        return redirect(import_history.report_link(current.user, import_id))
+    except PortalError:
+        return page_for(current, "import_report_missing.html", status=404)
+
+
+def _csv(content: str, filename: str) -> Response:
+    return Response(body=content, status_code=200, headers={
+        "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 CLIENTS = frozenset({Role.TAXPAYER})

@@ -170,9 +170,16 @@ def _event(action: str, actor: str, item: Authorization, context: RequestContext
 def register(user: User, fields: dict[str, str], context: RequestContext) -> dict:
     """POST /representative/authorizations: one pending authorization, checked by the import rules."""
     # The file rules load with the first use: every cold start of the portal imports this module.
-    from chalicelib.services import import_rows
+    from chalicelib.services import date_parts, import_rows
 
     firm = representative_crib(user)
+    fields = dict(fields)
+    # The page's three-field dates (dag, maand, jaar), each part checked with its own message.
+    for name, required in (("start_date", True), ("end_date", False)):
+        if any(part in fields for part in date_parts.part_fields(name)):
+            fields[name] = date_parts.combine(fields, name, required=required)
+        for part in date_parts.part_fields(name):
+            fields.pop(part, None)
     checked = import_rows.check_fields(0, fields, import_rows.RowRules(firm, today()))
     if isinstance(checked, list):
         first = checked[0]

@@ -561,7 +561,9 @@ def test_representative_registers_and_imports_the_client_confirms_and_revokes(po
 
     page.get_by_label(adviser.t("representative.single.client_crib")).fill("100000039")
     page.get_by_label(adviser.t("representative.single.tax_type")).select_option("IB")
-    page.get_by_label(adviser.t("representative.single.start_date")).fill("2026-01-01")
+    start = page.get_by_role("group", name=adviser.t("representative.single.start_date"))
+    for part, value in (("day", "1"), ("month", "1"), ("year", "2026")):
+        start.get_by_label(adviser.t(f"import_flow.date.{part}"), exact=True).fill(value)
     adviser.button(adviser.t("representative.single.submit")).click()
     page.locator("#live-status").filter(has_text=adviser.t("representative.single.done")).wait_for()
 

@@ -73,7 +73,12 @@ def test_representative_imports_and_client_confirms(portal, browser, page, check
     page.get_by_role("button", name="Bestand inlezen").click()
     page.wait_for_selector("#import-status[data-state=done]", timeout=60_000)
     status = page.locator("#import-status")
-    assert status.get_by_role("heading").inner_text() == "Klaar"
+    # The result is headed by its outcome; the rows refused are shown on the page, not only in the report.
+    assert status.get_by_role("heading").inner_text() == "5 van 8 rijen geweigerd"
+    assert page.locator("#import-state").inner_text() == "Klaar"
+    refused = page.locator("#import-error-table tbody tr")
+    assert refused.count() == 5 and refused.first.locator("td").first.inner_text() == "5"
+    assert "CRIB" in refused.first.inner_text()
     assert page.locator("#import-progress-text").inner_text() == "8 van 8 rijen verwerkt"
     assert page.evaluate("document.getElementById('import-progress').value") == 8
     seen = page.evaluate("window.seenProgress")

@@ -37,6 +37,8 @@ document.addEventListener("DOMContentLoaded", function () {
   const reason = document.getElementById("import-reason");
   const errors = document.getElementById("import-errors");
   const dryRunNote = document.getElementById("import-dry-run-note");
+  const outcome = document.getElementById("import-outcome");
+  const errorRows = document.getElementById("import-error-rows");
   let importId = null;
 
   function fill(template, values) {
@@ -59,12 +61,48 @@ document.addEventListener("DOMContentLoaded", function () {
     progress.value = job.processed;
     progressText.textContent = fill(status.dataset.textProgress, job);
     const finished = job.status === "done" || job.status === "failed";
-    counts.textContent = finished ? fill(status.dataset.textCounts, job) : "";
+    // A trial import checks and registers nothing: its counts say "gecontroleerd".
+    const countsText = job.dry_run ? status.dataset.textCountsDryRun : status.dataset.textCounts;
+    counts.textContent = finished ? fill(countsText, job) : "";
+    outcome.hidden = !job.outcome;
+    if (job.outcome && outcome.textContent !== job.outcome) {
+      outcome.textContent = job.outcome;
+      outcome.focus();
+      Portal.announce(job.outcome);
+    }
+    showErrorRows(job);
     dryRunNote.hidden = !(finished && job.dry_run);
     reason.hidden = job.status !== "failed";
     reason.textContent = job.reason_message || "";
     errors.hidden = !job.errors_csv;
     if (job.errors_csv) { errors.href = job.errors_csv; }
+  }
+
+  // The first refused rows, under the outcome; the report has them all.
+  function showErrorRows(job) {
+    const rows = job.error_rows || [];
+    const body = errorRows.querySelector("tbody");
+    body.textContent = "";
+    rows.forEach(function (error) {
+      const tr = document.createElement("tr");
+      [error.row, error.column, error.message, error.value].forEach(function (value) {
+        const td = document.createElement("td");
+        td.textContent = value;
+        tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    });
+    document.getElementById("import-error-rows-note").textContent =
+      fill(status.dataset.textErrorsShown, { shown: rows.length, failed: job.failed });
+    errorRows.hidden = rows.length === 0;
+  }
+
+  // The history below is the server's: fetched again once an import has ended.
+  async function refreshHistory() {
+    const response = await fetch("/representative", { credentials: "same-origin" });
+    if (!response.ok) { return; }
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById("import-history");
+    if (fresh) { document.getElementById("import-history").replaceWith(document.importNode(fresh, true)); }
   }
 
   function wait(ms) { return new Promise(function (resolve) { window.setTimeout(resolve, ms); }); }
@@ -76,6 +114,7 @@ document.addEventListener("DOMContentLoaded", function () {
       show(result.data);
       if (result.data.status === "done" || result.data.status === "failed") {
         if (!result.data.dry_run) { list.load(true); }
+        refreshHistory();
         return;
       }
       await wait(POLL_MS);
@@ -104,7 +143,7 @@ document.addEventListener("DOMContentLoaded", function () {
       if (!started.ok) { Portal.showError(form, started.data && started.data.error); return; }
       importId = started.data.import_id;
       show({ status: "waiting_for_upload", total: 0, processed: 0, imported: 0, skipped: 0, failed: 0,
-             errors_csv: null, dry_run: dryRun });
+             errors_csv: null, dry_run: dryRun, outcome: null, error_rows: [] });
       Portal.announce(form.dataset.textUploading);
       const upload = new FormData();
       Object.keys(started.data.upload.fields).forEach(function (name) {
