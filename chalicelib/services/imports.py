@@ -49,7 +49,8 @@ def _new_import(actor: User, representative: User, *, dry_run: bool, activate: b
     )
     audit = new_event("import.request", actor=actor.username, target=f"import:{import_id}", outcome="success",
                       context=context, reason=reason,
-                      details={"representative": representative.username, "dry_run": dry_run, "activate": activate})
+                      details={"representative": representative.username, "representative_crib": crib,
+                               "dry_run": dry_run, "activate": activate})
     try:
         store.create_job(job, audit, now=now, hold_slot_until=None if dry_run else now + UPLOAD_WINDOW + SLOT_GRACE)
     except store.SlotTakenError:

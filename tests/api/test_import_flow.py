@@ -149,3 +149,31 @@ def test_a_desk_import_shows_as_the_desks_without_naming_staff(firm, make_api, f
         "3 van 5 rijen geweigerd")
     (row,) = history_rows(firm.get("/representative").body.decode())
     assert "Klantenservice" in row[1] and "helpdesk.anna" not in row[1]
+
+
+def test_a_desk_import_is_audited_with_the_staff_member_and_the_firm(firm, make_api, full_login):
+    from chalicelib.storage.audit import by_target
+
+    desk = make_api()
+    full_login(desk, "helpdesk.anna", roles=("support",))
+    started = start(desk, path="/api/v1/admin/representatives/rep.punda/imports", reason="Formulieren ontvangen",
+                    signed_forms_received=True)
+    (event,) = [event for event in by_target(f"import:{started['import_id']}", 10, None)
+                if event.action == "import.request"]
+    assert (event.actor, event.reason) == ("helpdesk.anna", "Formulieren ontvangen")
+    assert event.details["representative"] == "rep.punda" and event.details["representative_crib"] == FIRM_CRIB
+    assert event.details["activate"] is True
+
+
+def test_the_desk_page_of_a_firm_offers_the_import_and_may_upload(firm, make_api, full_login):
+    desk = make_api()
+    full_login(desk, "helpdesk.anna", roles=("support",))
+    page = desk.get("/support/users/rep.punda")
+    html = page.body.decode()
+    assert page.status_code == 200 and "Machtigingen inlezen namens dit kantoor" in html
+    assert 'data-username="rep.punda"' in html and 'name="signed_forms_received"' in html
+    connect = next(part for part in page.headers["Content-Security-Policy"].split("; ") if part.startswith("connect-src"))
+    assert len(connect.split()) == 3  # 'self' and the uploads' origin
+    # A taxpayer's desk page has no import.
+    full_login(make_api(), "klant.een", crib="100000002")
+    assert "Machtigingen inlezen namens dit kantoor" not in desk.get("/support/users/klant.een").body.decode()

@@ -74,7 +74,7 @@ def test_representative_imports_and_client_confirms(portal, browser, page, check
     page.wait_for_selector("#import-status[data-state=done]", timeout=60_000)
     status = page.locator("#import-status")
     # The result is headed by its outcome; the rows refused are shown on the page, not only in the report.
-    assert status.get_by_role("heading").inner_text() == "5 van 8 rijen geweigerd"
+    assert status.get_by_role("heading", level=3).inner_text() == "5 van 8 rijen geweigerd"
     assert page.locator("#import-state").inner_text() == "Klaar"
     refused = page.locator("#import-error-table tbody tr")
     assert refused.count() == 5 and refused.first.locator("td").first.inner_text() == "5"
@@ -85,8 +85,16 @@ def test_representative_imports_and_client_confirms(portal, browser, page, check
     assert seen and seen[-1] == [8, 8]
     counts = page.locator("#import-counts").inner_text()
     assert "Geregistreerd: 3" in counts and "Afgekeurd: 5" in counts and "Totaal: 8" in counts
+    # The import is in the firm's history, with its outcome and a report that can be downloaded again.
+    latest = page.locator("#history-table tbody tr").first
+    latest.filter(has_text="5 van 8 rijen geweigerd").wait_for()
+    assert latest.get_by_role("link", name="Downloaden").is_visible()
     check_accessibility(page)
     screenshot(page, "representative-import-done-nl")
+    with page.expect_download() as again:
+        latest.get_by_role("link", name="Downloaden").click()
+    assert open(again.value.path(), encoding="utf-8-sig").read().splitlines()[0] == (  # noqa: SIM115
+        '"rij";"kolom";"foutcode";"melding";"waarde"')
 
     # The error report: one line per problem, in Dutch, with the semicolons of the upload, and a
     # formula cell a spreadsheet shows as text.
@@ -169,3 +177,39 @@ def test_parallel_confirmations_change_an_authorization_once(portal):
     assert sorted(statuses) == [204] + [409] * 19, statuses
     listed = {item["id"]: item for item in client.get(f"{portal.url}/api/v1/authorizations").json()["items"]}
     assert listed[identifier]["status"] == "active"
+
+
+def test_dates_as_three_fields_with_a_message_at_the_wrong_part(portal, page, check_accessibility):
+    """GOV.UK's date input: dag, maand, jaar as text fields (never the browser's mm/dd/yyyy picker); the
+    server names the wrong part; in Dutch, then in English."""
+    log_in(page, portal, ADVISER)
+    page.goto(f"{portal.url}/representative")
+    assert page.locator("input[type=date]").count() == 0
+    page.get_by_label("CRIB-nummer cliënt (9 cijfers)").fill(CLIENT["crib"])
+    page.get_by_label("Belastingsoort").select_option("LB")
+    start = page.get_by_role("group", name="Ingangsdatum")
+    start.get_by_label("Dag", exact=True).fill("31")
+    start.get_by_label("Maand", exact=True).fill("2")
+    start.get_by_label("Jaar", exact=True).fill("2027")
+    page.get_by_role("button", name="Machtiging registreren").click()
+    error = page.locator("#start_date_day-error")
+    error.wait_for()
+    assert error.inner_text().startswith("Ingangsdatum: deze datum bestaat niet.")
+    assert start.get_by_label("Dag", exact=True).get_attribute("aria-invalid") == "true"
+    check_accessibility(page)
+    screenshot(page, "representative-date-input-error-nl")
+    start.get_by_label("Dag", exact=True).fill("28")
+    page.get_by_role("button", name="Machtiging registreren").click()
+    page.locator("#single-done").wait_for()
+
+    page.goto(f"{portal.url}/representative?lang=en")
+    end = page.get_by_role("group", name="End date")
+    page.get_by_label("Client CRIB number").fill(CLIENT["crib"])
+    page.get_by_role("group", name="Start date").get_by_label("Day", exact=True).fill("1")
+    page.get_by_role("group", name="Start date").get_by_label("Month", exact=True).fill("3")
+    page.get_by_role("group", name="Start date").get_by_label("Year", exact=True).fill("2027")
+    end.get_by_label("Month", exact=True).fill("13")
+    page.get_by_role("button", name="Register authorization").click()
+    page.locator("#end_date_day-error, #end_date_month-error").filter(has_text="End date:").first.wait_for()
+    check_accessibility(page)
+    screenshot(page, "representative-date-input-en")
