@@ -51,6 +51,15 @@ def import_report(current: Authenticated, import_id: str) -> Response:
         return page_for(current, "import_report_missing.html", status=404)
 
 
+@guarded_page(blueprint, "/representative/authorizations.csv", Access.FULL, REPRESENTATIVES)
+def export_authorizations(current: Authenticated) -> Response:
+    """The firm's list as a spreadsheet, optionally one status (?status=)."""
+    lang = language(current_request())
+    status = (current_request().query_params or {}).get("status") or None
+    return _csv(authorizations.export_for_representative(current.user, status, lang),
+                t("import_flow.export.filename", lang))
+
+
 def _csv(content: str, filename: str) -> Response:
     return Response(body=content, status_code=200, headers={
         "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": f'attachment; filename="{filename}"'})

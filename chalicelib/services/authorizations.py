@@ -227,6 +227,41 @@ def list_for_representative(user: User, status: str | None, cursor: str | None, 
                  status=status)
 
 
+# A whole list in one response: Lambda answers at most 6 MB, and a row takes about 150 bytes.
+EXPORT_LIMIT = 20_000
+EXPORT_COLUMNS = ("client_crib", "client_name", "tax_type", "period", "status", "reference")
+
+
+def export_for_representative(user: User, status: str | None, lang: str) -> str:
+    """The firm's list as CSV (newest first, optionally one status, at most EXPORT_LIMIT rows), in the
+    user's language, with cells a spreadsheet shows as text."""
+    import csv
+    import io
+
+    from chalicelib.services.import_rows import spreadsheet_safe
+
+    firm = representative_crib(user)
+    if status and status not in STATUSES:
+        raise PortalError(ErrorCode.INVALID_REQUEST, field="status")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";" if lang != "en" else ",", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow([t(f"authorizations.column.{column}", lang) for column in EXPORT_COLUMNS])
+    on, last_key, written = today(), None, 0
+    while written < EXPORT_LIMIT:
+        items, last_key = store.by_representative(firm, limit=PAGE_SIZE, last_key=last_key, status=status,
+                                                  on=on.isoformat())
+        for item in items[:EXPORT_LIMIT - written]:
+            tax_type = f"{item.tax_type} — {tax_types.name(item.tax_type, lang)}"
+            shown_status = t(f"authorizations.status.{effective_status(item, on)}", lang)
+            cells = (item.client_crib, item.client_name or "", tax_type, _period(item, lang), shown_status,
+                     item.reference or "")
+            writer.writerow([spreadsheet_safe(cell) for cell in cells])
+            written += 1
+        if not last_key:
+            break
+    return "\ufeff" + buffer.getvalue()
+
+
 # ---------------------------------------------------------------- clients
 
 

@@ -11,7 +11,7 @@ from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.i18n import t
 from chalicelib.services.authorizations import representative_crib
-from chalicelib.services.imports import REPORT_LINK_SECONDS, owned_job, job_view
+from chalicelib.services.imports import REPORT_LINK_SECONDS, job_view, owned_job
 from chalicelib.services.notifications import PORTAL_TIME
 from chalicelib.storage import import_jobs as store
 from chalicelib.storage import uploads

@@ -23,12 +23,12 @@ def firm(make_api, full_login, clock_pinned):
     return api
 
 
-DUTCH = ("crib;belastingsoort;ingangsdatum;einddatum;naam;kenmerk\r\n"
-         "100000010;IB;01-01-2027;31-12-2027;J. Klant;D-1\r\n"
-         "100000028;WB;01-01-2027;;;D-2\r\n"
-         "12345;IB;01-01-2027;;;D-3\r\n"
-         "100000036;XX;01-01-2027;;;D-4\r\n"
-         "100000044;OB;2027-13-01;;;D-5\r\n").encode()
+DUTCH = (b"crib;belastingsoort;ingangsdatum;einddatum;naam;kenmerk\r\n"
+         b"100000010;IB;01-01-2027;31-12-2027;J. Klant;D-1\r\n"
+         b"100000028;WB;01-01-2027;;;D-2\r\n"
+         b"12345;IB;01-01-2027;;;D-3\r\n"
+         b"100000036;XX;01-01-2027;;;D-4\r\n"
+         b"100000044;OB;2027-13-01;;;D-5\r\n")
 
 
 def test_the_template_is_in_the_firms_language_and_imports_as_it_is(firm):
@@ -172,8 +172,26 @@ def test_the_desk_page_of_a_firm_offers_the_import_and_may_upload(firm, make_api
     html = page.body.decode()
     assert page.status_code == 200 and "Machtigingen inlezen namens dit kantoor" in html
     assert 'data-username="rep.punda"' in html and 'name="signed_forms_received"' in html
-    connect = next(part for part in page.headers["Content-Security-Policy"].split("; ") if part.startswith("connect-src"))
+    policy = page.headers["Content-Security-Policy"].split("; ")
+    connect = next(part for part in policy if part.startswith("connect-src"))
     assert len(connect.split()) == 3  # 'self' and the uploads' origin
     # A taxpayer's desk page has no import.
     full_login(make_api(), "klant.een", crib="100000002")
     assert "Machtigingen inlezen namens dit kantoor" not in desk.get("/support/users/klant.een").body.decode()
+
+
+def test_the_firms_list_exports_as_csv_in_the_users_language(firm):
+    run_import(firm, DUTCH)
+    firm.post("/api/v1/representative/authorizations", {"client_crib": "100000051", "tax_type": "OB",
+                                                        "start_date": "2027-02-01", "reference": "D-9"})
+    exported = firm.get("/representative/authorizations.csv?lang=nl")
+    assert exported.status_code == 200 and 'filename="machtigingen.csv"' in exported.headers["Content-Disposition"]
+    lines = list(csv.reader(io.StringIO(exported.body.decode("utf-8-sig")), delimiter=";"))
+    assert lines[0] == ["CRIB-nummer cliënt", "Naam cliënt", "Belastingsoort", "Periode", "Status", "Kenmerk"]
+    assert len(lines) == 4  # the two imported and the one registered, newest first
+    assert lines[1][0] == "100000051" and lines[1][5] == "D-9"
+    assert ["100000010", "J. Klant", "IB — Inkomstenbelasting", "01-01-2027 t/m 31-12-2027",
+            "Wacht op bevestiging", "D-1"] in lines
+    pending_only = firm.get("/representative/authorizations.csv?status=active&lang=en").body.decode("utf-8-sig")
+    assert pending_only.splitlines() == ['"Client CRIB number","Client name","Tax type","Period","Status","Reference"']
+    assert firm.get("/representative/authorizations.csv?status=bogus").status_code == 400

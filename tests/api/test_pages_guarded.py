@@ -22,7 +22,8 @@ TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 def _url(page: GuardedPage) -> str:
     return (page.path.replace("{username}", "jan.jansen").replace("{reference}", "SR-AAAA-BBBB")
-            .replace("{step}", "3").replace("{import_id}", "b" * 32).replace("{authorization_id}", "a" * 32).replace("{change}", "confirm"))
+            .replace("{step}", "3").replace("{import_id}", "b" * 32).replace("{authorization_id}", "a" * 32)
+            .replace("{change}", "confirm"))
 
 
 def _returning(location: str, page: GuardedPage) -> str:

@@ -7,8 +7,8 @@ confirmations of one authorization change it exactly once."""
 from __future__ import annotations
 
 import csv
-import re
 import io
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 from infra.local import DEMO_ACCOUNTS
@@ -201,6 +201,23 @@ def test_dates_as_three_fields_with_a_message_at_the_wrong_part(portal, page, ch
     start.get_by_label("Dag", exact=True).fill("28")
     page.get_by_role("button", name="Machtiging registreren").click()
     page.locator("#single-done").wait_for()
+
+    # The firm's list: searched, sorted and exported.
+    rows = page.locator("#authorizations tbody tr:visible")
+    rows.filter(has_text="28-02-2027").wait_for()
+    page.get_by_label("Zoeken in de lijst").fill("loonbelasting 28-02-2027")
+    page.locator("#list-shown").filter(has_text="1 van").wait_for()
+    assert rows.count() == 1 and "LB" in rows.first.inner_text()
+    page.get_by_label("Zoeken in de lijst").fill("")
+    page.get_by_label("Sorteren op").select_option("client_crib")
+    cells = page.locator("#authorizations tbody tr:visible td.column-client_crib")
+    cribs = [text.strip() for text in cells.all_inner_texts()]
+    assert cribs == sorted(cribs) and cribs
+    with page.expect_download() as exported:
+        page.get_by_role("link", name="Exporteer de lijst (CSV)").click()
+    lines = open(exported.value.path(), encoding="utf-8-sig").read().splitlines()  # noqa: SIM115
+    assert lines[0].startswith('"CRIB-nummer cliënt";"Naam cliënt";"Belastingsoort"')
+    assert any("28-02-2027" in line and "LB" in line for line in lines[1:])
 
     page.goto(f"{portal.url}/representative?lang=en")
     end = page.get_by_role("group", name="End date")
