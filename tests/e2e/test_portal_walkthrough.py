@@ -564,6 +564,8 @@ def test_representative_registers_and_imports_the_client_confirms_and_revokes(po
     start = page.get_by_role("group", name=adviser.t("representative.single.start_date"))
     for part, value in (("day", "1"), ("month", "1"), ("year", "2026")):
         start.get_by_label(adviser.t(f"import_flow.date.{part}"), exact=True).fill(value)
+    start.scroll_into_view_if_needed()
+    adviser.look("representative-date-input")
     adviser.button(adviser.t("representative.single.submit")).click()
     page.locator("#live-status").filter(has_text=adviser.t("representative.single.done")).wait_for()
 
