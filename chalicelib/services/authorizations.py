@@ -234,20 +234,21 @@ EXPORT_COLUMNS = ("client_crib", "client_name", "tax_type", "period", "status", 
 
 def export_for_representative(user: User, status: str | None, lang: str) -> str:
     """The firm's list as CSV (newest first, optionally one status, at most EXPORT_LIMIT rows), in the
-    user's language, with cells a spreadsheet shows as text."""
+    user's language, with cells a spreadsheet shows as text. A representative account without its
+    firm's CRIB has no list: the header only."""
     import csv
     import io
 
     from chalicelib.services.import_rows import spreadsheet_safe
 
-    firm = representative_crib(user)
+    firm = representative_crib(user) if user.crib else None
     if status and status not in STATUSES:
         raise PortalError(ErrorCode.INVALID_REQUEST, field="status")
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";" if lang != "en" else ",", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     writer.writerow([t(f"authorizations.column.{column}", lang) for column in EXPORT_COLUMNS])
     on, last_key, written = today(), None, 0
-    while written < EXPORT_LIMIT:
+    while firm and written < EXPORT_LIMIT:
         items, last_key = store.by_representative(firm, limit=PAGE_SIZE, last_key=last_key, status=status,
                                                   on=on.isoformat())
         for item in items[:EXPORT_LIMIT - written]:
