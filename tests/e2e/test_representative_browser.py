@@ -230,3 +230,31 @@ def test_dates_as_three_fields_with_a_message_at_the_wrong_part(portal, page, ch
     page.locator("#end_date_day-error, #end_date_month-error").filter(has_text="End date:").first.wait_for()
     check_accessibility(page)
     screenshot(page, "representative-date-input-en")
+
+
+def test_the_desk_imports_on_the_firms_behalf(portal, page, check_accessibility):
+    """From the representative account's desk page, with a reason: a trial import in Dutch column names,
+    headed by its outcome, the refused row on the page; the firm's history shows it as the desk's."""
+    log_in(page, portal, ACCOUNTS["demo.support"])
+    page.goto(f"{portal.url}/support/users/{ADVISER['username']}")
+    form = page.locator("#import-form")
+    form.get_by_role("heading", name="Machtigingen inlezen namens dit kantoor").wait_for()
+    form.get_by_label("CSV-bestand").set_input_files({"name": "kantoor.csv", "mimeType": "text/csv", "buffer": (
+        "crib;belastingsoort;ingangsdatum;einddatum\r\n100000002;OB;01-01-2027;\r\n100000002;ZZ;01-01-2027;\r\n"
+    ).encode()})
+    form.get_by_label("Alleen controleren").check()
+    form.get_by_label("Reden").fill("Bestand per e-mail ontvangen, eerst gecontroleerd")
+    form.get_by_role("button", name="Bestand inlezen namens het kantoor").click()
+    outcome = page.locator("#import-outcome")
+    outcome.filter(has_text="Proefimport: 1 van 2 rijen geweigerd").wait_for(timeout=60_000)
+    assert page.locator("#import-error-table tbody tr").count() == 1
+    assert "Gecontroleerd en in orde: 1" in page.locator("#import-counts").inner_text()
+    check_accessibility(page)
+    screenshot(page, "support-import-nl")
+
+    page.get_by_role("button", name="Uitloggen").click()
+    page.wait_for_url("**/logged-out")
+    log_in(page, portal, ADVISER)
+    page.goto(f"{portal.url}/representative")
+    latest = page.locator("#history-table tbody tr").first
+    assert "Klantenservice" in latest.inner_text() and "Proefimport: 1 van 2 rijen geweigerd" in latest.inner_text()
