@@ -240,8 +240,8 @@ def test_the_desk_imports_on_the_firms_behalf(portal, page, check_accessibility)
     form = page.locator("#import-form")
     form.get_by_role("heading", name="Machtigingen inlezen namens dit kantoor").wait_for()
     form.get_by_label("CSV-bestand").set_input_files({"name": "kantoor.csv", "mimeType": "text/csv", "buffer": (
-        "crib;belastingsoort;ingangsdatum;einddatum\r\n100000002;OB;01-01-2027;\r\n100000002;ZZ;01-01-2027;\r\n"
-    ).encode()})
+        b"crib;belastingsoort;ingangsdatum;einddatum\r\n100000002;OB;01-01-2027;\r\n100000002;ZZ;01-01-2027;\r\n"
+    )})
     form.get_by_label("Alleen controleren").check()
     form.get_by_label("Reden").fill("Bestand per e-mail ontvangen, eerst gecontroleerd")
     form.get_by_role("button", name="Bestand inlezen namens het kantoor").click()
