@@ -162,3 +162,13 @@ def test_the_steps_carry_the_return_path_and_the_last_one_leads_there(api, newco
     unsafe = html(api.get("/mfa/activate/10?next=//evil.example"))
     assert 'href="//evil' not in unsafe and 'data-done-path="/mfa/activate/11"' in unsafe
     assert '<a class="button primary" href="/portal">Naar Mijn portaal</a>' in unsafe
+
+
+def test_a_reenrollment_says_the_apps_current_entry_will_stop_working(api, full_login):
+    from tests.api.two_factor import SECRET
+
+    full_login(api, "piet")
+    started = api.post("/api/v1/mfa/enrollment", {"password": PASSWORD, "code": code(SECRET)})
+    assert started.status_code == 200 and body(started)["replaces_earlier"] is False
+    page_html = html(api.get("/mfa/activate/7"))
+    assert "Verwijder de eerdere vermelding uit uw app zodra de nieuwe werkt." in page_html
