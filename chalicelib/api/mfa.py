@@ -48,7 +48,8 @@ def _done(current: Authenticated) -> dict:
 def start_enrollment(current: Authenticated, body: dict) -> Response:
     started = enrollment.start(current, body["password"], body.get("code"), context(current_request()))
     return json_response({"secret": started.secret, "otpauth_uri": started.otpauth_uri, "qr_svg": started.qr_svg,
-                          "account": started.account, "issuer": started.issuer})
+                          "account": started.account, "issuer": started.issuer,
+                          "replaces_earlier": started.replaces_earlier})
 
 
 @route(blueprint, "/mfa/enrollment/confirm", methods=["POST"], access=Access.ENROLL, body=CODE)
@@ -127,7 +128,9 @@ OPENAPI_COMPONENTS = {
         "Enrollment": {"type": "object", "required": ["secret", "otpauth_uri", "qr_svg"], "properties": {
             "secret": {"type": "string", "description": "Base32, 160 bits"},
             "otpauth_uri": {"type": "string"}, "qr_svg": {"type": "string"},
-            "account": {"type": "string"}, "issuer": {"type": "string"}}},
+            "account": {"type": "string"}, "issuer": {"type": "string"},
+            "replaces_earlier": {"type": "boolean", "description": "An earlier pending secret was replaced: its "
+                                                                   "entry in the app never works"}}},
         "Confirmed": {"type": "object", "required": ["confirmed"], "properties": {"confirmed": {"type": "boolean"}}},
         "Activated": {"type": "object", "required": ["next", "backup_codes_pdf"], "properties": {
             "next": {"type": "string", "enum": ["done"]}, "backup_codes_pdf": _PDF_LINK,

@@ -7,7 +7,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from chalice import Blueprint, Response
 
@@ -15,6 +15,7 @@ from chalicelib.api.http import authenticate, context, current_request, device_c
 from chalicelib.errors import PortalError
 from chalicelib.i18n import LANGUAGES, normalize_language
 from chalicelib.roles import Role
+from chalicelib.security.return_paths import safe_return_path
 from chalicelib.services import devices
 from chalicelib.services.sessions import Access, Authenticated
 from chalicelib.settings import get_settings
@@ -33,6 +34,13 @@ def language_links(path: str, query: dict[str, str]) -> dict[str, str]:
 DEVICE_COOKIE_PAGES = frozenset({"/login", "/login/totp", "/login/passkey", "/mfa/activate"})
 
 
+def request_path(request: Any) -> str:
+    """The path asked for. Chalice's `request.path` is the route's template (`/support/users/{username}`):
+    its parameters are filled in again, so links to the page itself name the page itself."""
+    params = request.uri_params or {}
+    return request.path.format(**{name: quote(value, safe="") for name, value in params.items()})
+
+
 def page(template: str, status: int = 200, **values: object) -> Response:
     from chalicelib.render.pages import render
 
@@ -47,7 +55,10 @@ def page(template: str, status: int = 200, **values: object) -> Response:
     elif request.path in DEVICE_COOKIE_PAGES and devices.device_id(context(request).device_cookie) is None:
         # One cookie per answer: a page that sets the language hands the device cookie out on the next.
         headers["Set-Cookie"] = device_cookie(devices.new_device_cookie())
-    body = render(template, lang, request.path, language_links=language_links(request.path, query), **values)
+    # Where the login continues once done (a deep link): only ever a checked same-origin path.
+    values.setdefault("return_path", safe_return_path(query.get("next")))
+    path = request_path(request)
+    body = render(template, lang, path, language_links=language_links(path, query), **values)
     return Response(body=body, status_code=status, headers=headers)
 
 
@@ -93,7 +104,7 @@ def guarded_page(bp: Blueprint, path: str, access: Access = Access.FULL,
             try:
                 current = authenticate(current_request())
             except PortalError:
-                return redirect(LOGIN_PAGE)
+                return redirect(with_return(LOGIN_PAGE, _requested()))
             if not access.admits(current.session):
                 return redirect(_resume_location(current))
             if roles and not holds_role(current, roles):
@@ -112,7 +123,23 @@ def _resume_location(current: Authenticated) -> str:
         return PASSWORD_RENEWAL_PAGE
     if current.is_full:
         return HOME_PAGE
-    return NEXT_STEP_PAGES.get(current.session.next_step, LOGIN_PAGE)
+    return with_return(NEXT_STEP_PAGES.get(current.session.next_step, LOGIN_PAGE), _requested())
+
+
+def _requested() -> str:
+    """The page being asked for, with its query (a support request's filter), as a return path."""
+    request = current_request()
+    query = {name: value for name, value in (request.query_params or {}).items() if name != "next"}
+    return request_path(request) + (f"?{urlencode(query)}" if query else "")
+
+
+def with_return(location: str, requested: str | None) -> str:
+    """`location` carrying `?next=` for the login to come back to `requested`: only a safe path, and
+    never the portal's home, where a login ends anyway."""
+    target = safe_return_path(requested)
+    if not target or target == HOME_PAGE:
+        return location
+    return f"{location}?{urlencode({'next': target})}"
 
 
 def page_for(current: Authenticated, template: str, status: int = 200, **values: object) -> Response:
@@ -123,6 +150,8 @@ def page_for(current: Authenticated, template: str, status: int = 200, **values:
         from chalicelib.services import session_expiry
 
         values["session_ends_in"] = session_expiry.status(current)["absolute_expires_in"]
+    # Until the second factor is done, nobody is logged in yet: the header names no account.
+    values.setdefault("identified", current.is_full)
     return page(template, status=status, user=current.user, **values)
 
 

@@ -9,7 +9,7 @@ from chalicelib.api.bodies import Body, Field, optional
 from chalicelib.api.http import context, current_request, json_response, language, query, route
 from chalicelib.api.openapi_fragments import ERROR, NULLABLE, STRING, errors, page_of, parameter, response
 from chalicelib.roles import Role
-from chalicelib.services import authorizations, imports, tax_types
+from chalicelib.services import authorizations, date_parts, imports, tax_types
 from chalicelib.services.sessions import Access, Authenticated
 
 blueprint = Blueprint(__name__)
@@ -20,8 +20,12 @@ _DATE = {"description": "YYYY-MM-DD (DD-MM-YYYY is accepted too)"}
 NEW_AUTHORIZATION = Body({
     "client_crib": Field(str, schema={"pattern": "^[0-9]{9}$"}),
     "tax_type": Field(str, schema={"enum": list(tax_types.CODES)}),
-    "start_date": Field(str, schema=_DATE),
+    "start_date": optional(str, **_DATE),
     "end_date": optional(str, description="Empty or absent: open-ended"),
+    # The page's date input: three fields per date, each part checked with its own message.
+    **{field: optional(str, description=f"The {part} of {name} (instead of {name})")
+       for name in ("start_date", "end_date") for part, field in zip(date_parts.PARTS, date_parts.part_fields(name),
+                                                                    strict=True)},
     "client_name": optional(str),
     "reference": optional(str),
 }, name="NewAuthorization")
@@ -126,6 +130,11 @@ OPENAPI_COMPONENTS = {
                 "errors_csv": {**NULLABLE, "description": "Presigned link (5 minutes) to the error report"},
                 "reason": {**STRING, "description": "Why the import failed (with status failed)"},
                 "reason_message": STRING,
+                "outcome": {**NULLABLE, "description": "The result as a heading (\"5 van 9 rijen geweigerd\"); "
+                                                       "null while the import runs"},
+                "error_rows": {"type": "array", "description": "The first 20 refused rows of the error report",
+                               "items": {"type": "object", "properties": {
+                                   "row": STRING, "column": STRING, "message": STRING, "value": STRING}}},
             },
         },
     },

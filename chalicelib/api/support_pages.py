@@ -70,11 +70,20 @@ def search_page(current: Authenticated) -> Response:
     )
 
 
+def allowing_uploads(response: Response) -> Response:
+    """A desk page about an account may import a CSV on a firm's behalf: straight to S3, like the firm's."""
+    from chalicelib.api import csp
+    from chalicelib.storage.uploads import upload_origin
+
+    response.headers["Content-Security-Policy"] = csp.PORTAL.allowing("connect-src", upload_origin()).header()
+    return response
+
+
 @staff_page("/support/users/{username}")
 def user_page(current: Authenticated, username: str) -> Response:
-    return desk_page(current, "support_user.html",
-                     lambda actor: {"account": support_desk.user_detail(actor, username)},
-                     identity_checks=support_desk.IDENTITY_CHECKS)
+    return allowing_uploads(desk_page(current, "support_user.html",
+                                      lambda actor: {"account": support_desk.user_detail(actor, username)},
+                                      identity_checks=support_desk.IDENTITY_CHECKS))
 
 
 @staff_page("/support/requests")
@@ -87,9 +96,9 @@ def queue_page(current: Authenticated) -> Response:
 
 @staff_page("/support/requests/{reference}")
 def request_page(current: Authenticated, reference: str) -> Response:
-    return desk_page(current, "support_request.html",
-                     lambda actor: support_requests.detail_with_account(actor, reference),
-                     identity_checks=support_desk.IDENTITY_CHECKS)
+    return allowing_uploads(desk_page(current, "support_request.html",
+                                      lambda actor: support_requests.detail_with_account(actor, reference),
+                                      identity_checks=support_desk.IDENTITY_CHECKS))
 
 
 @staff_page("/support/audit")

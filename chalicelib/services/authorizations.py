@@ -170,9 +170,16 @@ def _event(action: str, actor: str, item: Authorization, context: RequestContext
 def register(user: User, fields: dict[str, str], context: RequestContext) -> dict:
     """POST /representative/authorizations: one pending authorization, checked by the import rules."""
     # The file rules load with the first use: every cold start of the portal imports this module.
-    from chalicelib.services import import_rows
+    from chalicelib.services import date_parts, import_rows
 
     firm = representative_crib(user)
+    fields = dict(fields)
+    # The page's three-field dates (dag, maand, jaar), each part checked with its own message.
+    for name, required in (("start_date", True), ("end_date", False)):
+        if any(part in fields for part in date_parts.part_fields(name)):
+            fields[name] = date_parts.combine(fields, name, required=required)
+        for part in date_parts.part_fields(name):
+            fields.pop(part, None)
     checked = import_rows.check_fields(0, fields, import_rows.RowRules(firm, today()))
     if isinstance(checked, list):
         first = checked[0]
@@ -220,6 +227,42 @@ def list_for_representative(user: User, status: str | None, cursor: str | None, 
                  status=status)
 
 
+# A whole list in one response: Lambda answers at most 6 MB, and a row takes about 150 bytes.
+EXPORT_LIMIT = 20_000
+EXPORT_COLUMNS = ("client_crib", "client_name", "tax_type", "period", "status", "reference")
+
+
+def export_for_representative(user: User, status: str | None, lang: str) -> str:
+    """The firm's list as CSV (newest first, optionally one status, at most EXPORT_LIMIT rows), in the
+    user's language, with cells a spreadsheet shows as text. A representative account without its
+    firm's CRIB has no list: the header only."""
+    import csv
+    import io
+
+    from chalicelib.services.import_rows import spreadsheet_safe
+
+    firm = representative_crib(user) if user.crib else None
+    if status and status not in STATUSES:
+        raise PortalError(ErrorCode.INVALID_REQUEST, field="status")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";" if lang != "en" else ",", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow([t(f"authorizations.column.{column}", lang) for column in EXPORT_COLUMNS])
+    on, last_key, written = today(), None, 0
+    while firm and written < EXPORT_LIMIT:
+        items, last_key = store.by_representative(firm, limit=PAGE_SIZE, last_key=last_key, status=status,
+                                                  on=on.isoformat())
+        for item in items[:EXPORT_LIMIT - written]:
+            tax_type = f"{item.tax_type} — {tax_types.name(item.tax_type, lang)}"
+            shown_status = t(f"authorizations.status.{effective_status(item, on)}", lang)
+            cells = (item.client_crib, item.client_name or "", tax_type, _period(item, lang), shown_status,
+                     item.reference or "")
+            writer.writerow([spreadsheet_safe(cell) for cell in cells])
+            written += 1
+        if not last_key:
+            break
+    return "\ufeff" + buffer.getvalue()
+
+
 # ---------------------------------------------------------------- clients
 
 
@@ -245,6 +288,14 @@ def _own(user: User, identifier: str) -> tuple[str, Authorization]:
     if item is None or item.client_crib != crib:
         raise PortalError(ErrorCode.NOT_FOUND)
     return crib, item
+
+
+def for_client(user: User, identifier: str, lang: str) -> dict:
+    """One authorization on the caller's CRIB as the list shows it, with its period as text (the check
+    page before a confirmation shows what is confirmed); 404 for anybody else's."""
+    _, item = _own(user, identifier)
+    return {**view(item, lang, today(), for_representative=False), "period": _period(item, lang),
+            "firm": firm_label(item.firm_name, item.representative_crib, lang)}
 
 
 def confirm(user: User, identifier: str, context: RequestContext) -> None:

@@ -40,6 +40,8 @@ class Enrollment:
     qr_svg: str
     account: str
     issuer: str
+    # An earlier pending secret was replaced: its entry in the owner's app will never work.
+    replaces_earlier: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ def start(current: Authenticated, password: str, code: str | None, context: Requ
     pending secret; any earlier pending one is forgotten."""
     user = current.user
     secret = totp.new_secret()
+    replaces = bool(user.pending_totp_secret)
     event = new_event("mfa.enrollment.start", actor=user.username, target=user.username, outcome="success",
                       context=context, details={"reenrollment": bool(user.mfa_enabled)})
     # The re-checks' counter resets join the pending secret's transaction: one request for all.
@@ -60,12 +63,68 @@ def start(current: Authenticated, password: str, code: str | None, context: Requ
         reauthenticate(user, password, code, context)
         second_factors.start_enrollment(user.username, seal_totp_secret(user.username, secret),
                                         int(clock.now()) + PENDING_SECONDS, current.session.token_hash, event,
-                                        resets)
+                                        resets, replaces=replaces)
         resets.written()
+    return _shown(secret, user.username, context.lang, replaces)
+
+
+def _shown(secret: str, username: str, lang: str, replaces: bool) -> Enrollment:
     from chalicelib.render.qr import qr_svg
 
-    uri = totp.provisioning_uri(secret, user.username, ISSUER)
-    return Enrollment(secret, uri, qr_svg(uri, t("mfa.qr.title", context.lang)), user.username, ISSUER)
+    uri = totp.provisioning_uri(secret, username, ISSUER)
+    return Enrollment(secret, uri, qr_svg(uri, t("mfa.qr.title", lang)), username, ISSUER, replaces)
+
+
+# ---------------------------------------------------------------- where the set-up pages stand
+
+# The steps with a page of their own (/mfa/activate/<step>); step 8 is a part of step 7's page.
+STEP_PAGES = (2, 3, 4, 5, 6, 7, 9, 10, 11)
+FIRST_STEP = 2
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far this session's set-up got: what the step pages may show."""
+
+    pending: Enrollment | None  # this session's unexpired pending secret, shown again on a reload
+    confirmed: bool
+    active: bool  # the account's 2FA is active (after this set-up, or from before a re-enrollment)
+
+
+def progress(current: Authenticated, lang: str) -> Progress:
+    """The session's set-up so far. The pending secret is shown only to the session that started it
+    (the one that re-entered the password for it), and only until it expires: the same holder who saw
+    it first, so a reload never has to make a new one."""
+    user = current.user
+    mine = (user.pending_totp_secret and user.pending_totp_session == current.session.token_hash
+            and int(user.pending_totp_expires or 0) > clock.now())
+    pending = None
+    if mine:
+        secret = open_totp_secret(user.username, user.pending_totp_secret)
+        pending = _shown(secret, user.username, lang, bool(user.pending_totp_replaces))
+    return Progress(pending, bool(mine and user.pending_totp_confirmed), bool(user.mfa_enabled))
+
+
+def step_to_show(state: Progress, requested: int) -> int:
+    """The step page for a request of step `requested`: itself when the set-up got that far, else the
+    step that has to come first (the caller redirects there). Steps before a reached one stay
+    reachable, so Back and Forward never land on a page that sends the person elsewhere but the
+    start of what is missing."""
+    if requested == 8:
+        return 7
+    if requested not in STEP_PAGES:
+        return FIRST_STEP
+    if requested in (2, 3):
+        return requested
+    if requested == 11:
+        if state.pending:
+            return 10 if state.confirmed else 9
+        return 11 if state.active else FIRST_STEP
+    if not state.pending:
+        return FIRST_STEP
+    if requested == 10 and not state.confirmed:
+        return 9
+    return requested
 
 
 def confirm(current: Authenticated, code: str, context: RequestContext) -> None:

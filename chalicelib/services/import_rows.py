@@ -29,6 +29,45 @@ MAX_ROWS = 100_000
 REQUIRED_COLUMNS = ("client_crib", "tax_type", "start_date", "end_date")
 OPTIONAL_COLUMNS = ("client_name", "reference")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+# Dutch column names a firm's own spreadsheet may use, each meaning one of COLUMNS (compared after
+# lower-casing, with spaces and hyphens as underscores). The English names keep working.
+DUTCH_COLUMNS = {
+    "client_crib": ("crib", "crib_klant", "crib_client", "crib_cliënt", "crib_nummer", "cribnummer"),
+    "tax_type": ("belastingsoort", "belasting_soort", "soort_belasting"),
+    "start_date": ("ingangsdatum", "begindatum", "startdatum"),
+    "end_date": ("einddatum",),
+    "client_name": ("naam", "naam_klant", "naam_client", "naam_cliënt", "klantnaam"),
+    "reference": ("kenmerk", "referentie"),
+}
+_COLUMN_NAMES = {**{name: name for name in COLUMNS},
+                 **{alias: column for column, aliases in DUTCH_COLUMNS.items() for alias in aliases}}
+
+
+def column_name(cell: str) -> str | None:
+    """The column a header cell names, in English or Dutch; None for an unknown name."""
+    return _COLUMN_NAMES.get(re.sub(r"[\s\-]+", "_", cell.strip().lower()))
+
+
+def template_csv(lang: str) -> str:
+    """The file a firm can start from: the header and one example row, in the firm's language (Dutch
+    names, `;` and DD-MM-YYYY as a Dutch spreadsheet writes them; in English the English names)."""
+    if lang == "en":
+        delimiter, columns, start, end = ",", COLUMNS, "2027-01-01", "2027-12-31"
+    else:
+        delimiter, start, end = ";", "01-01-2027", "31-12-2027"
+        columns = tuple(DUTCH_COLUMNS[column][0] for column in COLUMNS)
+    example = ("100000002", "IB", start, end, t("import_flow.template.example_name", lang),
+               t("import_flow.template.example_reference", lang))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(columns)
+    writer.writerow(example)
+    return "\ufeff" + buffer.getvalue()
+
+
+def column_names(column: str) -> str:
+    """A column as an error message names it: its English name and its first Dutch one."""
+    return f"{column} / {DUTCH_COLUMNS[column][0]}"
 # Longest accepted cell per column; longer cells fail the row with `cell_too_long`.
 CELL_LIMITS = {"client_crib": 32, "tax_type": 32, "start_date": 32, "end_date": 32,
                "client_name": 200, "reference": 100}
@@ -145,18 +184,18 @@ class Header:
 def _header(line: str) -> Header:
     delimiter = ";" if line.count(";") > line.count(",") else ","
     cells = next(csv.reader([line], delimiter=delimiter))
-    columns = tuple(cell.strip().lower() for cell in cells)
-    known = [column for column in columns if column in COLUMNS]
-    if not known:
+    named = [column_name(cell) for cell in cells]
+    if not any(named):
         raise UnreadableFileError("missing_header", row=1)
-    for column in columns:
-        if column not in COLUMNS:
-            raise UnreadableFileError("unknown_column", row=1, detail=column[:40])
+    for cell, column in zip(cells, named, strict=True):
+        if column is None:
+            raise UnreadableFileError("unknown_column", row=1, detail=cell.strip()[:40])
+    columns = tuple(column for column in named if column)
     if len(set(columns)) != len(columns):
         raise UnreadableFileError("duplicate_column", row=1)
     missing = [column for column in REQUIRED_COLUMNS if column not in columns]
     if missing:
-        raise UnreadableFileError("missing_columns", row=1, detail=", ".join(missing))
+        raise UnreadableFileError("missing_columns", row=1, detail=", ".join(column_names(name) for name in missing))
     return Header(delimiter, columns)
 
 

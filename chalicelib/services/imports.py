@@ -30,6 +30,7 @@ UPLOAD_WINDOW = 15 * 60  # the presigned POST's lifetime
 SLOT_GRACE = 5 * 60  # how long after the upload window an unstarted import keeps the representative's slot
 JOB_RETENTION = 30 * 24 * 3600
 REPORT_LINK_SECONDS = 300
+NAMING_REASONS = ("unknown_column", "missing_header")
 
 
 # ---------------------------------------------------------------- asking for an import
@@ -48,7 +49,8 @@ def _new_import(actor: User, representative: User, *, dry_run: bool, activate: b
     )
     audit = new_event("import.request", actor=actor.username, target=f"import:{import_id}", outcome="success",
                       context=context, reason=reason,
-                      details={"representative": representative.username, "dry_run": dry_run, "activate": activate})
+                      details={"representative": representative.username, "representative_crib": crib,
+                               "dry_run": dry_run, "activate": activate})
     try:
         store.create_job(job, audit, now=now, hold_slot_until=None if dry_run else now + UPLOAD_WINDOW + SLOT_GRACE)
     except store.SlotTakenError:
@@ -87,11 +89,12 @@ def request_import_for(actor: User, username: str, *, dry_run: bool, signed_form
 
 def _reason_view(job: ImportJob, lang: str) -> dict:
     row = str(job.reason_row) if job.reason_row else "?"
-    return {"reason": job.reason,
-            "reason_message": t(f"import.reason.{job.reason}", lang, row=row, detail=job.reason_detail or "")}
+    # These reasons name every accepted column, the Dutch names too.
+    key = f"import_flow.reason.{job.reason}" if job.reason in NAMING_REASONS else f"import.reason.{job.reason}"
+    return {"reason": job.reason, "reason_message": t(key, lang, row=row, detail=job.reason_detail or "")}
 
 
-def job_view(job: ImportJob, lang: str) -> dict:
+def job_view(job: ImportJob, lang: str, *, with_link: bool = True) -> dict:
     """What GET .../imports/{id} answers. An upload that never came, and a run that died and was not
     retried while its slot lasted, show as failed (upload_expired, interrupted): the representative
     may start a new import then, and what was already written is skipped by it."""
@@ -105,13 +108,16 @@ def job_view(job: ImportJob, lang: str) -> dict:
                  skipped=int(job.skipped), failed=int(job.failed), errors_csv=None)
     if status == FAILED:
         shown.update(_reason_view(job, lang))
-    if job.errors_key and status in (DONE, FAILED):
+    from chalicelib.services.import_history import outcome
+
+    shown["outcome"] = outcome(shown, lang)
+    if with_link and job.errors_key and status in (DONE, FAILED):
         shown["errors_csv"] = uploads.download_url(job.errors_key, f"import-{job.import_id[:8]}-errors.csv",
                                                    REPORT_LINK_SECONDS)
     return shown
 
 
-def _job_of(crib: str, import_id: str) -> ImportJob:
+def owned_job(crib: str, import_id: str) -> ImportJob:
     job = store.get_job(import_id) if 0 < len(import_id) <= 64 else None
     if job is None or job.representative_crib != crib:
         raise PortalError(ErrorCode.NOT_FOUND)
@@ -120,7 +126,16 @@ def _job_of(crib: str, import_id: str) -> ImportJob:
 
 def import_status(user: User, import_id: str, lang: str) -> dict:
     """GET /representative/imports/{id}: only the firm's own imports (others answer 404)."""
-    return job_view(_job_of(representative_crib(user), import_id), lang)
+    return _with_error_rows(owned_job(representative_crib(user), import_id), lang)
+
+
+def _with_error_rows(job: ImportJob, lang: str) -> dict:
+    """The status, and once the import has ended its first refused rows to show on the page."""
+    from chalicelib.services.import_history import error_rows
+
+    shown = job_view(job, lang)
+    shown["error_rows"] = error_rows(job) if shown["status"] in (DONE, FAILED) else []
+    return shown
 
 
 def import_status_for(actor: User, username: str, import_id: str, lang: str) -> dict:
@@ -129,4 +144,4 @@ def import_status_for(actor: User, username: str, import_id: str, lang: str) -> 
     representative = _representative_named(username)
     if representative is None:
         raise PortalError(ErrorCode.NOT_FOUND, field="username")
-    return job_view(_job_of(representative_crib(representative), import_id), lang)
+    return _with_error_rows(owned_job(representative_crib(representative), import_id), lang)

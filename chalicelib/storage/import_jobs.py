@@ -8,14 +8,19 @@ The slot (key "slot#<representative CRIB>") is taken when a real (not dry-run) i
 and released when it ends; while a run holds it, `writing_until` tells single registrations of that
 representative to wait (they check it in their own transaction). See storage/authorizations.py for
 why that makes the unconditional BatchWriteItem puts safe.
+
+A history item per representative CRIB (key "history#<CRIB>") lists the ids of the firm's imports,
+newest last, appended in the transaction that creates each job: the firm's past imports without an
+index over the table.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import size
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -102,6 +107,50 @@ def _marker_key(import_id: str, client_crib: str) -> str:
     return f"notice#{import_id}#{client_crib}"
 
 
+class ImportHistory(Model):
+    """The ids of one representative's imports, oldest first (key "history#<representative CRIB>"), in the
+    import jobs table; expires with the newest job. Not in tables.models()."""
+
+    Meta = meta("import_jobs", ttl_attribute="expires_at")
+
+    import_id = UnicodeAttribute(hash_key=True)
+    import_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    expires_at = NumberAttribute()
+
+
+# The history keeps this many ids: older jobs have expired from the table by then anyway at any
+# realistic pace, and the item stays far below DynamoDB's 400 KB.
+HISTORY_LENGTH = 500
+
+
+def history_key(representative_crib: str) -> str:
+    return f"history#{representative_crib}"
+
+
+def history(representative_crib: str) -> list[str]:
+    """The representative's import ids, newest first."""
+    try:
+        item = ImportHistory.get(history_key(representative_crib), consistent_read=True)
+    except DoesNotExist:
+        return []
+    return list(reversed(item.import_ids or []))
+
+
+def trim_history(representative_crib: str, length: int) -> None:
+    """Drop the oldest ids beyond HISTORY_LENGTH (conditional on the length read, so a concurrent
+    append is never lost: then the next reader trims)."""
+    surplus = length - HISTORY_LENGTH
+    if surplus <= 0:
+        return
+    try:
+        ImportHistory(history_key(representative_crib)).update(
+            actions=[ImportHistory.import_ids[index].remove() for index in range(surplus)],
+            condition=size(ImportHistory.import_ids) == length)
+    except UpdateError as error:
+        if not is_condition_failure(error):
+            raise
+
+
 @dataclass(frozen=True)
 class Counts:
     """How far a run got: every row counted once, in exactly one of imported, skipped, failed."""
@@ -145,7 +194,7 @@ class Ending:
 
 
 def get_job(import_id: str) -> ImportJob | None:
-    if import_id.startswith(("slot#", "notice#")):
+    if import_id.startswith(("slot#", "notice#", "history#")):
         return None
     try:
         return ImportJob.get(import_id, consistent_read=True)
@@ -170,6 +219,11 @@ def create_job(job: ImportJob, audit: AuditEvent, *, now: int, hold_slot_until: 
                     condition=ImportSlot.holder.does_not_exist() | (ImportSlot.held_until < now),
                 )
             transaction.save(job, condition=ImportJob.import_id.does_not_exist())
+            transaction.update(
+                ImportHistory(history_key(job.representative_crib)),
+                actions=[ImportHistory.import_ids.set((ImportHistory.import_ids | []).append([job.import_id])),
+                         ImportHistory.expires_at.set(job.expires_at)],
+            )
     except Conflict as conflict:
         raise SlotTakenError() from conflict
 

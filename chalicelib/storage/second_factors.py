@@ -144,9 +144,9 @@ def commit_passkey_login(username: str, challenge: PasskeyChallenge, passkey: Pa
 
 
 def start_enrollment(username: str, sealed_secret: str, expires: int, session_hash: str, event: AuditEvent,
-                     resets: Sequence[CounterReset] = ()) -> None:
-    """A new pending secret bound to the session `session_hash` (any earlier pending one forgotten),
-    with the re-check's counter `resets` and the audit event, in one transaction."""
+                     resets: Sequence[CounterReset] = (), replaces: bool = False) -> None:
+    """A new pending secret bound to the session `session_hash` (any earlier pending one forgotten, which
+    `replaces` records), with the re-check's counter `resets` and the audit event, in one transaction."""
     with recorded_transaction(event) as writes:
         writes.update(
             User(username),
@@ -156,6 +156,7 @@ def start_enrollment(username: str, sealed_secret: str, expires: int, session_ha
                 User.pending_totp_confirmed.set(False),
                 User.pending_totp_step.remove(),
                 User.pending_totp_session.set(session_hash),
+                User.pending_totp_replaces.set(replaces),
             ],
             condition=User.username.exists(),
         )

@@ -129,6 +129,21 @@ def stream(upload: StoredUpload) -> Iterator[bytes]:
         body.close()
 
 
+def report_head(key: str, limit: int) -> bytes:
+    """The first `limit` bytes of an error report (a ranged GET); b"" when it is gone."""
+    client = _client()
+    try:
+        body = client.get_object(Bucket=_bucket(), Key=key, Range=f"bytes=0-{limit - 1}")["Body"]
+    except client.exceptions.ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "InvalidRange"):
+            return b""
+        raise
+    try:
+        return body.read()
+    finally:
+        body.close()
+
+
 def put_report(key: str, content: IO[bytes]) -> None:
     """Store an error report (streamed from a file object; multipart for large ones)."""
     _client().upload_fileobj(content, _bucket(), key, ExtraArgs={"ContentType": "text/csv; charset=utf-8"})

@@ -85,6 +85,8 @@ class User(Model):
     # The stored hash of the session that started the pending enrollment: only it may confirm and
     # activate, so a second session of the account (a stolen cookie) cannot collect the new codes.
     pending_totp_session = UnicodeAttribute(null=True)
+    # The pending secret replaced an earlier pending one, which the owner's app may hold already.
+    pending_totp_replaces = BooleanAttribute(default=False)
     backup_codes_left = NumberAttribute(default=0)
     backup_set_id = UnicodeAttribute(null=True)
     backup_pdf_key = UnicodeAttribute(null=True)

@@ -264,9 +264,15 @@ def test_a_2fa_less_user_reaches_nothing_beyond_enrollment(api, newcomer):
     assert api.get("/mfa/activate").status_code == 200
 
 
-def test_enrollment_page_uses_the_seeds_labels(api, newcomer):
-    page = api.get("/mfa/activate")
-    html = page.body.decode("utf-8")
+def test_enrollment_pages_use_the_seeds_labels(api, newcomer):
+    """Every step has a page of its own; together they carry the seed's labels and the eleven steps."""
+    pages = [api.get("/mfa/activate"), api.get("/mfa/activate/3")]
+    secret = body(api.post("/api/v1/mfa/enrollment", {"password": PASSWORD}))["secret"]
+    pages += [api.get(f"/mfa/activate/{step}") for step in (4, 5, 6, 7, 9)]
+    api.post("/api/v1/mfa/enrollment/confirm", {"code": code(secret)})
+    pages.append(api.get("/mfa/activate/10"))
+    assert [page.status_code for page in pages] == [200] * 8
+    html = "".join(page.body.decode("utf-8") for page in pages)
     for label in (*SEED_LABELS, *APPS):
         assert label in html, label
     for step in range(2, 12):

@@ -4,6 +4,8 @@ The cases run over GUARDED_PAGES, so a page added with guarded_page() is covered
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 
 from app import app as chalice_app
@@ -19,7 +21,18 @@ TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def _url(page: GuardedPage) -> str:
-    return page.path.replace("{username}", "jan.jansen").replace("{reference}", "SR-AAAA-BBBB")
+    return (page.path.replace("{username}", "jan.jansen").replace("{reference}", "SR-AAAA-BBBB")
+            .replace("{step}", "3").replace("{import_id}", "b" * 32).replace("{authorization_id}", "a" * 32)
+            .replace("{change}", "confirm"))
+
+
+def _returning(location: str, page: GuardedPage) -> str:
+    """`location` with the page as the login's return path; the login steps and the portal itself are
+    never one (a login ends on the portal anyway)."""
+    url = _url(page)
+    if url == "/portal" or url.startswith(("/login", "/mfa/activate")):
+        return location
+    return f"{location}?{urlencode({'next': url})}"
 
 
 def _partial(api, user_factory, username: str, next_step: str, **account) -> None:
@@ -55,7 +68,7 @@ def test_every_page_is_public_or_guarded():
 def test_without_a_session_the_login_page(make_api, page):
     response = make_api().get(_url(page))
     assert response.status_code == 302
-    assert response.headers["Location"] == "/login"
+    assert response.headers["Location"] == _returning("/login", page)
 
 
 # After the password step: the account's next step, its page, and the access level that page has.
@@ -74,7 +87,7 @@ def test_after_the_password_the_next_step_page(api, user_factory, page, next_ste
         assert response.status_code == 200
     else:
         assert response.status_code == 302
-        assert response.headers["Location"] == step_page
+        assert response.headers["Location"] == _returning(step_page, page)
 
 
 @PAGES
@@ -101,7 +114,7 @@ def test_logged_in_with_the_role_the_page_itself(api, full_login, page):
     else:
         # A desk page about an account or request that does not exist says so on the page (404).
         assert response.status_code in (200, 404)
-        assert "text/html" in response.headers["Content-Type"]
+        assert "text/html" in response.headers["Content-Type"] or page.path.endswith(".csv")
         assert "U heeft geen toegang tot deze functie." not in response.body.decode()
 
 

@@ -111,7 +111,8 @@ def test_a_backup_code_login_tells_what_is_left_and_offers_a_new_list_when_few_a
 
 def test_the_backup_code_page_needs_a_full_login(api, make_api):
     response = make_api().get("/mfa/backup-code-used")
-    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    # To the login, which comes back to the page afterwards.
+    assert (response.status_code, response.headers["Location"]) == (302, "/login?next=%2Fmfa%2Fbackup-code-used")
 
 
 def test_every_recovery_notice_has_its_dispute_text_in_every_language():

@@ -138,7 +138,7 @@ def test_sessions_page_and_password_change_end_the_other_browser(portal, browser
         page.get_by_role("button", name="Wachtwoord wijzigen").click()
         page.get_by_text("Uw wachtwoord is gewijzigd").wait_for()
         other_page.goto(f"{portal.url}/account")
-        other_page.wait_for_url("**/login")
+        other_page.wait_for_url("**/login?next=%2Faccount")  # the login would return there
         page.goto(f"{portal.url}/account/sessions")
         assert page.locator("#sessions tbody tr").count() == 1
     finally:

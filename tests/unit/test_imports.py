@@ -37,7 +37,8 @@ def test_a_requested_import_waits_for_its_upload_for_15_minutes(aws, clock_pinne
     assert [event["action"] for event in events_about(f"import:{started['import_id']}")] == ["import.request"]
     assert imports.import_status(FIRM, started["import_id"], "en") == {
         "import_id": started["import_id"], "dry_run": False, "activate": False, "status": "waiting_for_upload",
-        "total": 0, "processed": 0, "imported": 0, "skipped": 0, "failed": 0, "errors_csv": None}
+        "total": 0, "processed": 0, "imported": 0, "skipped": 0, "failed": 0, "errors_csv": None, "outcome": None,
+        "error_rows": []}
 
 
 def test_a_firm_runs_one_real_import_at_a_time_and_dry_runs_beside_it(aws, clock_pinned):
@@ -79,7 +80,8 @@ def test_support_asks_on_a_firms_behalf_with_a_reason(aws, clock_pinned):
     assert (job.created_by, job.activate, job.representative_crib) == ("sam.support", True, "200000009")
     [event] = events_about(f"import:{started['import_id']}")
     assert (event["actor"], event["reason"], event["details"]) == (
-        "sam.support", "forms received by post", {"representative": "rep.punda", "dry_run": False, "activate": True})
+        "sam.support", "forms received by post",
+        {"representative": "rep.punda", "representative_crib": "200000009", "dry_run": False, "activate": True})
     assert imports.import_status_for(SUPPORT, "rep.punda", started["import_id"], "en")["activate"] is True
 
 

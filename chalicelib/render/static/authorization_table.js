@@ -62,9 +62,16 @@ window.AuthorizationTable = (function () {
       },
     };
 
+    let position = 0;
     function row(item) {
       const tr = document.createElement("tr");
       tr.dataset.authorizationId = item.id;
+      // What a page may sort the rows by: the API's order (newest first) and the raw values.
+      tr.dataset.position = String(position++);
+      tr.dataset.sortClientCrib = item.client_crib;
+      tr.dataset.sortClientName = (item.client_name || "").toLowerCase();
+      tr.dataset.sortStartDate = item.start_date;
+      tr.dataset.sortStatus = item.status;
       columns.forEach(function (column) {
         const td = document.createElement("td");
         td.className = "column-" + column;
@@ -85,6 +92,7 @@ window.AuthorizationTable = (function () {
       cursor = result.data.cursor;
       more.hidden = !cursor;
       empty.hidden = body.children.length > 0;
+      if (options.loaded) { options.loaded(body); }
     }
 
     more.addEventListener("click", function () { load(false); });

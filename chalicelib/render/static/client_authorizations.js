@@ -1,43 +1,42 @@
-// Machtigingen: every authorization on the taxpayer's CRIB, with confirm and revoke.
+// Machtigingen: every authorization on the taxpayer's CRIB. A pending one can be checked and confirmed
+// or refused, an active one revoked: each link leads to a check page that shows what the change is
+// about first, and names its authorization for screen readers (the visible label is the same on
+// every row).
 "use strict";
 
 document.addEventListener("DOMContentLoaded", function () {
   const card = document.getElementById("client-authorizations");
-  const done = document.getElementById("client-done");
-  let list = null;
+  const table = document.getElementById("authorizations");
 
-  async function change(item, action) {
-    Portal.clearErrors(card);
-    done.hidden = true;
-    if (action === "revoke" && !window.confirm(card.dataset.textRevokeQuestion)) { return; }
-    const result = await Portal.api("POST", "/api/v1/authorizations/" + encodeURIComponent(item.id) + "/" + action, {});
-    if (!result.ok) { Portal.showError(card, result.data && result.data.error); return; }
-    done.textContent = action === "confirm" ? card.dataset.textConfirmed : card.dataset.textRevoked;
-    done.hidden = false;
-    Portal.announce(done.textContent);
-    list.load(true);
+  function period(item) {
+    const day = function (iso) { return iso.split("-").reverse().join("-"); };
+    const template = item.end_date ? table.dataset.textRange : table.dataset.textOpen;
+    return template.replace("{start}", day(item.start_date)).replace("{end}", item.end_date ? day(item.end_date) : "");
   }
 
-  function button(item, action, label, primary) {
-    const element = document.createElement("button");
-    element.type = "button";
+  function link(item, change, primary) {
+    const element = document.createElement("a");
     element.className = "button small" + (primary ? " primary" : " danger");
-    element.textContent = label;
-    element.addEventListener("click", function () { change(item, action); });
+    element.href = "/authorizations/" + encodeURIComponent(item.id) + "/" + change;
+    element.textContent = card.dataset["textCheck" + change.charAt(0).toUpperCase() + change.slice(1)];
+    const named = document.createElement("span");
+    named.className = "visually-hidden";
+    named.textContent = ": " + card.dataset.textNamed
+      .replace("{tax_type}", item.tax_type + " — " + item.tax_type_name)
+      .replace("{firm}", item.firm_name || item.representative_crib)
+      .replace("{period}", period(item));
+    element.appendChild(named);
     return element;
   }
 
-  list = AuthorizationTable.create({
+  const list = AuthorizationTable.create({
     path: function (cursor) {
       return "/api/v1/authorizations" + (cursor ? "?cursor=" + encodeURIComponent(cursor) : "");
     },
-    actions: function (item, texts) {
-      const buttons = [];
-      if (item.status === "pending") { buttons.push(button(item, "confirm", texts.textConfirm, true)); }
-      if (item.status === "pending" || item.status === "active") {
-        buttons.push(button(item, "revoke", texts.textRevoke, false));
-      }
-      return buttons;
+    actions: function (item) {
+      if (item.status === "pending") { return [link(item, "confirm", true), link(item, "reject", false)]; }
+      if (item.status === "active") { return [link(item, "revoke", false)]; }
+      return [];
     },
   });
   list.load(true);

@@ -4,6 +4,6 @@ document.addEventListener("DOMContentLoaded", function () {
   const form = document.getElementById("passkey-login-form");
   Passkeys.bindCeremony(form, "get", function () { return {}; },
                         function (fields, credential) { return { credential: credential }; },
-                        function () { Portal.next("/portal"); });
+                        function () { Portal.next(form.dataset.returnPath || "/portal"); });
   document.querySelector("[data-logout]").addEventListener("click", function () { Portal.logout(); });
 });

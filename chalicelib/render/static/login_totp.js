@@ -6,7 +6,8 @@ document.addEventListener("DOMContentLoaded", function () {
   const toggle = document.getElementById("use-backup-code");
   const labels = { backup: toggle.textContent, app: toggle.dataset.appLabel };
 
-  function done() { Portal.next("/portal"); }
+  // The page asked for before the login, checked by the server; else Mijn portaal.
+  function done() { Portal.next(totpForm.dataset.returnPath || "/portal"); }
   function digitsOnly(body) { body.code = body.code.replace(/\s+/g, ""); return body; }
 
   Portal.bindForm(totpForm, done, digitsOnly);

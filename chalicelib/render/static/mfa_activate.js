@@ -1,58 +1,74 @@
-// The seed's enrollment steps on one page: one section per step, the API called at steps 3, 9 and 10.
+// The seed's enrollment steps, one address each (/mfa/activate/<step>): the steps are linked, so the
+// browser's Back and Forward, a reload and the language switch keep the step. The API is called at
+// steps 3, 9 and 10; after step 10 the page shows step 11 in place, because the backup-code link
+// the activation hands out (once) lives only in this page.
 "use strict";
 document.addEventListener("DOMContentLoaded", function () {
-  const steps = Array.from(document.querySelectorAll("[data-step]"));
+  const enrollment = document.getElementById("enrollment");
 
-  function go(number) {
-    steps.forEach(function (section) { section.hidden = section.dataset.step !== String(number); });
-    window.scrollTo(0, 0);
+  function focusHeading(number) {
     const heading = document.getElementById("step-" + number + "-heading");
     if (heading) { heading.focus(); }
   }
 
-  // The QR code arrives as an SVG document: parsed, never inserted as HTML.
-  function showQrCode(svgText) {
-    const holder = document.getElementById("qr-code");
-    const svg = new DOMParser().parseFromString(svgText, "image/svg+xml").documentElement;
-    svg.setAttribute("role", "img");
-    svg.setAttribute("aria-label", holder.dataset.alt);
-    holder.replaceChildren(document.importNode(svg, true));
-  }
-
-  document.querySelector("[data-logout]").addEventListener("click", function () { Portal.logout(); });
-  document.querySelectorAll("[data-goto]").forEach(function (button) {
-    button.addEventListener("click", function () { go(button.dataset.goto); });
+  // Links that look like buttons act on Space as buttons do.
+  document.querySelectorAll("a[role=button]").forEach(function (link) {
+    link.addEventListener("keydown", function (event) {
+      if (event.key === " ") { event.preventDefault(); link.click(); }
+    });
   });
+
+  const logout = document.querySelector("[data-logout]");
+  if (logout) { logout.addEventListener("click", function () { Portal.logout(); }); }
 
   const enrollmentForm = document.getElementById("enrollment-form");
-  Portal.bindForm(enrollmentForm, function (data) {
-    showQrCode(data.qr_svg);
-    document.getElementById("manual-account").textContent = data.account;
-    document.getElementById("manual-issuer").textContent = data.issuer;
-    const secret = document.getElementById("manual-secret");
-    secret.textContent = data.secret.replace(/(.{4})(?=.)/g, "$1 ");
-    secret.dataset.copyValue = data.secret;
-    enrollmentForm.reset();
-    go(4);
-  });
+  if (enrollmentForm) {
+    Portal.bindForm(enrollmentForm, function () {
+      enrollmentForm.reset();
+      window.location.assign(enrollmentForm.dataset.next);
+    });
+  }
 
   const manualButton = document.getElementById("manual-button");
-  manualButton.addEventListener("click", function () {
-    const manual = document.getElementById("manual-entry");
-    manual.hidden = !manual.hidden;
-    manualButton.setAttribute("aria-expanded", String(!manual.hidden));
-  });
+  if (manualButton) {
+    manualButton.addEventListener("click", function () {
+      const manual = document.getElementById("manual-entry");
+      manual.hidden = !manual.hidden;
+      manualButton.setAttribute("aria-expanded", String(!manual.hidden));
+    });
+  }
 
   const confirmForm = document.getElementById("confirm-form");
-  Portal.bindForm(confirmForm, function () {
-    confirmForm.reset();
-    go(10);
-  }, function (body) {
-    body.code = body.code.replace(/\s+/g, "");
-    return body;
-  });
+  if (confirmForm) {
+    Portal.bindForm(confirmForm, function () {
+      confirmForm.reset();
+      window.location.assign(confirmForm.dataset.next);
+    }, function (body) {
+      body.code = body.code.replace(/\s+/g, "");
+      return body;
+    });
+  }
+
+  // Step 11 in place of step 10: the address and the language links become step 11's, so a reload or
+  // another language shows the finished set-up, never the activation again.
+  function showDone() {
+    const donePath = enrollment.dataset.donePath;
+    document.querySelector("[data-step='10']").hidden = true;
+    document.querySelector("[data-step='11']").hidden = false;
+    window.history.replaceState(null, "", donePath);
+    document.querySelectorAll(".languages a[hreflang]").forEach(function (link) {
+      const target = new URL(donePath, window.location.href);
+      target.searchParams.set("lang", link.getAttribute("hreflang"));
+      link.setAttribute("href", target.pathname + target.search);
+    });
+    window.scrollTo(0, 0);
+    focusHeading(11);
+  }
 
   const activateForm = document.getElementById("activate-form");
-  const pdfLink = document.querySelector("[data-pdf-link]");
-  BackupCodesPopup.bind(activateForm, pdfLink, function () { go(11); });
+  if (activateForm) {
+    BackupCodesPopup.bind(activateForm, document.querySelector("[data-pdf-link]"), showDone);
+  }
+
+  focusHeading(enrollment.dataset.stepNow);
 });
