@@ -35,6 +35,7 @@ class ErrorCode(str, Enum):
     PASSKEY_REFUSED = "passkey_refused"
     PASSKEY_LIMIT = "passkey_limit"
     LAST_SECOND_FACTOR = "last_second_factor"
+    APPROVAL_EXPIRED = "approval_expired"
     INTERNAL_ERROR = "internal_error"
     SERVICE_UNAVAILABLE = "service_unavailable"
 
@@ -70,6 +71,7 @@ HTTP_STATUS = {
     ErrorCode.PASSKEY_REFUSED: 401,
     ErrorCode.PASSKEY_LIMIT: 409,
     ErrorCode.LAST_SECOND_FACTOR: 409,
+    ErrorCode.APPROVAL_EXPIRED: 409,
     ErrorCode.INTERNAL_ERROR: 500,
     ErrorCode.SERVICE_UNAVAILABLE: 503,
 }

@@ -33,6 +33,7 @@ BLUEPRINTS = (
     ("passkey_pages", PAGES),
     ("mailbox", PAGES),
     ("admin", API),
+    ("approvals", API),
     ("support_requests", API),
     ("support_pages", PAGES),
     ("representative", API),

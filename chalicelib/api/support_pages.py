@@ -15,7 +15,7 @@ from chalicelib.api.http import current_request
 from chalicelib.api.pages import guarded_page, page, page_for
 from chalicelib.errors import HTTP_STATUS, PortalError
 from chalicelib.i18n import LANGUAGES
-from chalicelib.services import audit_trail, support_desk, support_requests
+from chalicelib.services import audit_trail, four_eyes, support_desk, support_requests
 from chalicelib.services.accounts import ROLES, STAFF_ROLES
 from chalicelib.services.sessions import Access, Authenticated
 from chalicelib.storage.users import User
@@ -23,7 +23,7 @@ from chalicelib.storage.users import User
 blueprint = Blueprint(__name__)
 
 # Notices a page shows after an action reloaded it (?done=...); anything else is ignored.
-DONE = ("unblocked", "reset", "created", "closed", "representative")
+DONE = ("unblocked", "reset", "created", "closed", "representative", "requested", "approved", "rejected")
 
 
 def _query(name: str) -> str:
@@ -90,6 +90,11 @@ def request_page(current: Authenticated, reference: str) -> Response:
     return desk_page(current, "support_request.html",
                      lambda actor: support_requests.detail_with_account(actor, reference),
                      identity_checks=support_desk.IDENTITY_CHECKS)
+
+
+@staff_page("/support/approvals")
+def approvals_page(current: Authenticated) -> Response:
+    return desk_page(current, "support_approvals.html", four_eyes.waiting, items=[])
 
 
 @staff_page("/support/audit")

@@ -29,6 +29,9 @@ from tests.backup_sheet import codes_in
 from tests.e2e.conftest import ROOT, free_port, running_portal
 from tests.faults.proxy import ALL_KINDS, FaultProxy
 
+# How the desk identified the owner: every unblock and 2FA reset states at least one check.
+CHECKED = {"identity_checks": ["id_document_in_person"]}
+
 PASSWORD = "Correct-Horse-Battery-9"
 WRONG = "wrong-password-here!"
 # What a client may ever see from these flows (503 is temporary trouble; never a 500).
@@ -635,7 +638,7 @@ def test_a_2fa_reset_whose_answer_was_lost_is_one_reset(stage):
     desk = stage.desk()
     _enrolled(stage, "fault.deskl")
     _lose_one_transaction_answer(stage)
-    reset = stage.post(desk, "/admin/users/fault.deskl/reset-2fa", {"reason": "lost phone"})
+    reset = stage.post(desk, "/admin/users/fault.deskl/reset-2fa", {"reason": "lost phone", **CHECKED})
     assert stage.injected_now() == 1
     stage.faults(0.0, seed=0)
     assert reset.status_code == 204, reset.text
