@@ -95,14 +95,18 @@ def waiting(actor: User) -> dict:
     return {"items": items, "cursor": None}
 
 
-def _pending(actor: User, approval_id: str, action: str, reason: str | None,
-             context: RequestContext) -> tuple[Approval, User, str]:
-    """The request, its account and the stated reason, once the staff rules allow `actor` to decide."""
+def _pending(actor: User, approval_id: str, action: str, reason: str | None, context: RequestContext, *,
+             own_allowed: bool) -> tuple[Approval, User, str]:
+    """The request, its account and the stated reason, once the staff rules allow `actor` to decide
+    (the requester never approves: refused whatever state the request is in)."""
     approval = store.get_approval(approval_id) if 0 < len(approval_id or "") <= 32 else None
     target = get_user(approval.target) if approval is not None else None
     why = authorize(actor, action, context, reason=reason, target=target or (approval.target if approval else None))
     if approval is None or target is None:
         raise PortalError(ErrorCode.NOT_FOUND)
+    if not own_allowed and approval.requested_by == actor.username:
+        record_refusal(actor, action, context, target, Rule.OWN_REQUEST)
+        raise PortalError(ErrorCode.FORBIDDEN, reason="desk.approval.own_request")
     _still_open(approval)
     return approval, target, why
 
@@ -116,10 +120,7 @@ def _still_open(approval: Approval) -> None:
 
 def approve(actor: User, approval_id: str, reason: str | None, context: RequestContext) -> None:
     """A second staff member approves: the reset happens now, in one transaction with the decision."""
-    approval, target, why = _pending(actor, approval_id, f"{RESET}.approve", reason, context)
-    if approval.requested_by == actor.username:
-        record_refusal(actor, f"{RESET}.approve", context, target, Rule.OWN_REQUEST)
-        raise PortalError(ErrorCode.FORBIDDEN, reason="desk.approval.own_request")
+    approval, target, why = _pending(actor, approval_id, f"{RESET}.approve", reason, context, own_allowed=False)
     now = int(clock.now())
     details = approval.details.as_dict() if approval.details is not None else {}
     event = new_event(RESET, actor=actor.username, target=target.username, outcome="success", context=context,
@@ -136,7 +137,7 @@ def approve(actor: User, approval_id: str, reason: str | None, context: RequestC
 
 def reject(actor: User, approval_id: str, reason: str | None, context: RequestContext) -> None:
     """Reject (or, by the requester, withdraw) a pending request: nothing changes on the account."""
-    approval, target, why = _pending(actor, approval_id, f"{RESET}.reject", reason, context)
+    approval, target, why = _pending(actor, approval_id, f"{RESET}.reject", reason, context, own_allowed=True)
     now = int(clock.now())
     event = new_event(f"{RESET}.rejected", actor=actor.username, target=target.username, outcome="rejected",
                       context=context, reason=why,
