@@ -42,6 +42,7 @@ BLUEPRINTS = (
     ("authorization_pages", PAGES),
     ("import_events", PAGES),
     ("outbox_events", PAGES),
+    ("audit_seal_events", PAGES),
 )
 
 

@@ -165,3 +165,13 @@ def test_the_command_says_ok_or_names_each_finding_with_exit_code_1(table, clock
     assert f"deleted: {ids[0]}" in out and f"changed: {ids[2]}" in out and out[-1] == "TAMPERED: 2 finding(s)"
     with pytest.raises(SystemExit):
         manage.main(["verify-audit", "--day", "15-01-2027"])
+
+
+def test_the_scheduled_function_seals_what_has_settled(table, clock_pinned):
+    from chalicelib.api.audit_seal_events import seal_audit
+
+    _events(2, clock_pinned)
+    assert seal_audit({}) == {"sealed": 0}  # not settled yet
+    clock_pinned.advance(audit_integrity.SETTLE + 1)
+    assert seal_audit({}) == {"sealed": 2}
+    assert audit_integrity.verify(DAY).sealed == 2
