@@ -171,7 +171,7 @@ def test_the_scheduled_function_seals_what_has_settled(table, clock_pinned):
     from chalicelib.api.audit_seal_events import seal_audit
 
     _events(2, clock_pinned)
-    assert seal_audit({}) == {"sealed": 0}  # not settled yet
+    assert seal_audit.func({}) == {"sealed": 0}  # not settled yet
     clock_pinned.advance(audit_integrity.SETTLE + 1)
-    assert seal_audit({}) == {"sealed": 2}
+    assert seal_audit.func({}) == {"sealed": 2}
     assert audit_integrity.verify(DAY).sealed == 2
