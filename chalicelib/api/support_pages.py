@@ -72,9 +72,11 @@ def search_page(current: Authenticated) -> Response:
 
 @staff_page("/support/users/{username}")
 def user_page(current: Authenticated, username: str) -> Response:
-    return desk_page(current, "support_user.html",
-                     lambda actor: {"account": support_desk.user_detail(actor, username)},
-                     identity_checks=support_desk.IDENTITY_CHECKS)
+    def load(actor: User) -> dict:
+        account = support_desk.user_detail(actor, username)
+        return {"account": account, "approvals": four_eyes.waiting_for(actor, account["username"])}
+
+    return desk_page(current, "support_user.html", load, identity_checks=support_desk.IDENTITY_CHECKS, approvals=[])
 
 
 @staff_page("/support/requests")

@@ -13,8 +13,9 @@ will be - a transaction still in flight cannot land behind a link and look inser
 
 verify(day) recomputes every MAC and compares the stored events with the links: an event listed but
 missing is `deleted`, one present but not listed `inserted`, one whose MAC or content differs
-`changed`; a broken chain is `seal_broken`. Events after the last link (the last SETTLE minutes)
-are checked by their MAC only.
+`changed`, one without a MAC `unsigned`; a broken chain is `seal_broken` (a day's first link starts
+from the previous day's final one), a settled day without its final link `not_sealed`. Events after
+the last link (the last SETTLE minutes) are checked by their MAC only.
 """
 
 from __future__ import annotations
@@ -54,6 +55,14 @@ def seal_mac(seal: AuditSeal) -> str:
     return hmac.new(get_keys().audit_key, b"audit-seal v1\n" + _seal_content(seal), hashlib.sha256).hexdigest()
 
 
+def _previous_day_end(day: str) -> str:
+    """The MAC of the previous day's final link ("" when that day was never sealed): the first link of
+    a day starts from it, so the days form one chain and a removed day's end shows the next day."""
+    previous = (date.fromisoformat(day) - timedelta(days=1)).isoformat()
+    links = store.seals_of_day(previous)
+    return links[-1].mac if links and int(links[-1].final or 0) else ""
+
+
 def seal_day(day: str, now: float | None = None) -> int:
     """Append links for `day`'s events up to the settled cutoff (the whole day once it has settled).
     Returns the number of events sealed; two sealers at once write each link once (put-if-absent)."""
@@ -81,7 +90,8 @@ def seal_day(day: str, now: float | None = None) -> int:
             return sealed
         link = AuditSeal(store.SEAL_PREFIX + day, f"{len(links) + 1:06d}", after=after,
                          upto=last_id if full else upto_limit, count=len(entries), entries="\n".join(entries),
-                         previous=links[-1].mac if links else "", final=0 if full or not final else 1,
+                         previous=links[-1].mac if links else _previous_day_end(day),
+                         final=0 if full or not final else 1,
                          sealed_at=int(now))
         link.mac = seal_mac(link)
         if not store.append_seal(link):
@@ -124,7 +134,7 @@ def verify(day: str) -> Report:
     """Check one day: every event's MAC, and the stored events against the day's seal chain."""
     report = Report(day)
     listed: dict[str, str] = {}
-    previous, after = "", ""
+    previous, after = _previous_day_end(day), ""
     for number, link in enumerate(store.seals_of_day(day), start=1):
         intact = (hmac.compare_digest(link.mac or "", seal_mac(link)) and link.sequence == f"{number:06d}"
                   and link.previous == previous and link.after == after and not report.closed)
@@ -140,7 +150,9 @@ def verify(day: str) -> Report:
         report.events += 1
         present.add(event.event_id)
         valid = bool(event.mac) and hmac.compare_digest(event.mac, store.event_mac(event))
-        if event.event_id in listed:
+        if not event.mac:
+            report.findings.append(("unsigned", event.event_id))  # written without a MAC
+        elif event.event_id in listed:
             report.sealed += 1
             if not valid or listed[event.event_id] != event.mac:
                 report.findings.append(("changed", event.event_id))
@@ -149,4 +161,8 @@ def verify(day: str) -> Report:
         elif not valid:
             report.findings.append(("changed", event.event_id))
     report.findings += [("deleted", event_id) for event_id in sorted(set(listed) - present)]
+    if not report.closed and _stamp(clock.now() - SETTLE)[:10] > day:
+        # The day is over and settled, so the sealer has closed it, unless its links were removed (or
+        # it never ran): what is missing can no longer be told.
+        report.findings.append(("not_sealed", day))
     return report

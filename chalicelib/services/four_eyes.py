@@ -95,6 +95,11 @@ def waiting(actor: User) -> dict:
     return {"items": items, "cursor": None}
 
 
+def waiting_for(actor: User, username: str) -> list[dict]:
+    """What waits for approval on one account (for its page at the desk)."""
+    return [item for item in waiting(actor)["items"] if item["target"] == username]
+
+
 def _pending(actor: User, approval_id: str, action: str, reason: str | None, context: RequestContext, *,
              own_allowed: bool) -> tuple[Approval, User, str]:
     """The request, its account and the stated reason, once the staff rules allow `actor` to decide

@@ -59,6 +59,9 @@ def test_a_representatives_reset_waits_and_a_second_staff_member_applies_it(desk
     assert [item["id"] for item in waiting] == [approval["id"]]
     page = desk["sara.support"].get("/support/approvals").body.decode()
     assert "Wacht op goedkeuring" in page and approval["id"] in page and "Goedkeuren en uitvoeren" in page
+    account_page = desk["sara.support"].get("/support/users/kantoor.adviseur").body.decode()
+    assert ("Wacht op goedkeuring: Twee-factor authenticatie (2FA) resetten, aangevraagd door sam.support"
+            in account_page)
 
     approved = desk["sara.support"].post(f"{ADMIN}/approvals/{approval['id']}/approve", {"reason": "checked file"})
     assert approved.status_code == 204

@@ -111,10 +111,13 @@ class FaultStage:
                                    ExpressionAttributeValues={":u": {"S": username}}, ConsistentRead=True)["Items"]
 
     def full_sessions(self, username: str) -> int:
+        """Full sessions that still count: those of the account's current session epoch (a transition
+        that ends every session bumps the epoch and leaves the items to expire)."""
         items = self.dynamodb.scan(TableName="portal-local-sessions", FilterExpression="username = :u AND #l = :f",
                                    ExpressionAttributeNames={"#l": "level"},
                                    ExpressionAttributeValues={":u": {"S": username}, ":f": {"S": "full"}})["Items"]
-        return len(items)
+        epoch = self.item("users", "username", username).get("session_epoch", {}).get("N", "0")
+        return sum(1 for item in items if item.get("epoch", {}).get("N", "0") == epoch)
 
     def desk(self) -> requests.Session:
         """The support desk's full session, made once (a TOTP code logs in only once per time step)."""

@@ -175,3 +175,26 @@ def test_the_scheduled_function_seals_what_has_settled(table, clock_pinned):
     clock_pinned.advance(audit_integrity.SETTLE + 1)
     assert seal_audit.func({}) == {"sealed": 2}
     assert audit_integrity.verify(DAY).sealed == 2
+
+
+def test_days_chain_on_so_a_removed_day_end_shows_on_the_next_day(table, clock_pinned):
+    client, name = table
+    _events(2, clock_pinned)
+    clock_pinned.advance(24 * 3600)  # the next day: 2027-01-16
+    record("logout", actor="jan", target="jan", outcome="success", context=CONTEXT)
+    clock_pinned.advance(audit_integrity.SETTLE + 1)
+    audit_integrity.seal_due()
+    (end,) = store.seals_of_day(DAY)
+    (start,) = store.seals_of_day("2027-01-16")
+    assert end.final == 1 and start.previous == end.mac
+    assert _findings() == [] and _findings("2027-01-16") == []
+    client.delete_item(TableName=name, Key={"day": {"S": "seal#" + DAY}, "event_id": {"S": "000001"}})
+    assert _findings("2027-01-16") == [("seal_broken", "000001")]
+    assert _findings() == [("not_sealed", DAY)]  # the day is over: without its final link it cannot be vouched for
+
+
+def test_an_event_without_a_mac_is_reported(table, clock_pinned):
+    client, name = table
+    forged = new_event("logout", actor="jan", target="jan", outcome="success", context=CONTEXT)
+    client.put_item(TableName=name, Item=forged.serialize())
+    assert _findings() == [("unsigned", forged.event_id)]
