@@ -198,3 +198,28 @@ def test_an_event_without_a_mac_is_reported(table, clock_pinned):
     forged = new_event("logout", actor="jan", target="jan", outcome="success", context=CONTEXT)
     client.put_item(TableName=name, Item=forged.serialize())
     assert _findings() == [("unsigned", forged.event_id)]
+
+
+def test_a_busy_day_is_sealed_in_several_links_and_a_deletion_in_any_of_them_is_found(table, clock_pinned,
+                                                                                       monkeypatch):
+    client, name = table
+    monkeypatch.setattr(audit_integrity, "MAX_PER_LINK", 2)
+    ids = _events(5, clock_pinned)
+    _sealed(clock_pinned)
+    assert [int(link.count) for link in store.seals_of_day(DAY)] == [2, 2, 1]
+    assert audit_integrity.verify(DAY).ok
+    client.delete_item(TableName=name, Key={"day": {"S": DAY}, "event_id": {"S": ids[3]}})
+    assert _findings() == [("deleted", ids[3])]
+
+
+def test_the_sealers_log_line_keeps_the_links_mac(table, clock_pinned, caplog):
+    import logging
+
+    from chalicelib.logs import redact
+
+    _events(1, clock_pinned)
+    with caplog.at_level(logging.INFO, logger="portal.audit"):
+        _sealed(clock_pinned)
+    (line,) = [record for record in caplog.records if record.getMessage() == "audit sealed"]
+    (link,) = store.seals_of_day(DAY)
+    assert redact(line.link_mac, "link_mac").replace(":", "") == link.mac and line.link == 1 and line.events == 1
