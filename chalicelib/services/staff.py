@@ -7,7 +7,10 @@ representative's behalf, closing a support request, binding a CRIB) goes through
 - never on the actor's own account;
 - support never changes a staff account, and never gives a staff role: only an admin manages staff;
 - some actions are an admin's alone (binding a CRIB to an existing account);
-- a stated reason.
+- a stated reason;
+- for an unblock or a 2FA reset, the identity checks done (services/identity_checks.py), and for a
+  representative's or staff account's 2FA reset a second staff member's approval (services/four_eyes.py:
+  never the requester's own).
 A refusal is recorded in the audit trail with outcome `denied` and the rule it broke, then raised.
 """
 
