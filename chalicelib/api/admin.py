@@ -43,7 +43,8 @@ REASON = Body({"reason": reason()}, name="Reason")
 _IDENTITY = {
     "identity_checks": Field(list, required=False, checked_by_service=True, schema={
         "items": {"type": "string", "enum": list(identity_checks.CHECKS)}, "minItems": 1, "uniqueItems": True,
-        "description": "How the owner's identity was verified: at least one check (\"other\" needs identity_note)"}),
+        "description": "How the owner's identity was verified: at least one check (\"other\" needs identity_note; "
+                       "a 2FA reset one of a document or a channel on record)"}),
     "identity_note": optional(str, maxLength=identity_checks.NOTE_MAX,
                               description="Free text about the checks (required with \"other\")"),
 }

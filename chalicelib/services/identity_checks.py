@@ -7,6 +7,10 @@ caller: something shown (an identity document, at the counter or on video), a ch
 record (a call back to the number we hold, a code by letter to the registered address) and what only
 the taxpayer is expected to know from our own records (the CRIB number with the date of birth, the
 latest tax return). The checks and the note go into the action's audit event.
+
+What someone could have looked up or been told (the CRIB number, a date of birth, figures of a
+return) is never enough on its own to replace a lost second factor (ASVS 5.0 6.4.2: no knowledge-based
+authentication): a 2FA reset needs at least one check of a document or of a channel on record.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ CHECKS = (
     "last_tax_return",
     "other",
 )
+# Checks of something the person shows or of a channel we already hold for them.
+EVIDENCE_CHECKS = frozenset({"id_document_in_person", "id_document_video_call", "callback_registered_phone",
+                             "letter_registered_address"})
 NOTE_MAX = 500
 # The field names of the API body; `identity_check` (one value) is what earlier clients send.
 FIELD = "identity_checks"
@@ -30,9 +37,10 @@ NOTE_FIELD = "identity_note"
 SINGLE_FIELD = "identity_check"
 
 
-def checked(checks: object, note: object, single: object = None) -> dict:
+def checked(checks: object, note: object, single: object = None, *, evidence: bool = False) -> dict:
     """The audit details of the stated checks, or 400 naming the field that is wrong: no check at all,
-    an unknown one, "other" without a note, a note that is too long."""
+    an unknown one, "other" without a note, a note that is too long, and with `evidence` (a 2FA reset)
+    only checks of what someone could know."""
     chosen: list[str] = []
     if single is not None:
         if not isinstance(single, str) or single not in CHECKS:
@@ -49,6 +57,8 @@ def checked(checks: object, note: object, single: object = None) -> dict:
         raise PortalError(ErrorCode.INVALID_REQUEST, field=NOTE_FIELD, reason="desk.identity.note_too_long")
     if "other" in chosen and not text:
         raise PortalError(ErrorCode.INVALID_REQUEST, field=NOTE_FIELD, reason="desk.identity.note_required")
+    if evidence and not EVIDENCE_CHECKS & set(chosen):
+        raise PortalError(ErrorCode.INVALID_REQUEST, field=FIELD, reason="desk.identity.evidence_required")
     details: dict = {"identity_checks": [check for check in CHECKS if check in chosen]}
     if text:
         details["identity_note"] = text

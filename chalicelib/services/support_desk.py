@@ -114,11 +114,11 @@ def user_detail(actor: User, username: str) -> dict:
 
 
 def _identity(actor: User, action: str, user: User, checks: object, note: object, single: object,
-              context: RequestContext) -> dict:
+              context: RequestContext, *, evidence: bool = False) -> dict:
     """The identity checks the staff member states (services/identity_checks.py); a missing or wrong
     one is refused as `denied` in the audit trail, like a missing reason."""
     try:
-        return identity_checks.checked(checks, note, single)
+        return identity_checks.checked(checks, note, single, evidence=evidence)
     except PortalError:
         record_refusal(actor, action, context, user, Rule.IDENTITY_CHECK)
         raise
@@ -150,7 +150,7 @@ def reset_second_factor(actor: User, username: str, reason: str | None, context:
     A representative's or staff member's account needs a second staff member (services/four_eyes.py):
     then nothing changes yet and the pending request is returned; otherwise None, and it is done."""
     user, why = _target_for_action(actor, "support.reset_2fa", username, reason, context)
-    identity = _identity(actor, "support.reset_2fa", user, checks, note, single, context)
+    identity = _identity(actor, "support.reset_2fa", user, checks, note, single, context, evidence=True)
     if four_eyes.required_for(user):
         return four_eyes.request_reset(actor, user, why, identity, context)
     second_factor_reset.apply(user, new_event("support.reset_2fa", actor=actor.username, target=user.username,

@@ -185,6 +185,16 @@ def test_an_unblock_or_reset_without_an_identity_check_is_a_clear_400_and_change
         ("denied", {"rule": "identity_check_required"})] * 2
 
 
+def test_knowledge_alone_unblocks_but_never_resets_the_second_factor(staff, user_factory):
+    user_factory("jan.jansen", totp_secret=SECRET)
+    known = {"reason": "caller knew everything", "identity_checks": ["crib_and_birth_date", "last_tax_return"]}
+    refused = staff.post(f"{ADMIN}/users/jan.jansen/reset-2fa", known)
+    assert refused.status_code == 400 and body(refused)["error"]["field"] == "identity_checks"
+    assert body(refused)["error"]["message"].startswith("Alleen gegevens die iemand kan weten")
+    assert body(staff.get(f"{ADMIN}/users/jan.jansen"))["mfa_enabled"] is True
+    assert staff.post(f"{ADMIN}/users/jan.jansen/unblock", known).status_code == 204
+
+
 def test_the_checks_and_note_are_in_the_event_and_on_the_desks_pages(staff, user_factory):
     user_factory("jan.jansen", totp_secret=SECRET)
     response = staff.post(f"{ADMIN}/users/jan.jansen/reset-2fa", {
@@ -292,7 +302,8 @@ def test_every_action_is_in_the_audit_trail_with_actor_target_and_reason(staff, 
                {"reason": "reason one", **CHECKED}, headers={"User-Agent": "desk-browser"})
     clock_pinned.advance(1)
     staff.post(f"{ADMIN}/users/jan.jansen/reset-2fa",
-               {"reason": "reason two", "identity_check": "other", "identity_note": "asked at the counter"})
+               {"reason": "reason two", "identity_check": "other", "identity_checks": ["id_document_video_call"],
+                "identity_note": "asked at the counter"})
     clock_pinned.advance(1)
     staff.post(f"{ADMIN}/users", {"username": "new.person", "email": "new@example.org", "roles": ["taxpayer"],
                                   "reason": "reason three"})
@@ -307,7 +318,8 @@ def test_every_action_is_in_the_audit_trail_with_actor_target_and_reason(staff, 
         ("support.unblock", "jan.jansen", "reason one"),
     ]
     assert all(event["actor"] == "sam.support" and event["outcome"] == "success" for event in events)
-    assert events[1]["details"] == {"identity_checks": ["other"], "identity_note": "asked at the counter"}
+    assert events[1]["details"] == {"identity_checks": ["id_document_video_call", "other"],
+                                    "identity_note": "asked at the counter"}
     assert events[2]["user_agent"] == "desk-browser"
 
 

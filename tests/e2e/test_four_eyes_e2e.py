@@ -76,7 +76,8 @@ def test_the_desk_requests_a_representatives_reset_and_a_colleague_approves_it(p
     page.get_by_role("button", name="2FA resetten").click()
     page.wait_for_url("**done=requested")
     assert "wacht op goedkeuring door een tweede medewerker" in page.locator("p.success").inner_text()
-    page.get_by_role("link", name="Wacht op goedkeuring").click()
+    assert "aangevraagd door eyes.een" in page.locator("p.pending-approval").inner_text()
+    page.get_by_role("navigation").get_by_role("link", name="Wacht op goedkeuring").click()
     page.wait_for_url("**/support/approvals")
     assert "Dit is uw eigen verzoek" in page.locator("#approvals").inner_text()
     assert page.get_by_role("button", name="Goedkeuren en uitvoeren").count() == 0

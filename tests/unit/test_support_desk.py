@@ -114,6 +114,8 @@ def test_a_2fa_reset_removes_the_secret_ends_sessions_and_keeps_the_password_cou
     ({"checks": ["other"]}, "identity_note", "desk.identity.note_required"),
     ({"checks": ["other"], "note": "   "}, "identity_note", "desk.identity.note_required"),
     ({"checks": ["last_tax_return"], "note": "x" * 501}, "identity_note", "desk.identity.note_too_long"),
+    ({"checks": ["crib_and_birth_date", "last_tax_return"]}, "identity_checks", "desk.identity.evidence_required"),
+    ({"checks": ["other"], "note": "knew the figures"}, "identity_checks", "desk.identity.evidence_required"),
 ])
 def test_a_2fa_reset_without_a_sound_identity_check_changes_nothing_and_is_recorded(jan, given, field, message):
     refusal = _refused(support_desk.reset_second_factor, SUPPORT, "jan.jansen", "r", CONTEXT, **given)
