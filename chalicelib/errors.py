@@ -36,6 +36,7 @@ class ErrorCode(str, Enum):
     PASSKEY_LIMIT = "passkey_limit"
     LAST_SECOND_FACTOR = "last_second_factor"
     PASSWORD_CHANGE_REQUIRED = "password_change_required"  # noqa: S105 - an error code
+    APPROVAL_EXPIRED = "approval_expired"
     INTERNAL_ERROR = "internal_error"
     SERVICE_UNAVAILABLE = "service_unavailable"
 
@@ -72,6 +73,7 @@ HTTP_STATUS = {
     ErrorCode.PASSKEY_LIMIT: 409,
     ErrorCode.LAST_SECOND_FACTOR: 409,
     ErrorCode.PASSWORD_CHANGE_REQUIRED: 403,
+    ErrorCode.APPROVAL_EXPIRED: 409,
     ErrorCode.INTERNAL_ERROR: 500,
     ErrorCode.SERVICE_UNAVAILABLE: 503,
 }

@@ -4,11 +4,16 @@
         [--role R]... [--crib N] [--totp-secret BASE32]
     python -m chalicelib.manage [--stage STAGE] backfill-reservations
     python -m chalicelib.manage [--stage STAGE] send-outbox
+    python -m chalicelib.manage [--stage STAGE] verify-audit --day YYYY-MM-DD
+    python -m chalicelib.manage [--stage STAGE] seal-audit [--day YYYY-MM-DD]
 
 `backfill-reservations` reserves the e-mail address and CRIB number of every account that was made
 before reservations existed (safe to run again; exit code 1 when two accounts share one, listing them).
 `send-outbox` runs one retry of the mails SES would not take (what the scheduled function does
 every minute) and prints how many were sent, are still waiting, and failed for good.
+`verify-audit` checks one day of the audit trail (each event's HMAC, the day's seal chain) and prints
+OK or every changed, deleted and inserted event, with exit code 1 on tampering. `seal-audit` seals
+what has settled (what the scheduled function does every ten minutes).
 
 Settings come from .chalice/config.json for the stage; `--stage local` (the default) talks to the
 emulation that `make run` started on 127.0.0.1:$MOTO_PORT.
@@ -58,12 +63,48 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--totp-secret")
     commands.add_parser("backfill-reservations", help="reserve the e-mail address and CRIB of existing accounts")
     commands.add_parser("send-outbox", help="retry the mails waiting in the outbox once")
+    verify = commands.add_parser("verify-audit", help="verify one day of the audit trail")
+    verify.add_argument("--day", required=True, type=_day)
+    seal = commands.add_parser("seal-audit", help="seal the audit events that have settled")
+    seal.add_argument("--day", type=_day)
     args = parser.parse_args(argv)
 
     apply_stage(args.stage)
     if args.command == "send-outbox":
         return send_outbox()
+    if args.command == "verify-audit":
+        return verify_audit(args.day)
+    if args.command == "seal-audit":
+        return seal_audit(args.day)
     return create_user(args) if args.command == "create-user" else backfill_reservations()
+
+
+def _day(text: str) -> str:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a day (YYYY-MM-DD): {text}") from None
+
+
+def verify_audit(day: str) -> int:
+    from chalicelib.services.audit_integrity import verify
+
+    report = verify(day)
+    state = "closed" if report.closed else "open (events after the last seal checked by their HMAC only)"
+    print(f"{day}: {report.events} events, {report.sealed} sealed, seal chain {state}")
+    for kind, what in report.findings:
+        print(f"{kind}: {what}")
+    print("OK" if report.ok else f"TAMPERED: {len(report.findings)} finding(s)")
+    return 0 if report.ok else 1
+
+
+def seal_audit(day: str | None) -> int:
+    from chalicelib.services.audit_integrity import seal_day, seal_due
+
+    print(f"sealed {seal_day(day) if day else seal_due()} events")
+    return 0
 
 
 def send_outbox() -> int:

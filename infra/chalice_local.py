@@ -139,7 +139,22 @@ def _outbox_loop(interval: float) -> None:
             log.exception("outbox run")
 
 
+def _seal_loop(interval: float) -> None:
+    """The audit sealer's schedule in the local stage (services/audit_integrity.py), like the outbox's."""
+    from chalicelib.services.audit_integrity import seal_due
+
+    log = logging.getLogger("portal.audit")
+    stop = threading.Event()
+    while not stop.wait(interval):
+        try:
+            seal_due()
+        except Exception:  # noqa: BLE001 - keep the local stage's loop alive, as the schedule would
+            log.exception("audit seal run")
+
+
 if __name__ == "__main__":
+    threading.Thread(target=_seal_loop, args=(float(os.environ.get("PORTAL_SEAL_INTERVAL_SECONDS", "600")),),
+                     name="audit-seal", daemon=True).start()
     threading.Thread(target=_outbox_loop, args=(float(os.environ.get("PORTAL_OUTBOX_INTERVAL_SECONDS", "60")),),
                      name="outbox", daemon=True).start()
     sys.exit(main())

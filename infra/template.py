@@ -68,6 +68,10 @@ OUTBOX_TABLE_ACTIONS = {
     "outbox": [DELETE, QUERY, UPDATE],
     AUDIT_TABLE: [PUT],
 }
+# The audit sealer reads a day's events and seal links (queries of the table itself, no index) and
+# appends links: nothing else, and never a change of an event.
+SEAL_TABLE_ACTIONS = {AUDIT_TABLE: [PUT, QUERY]}
+SCHEDULED_TABLE_ACTIONS = {"send_outbox": OUTBOX_TABLE_ACTIONS, "seal_audit": SEAL_TABLE_ACTIONS}
 INDEX_ACTIONS = [QUERY]
 
 KEY_ADMIN_ACTIONS = [
@@ -345,7 +349,7 @@ def table_actions(function: str, models: list[Any]) -> dict[Any, list[str]]:
     """The tables a function may use (by model) and the actions on each."""
     if function == API_HANDLER:
         return {model: AUDIT_ACTIONS if model.Meta.table == AUDIT_TABLE else ITEM_ACTIONS for model in models}
-    actions = OUTBOX_TABLE_ACTIONS if function in scheduled_functions() else IMPORT_TABLE_ACTIONS
+    actions = SCHEDULED_TABLE_ACTIONS[function] if function in scheduled_functions() else IMPORT_TABLE_ACTIONS
     return {model: actions[model.Meta.table] for model in models if model.Meta.table in actions}
 
 

@@ -37,6 +37,7 @@ BLUEPRINTS = (
     ("passkey_pages", PAGES),
     ("mailbox", PAGES),
     ("admin", API),
+    ("approvals", API),
     ("support_requests", API),
     ("support_pages", PAGES),
     ("representative", API),
@@ -45,6 +46,7 @@ BLUEPRINTS = (
     ("authorization_pages", PAGES),
     ("import_events", PAGES),
     ("outbox_events", PAGES),
+    ("audit_seal_events", PAGES),
 )
 
 

@@ -24,7 +24,7 @@ from chalicelib.api.openapi_fragments import (
     parameter,
     response,
 )
-from chalicelib.services import audit_trail, staff, support_desk, support_requests
+from chalicelib.services import audit_trail, identity_checks, staff, support_desk, support_requests
 from chalicelib.services.accounts import ROLES, STAFF_ROLES
 from chalicelib.services.sessions import Access, Authenticated
 
@@ -38,10 +38,22 @@ NEW_ACCOUNT = Body({
     "crib": optional(str, **_CRIB), "language": optional(str, enum=LANGUAGE["enum"]), "reason": reason(),
 }, name="NewAccount")
 REASON = Body({"reason": reason()}, name="Reason")
+# How the desk identified the owner (ASVS 5.0 6.4.4): at least one check, checked (and a refusal
+# audited) by the service; `identity_check` is the single check earlier clients send.
+_IDENTITY = {
+    "identity_checks": Field(list, required=False, checked_by_service=True, schema={
+        "items": {"type": "string", "enum": list(identity_checks.CHECKS)}, "minItems": 1, "uniqueItems": True,
+        "description": "How the owner's identity was verified: at least one check (\"other\" needs identity_note; "
+                       "a 2FA reset one of a document or a channel on record)"}),
+    "identity_note": optional(str, maxLength=identity_checks.NOTE_MAX,
+                              description="Free text about the checks (required with \"other\")"),
+}
+UNBLOCK = Body({"reason": reason(), **_IDENTITY}, name="Unblock")
 SECOND_FACTOR_RESET = Body({
     "reason": reason(),
-    "identity_check": optional(str, enum=list(support_desk.IDENTITY_CHECKS),
-                               description="How the owner's identity was verified (ASVS 2.5.7)"),
+    **_IDENTITY,
+    "identity_check": optional(str, enum=list(identity_checks.CHECKS),
+                               description="One check, as earlier clients send it (counts with identity_checks)"),
 }, name="SecondFactorReset")
 # `"crib": null` unbinds; a body without `crib` at all is a mistake, not an unbinding.
 CRIB_BINDING = Body({"crib": Field(str, required=False, nullable=True, schema=_CRIB), "reason": reason()},
@@ -81,17 +93,19 @@ def user_detail(current: Authenticated, username: str) -> Response:
     return json_response(support_desk.user_detail(current.user, username))
 
 
-@staff_action(blueprint, f"{ADMIN}/users/{{username}}/unblock", "support.unblock")
+@staff_action(blueprint, f"{ADMIN}/users/{{username}}/unblock", "support.unblock", UNBLOCK)
 def unblock(current: Authenticated, username: str, body: dict) -> Response:
-    support_desk.unblock(current.user, username, body.get("reason"), context(current_request()))
+    support_desk.unblock(current.user, username, body.get("reason"), context(current_request()),
+                         checks=body.get("identity_checks"), note=body.get("identity_note"))
     return _no_content()
 
 
 @staff_action(blueprint, f"{ADMIN}/users/{{username}}/reset-2fa", "support.reset_2fa", SECOND_FACTOR_RESET)
 def reset_second_factor(current: Authenticated, username: str, body: dict) -> Response:
-    support_desk.reset_second_factor(current.user, username, body.get("reason"), body.get("identity_check"),
-                                     context(current_request()))
-    return _no_content()
+    pending = support_desk.reset_second_factor(
+        current.user, username, body.get("reason"), context(current_request()),
+        checks=body.get("identity_checks"), note=body.get("identity_note"), single=body.get("identity_check"))
+    return _no_content() if pending is None else json_response({"approval": pending}, status=202)
 
 
 @staff_action(blueprint, f"{ADMIN}/users/{{username}}/crib", "support.bind_crib", CRIB_BINDING)
@@ -151,11 +165,20 @@ OPENAPI = {
     },
     f"{ADMIN}/users/{{username}}/unblock": {
         "post": {**_STAFF, "summary": "Clear the lockout and the permanent block; the owner gets a notice",
+                 "description": "Needs at least one identity check (`identity_checks`); without one: 400 naming "
+                                "`identity_checks`, recorded as `denied`.",
                  "parameters": [_USERNAME], "responses": {"204": _NO_CONTENT, **_ERRORS, "404": ERROR}},
     },
     f"{ADMIN}/users/{{username}}/reset-2fa": {
         "post": {**_STAFF, "summary": "Remove 2FA and backup codes, end all sessions, require enrollment; notice",
-                 "parameters": [_USERNAME], "responses": {"204": _NO_CONTENT, **_ERRORS, "404": ERROR}},
+                 "description": "Needs at least one identity check (`identity_checks`, or an earlier client's "
+                                "`identity_check`); without one: 400 naming `identity_checks`. A representative's "
+                                "or staff account's reset needs a second staff member: 202 with the pending "
+                                "approval, applied by `POST /admin/approvals/{approval_id}/approve`.",
+                 "parameters": [_USERNAME],
+                 "responses": {"204": _NO_CONTENT,
+                               "202": response("Waiting for a second staff member's approval", "ApprovalRequested"),
+                               **_ERRORS, "404": ERROR, "409": ERROR}},
     },
     f"{ADMIN}/users/{{username}}/crib": {
         "post": {**_STAFF, "summary": "Admins only: bind a CRIB number to an existing account (null unbinds)",

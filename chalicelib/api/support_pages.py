@@ -15,7 +15,7 @@ from chalicelib.api.http import current_request
 from chalicelib.api.pages import guarded_page, page, page_for
 from chalicelib.errors import HTTP_STATUS, PortalError
 from chalicelib.i18n import LANGUAGES
-from chalicelib.services import audit_trail, support_desk, support_requests
+from chalicelib.services import audit_trail, four_eyes, support_desk, support_requests
 from chalicelib.services.accounts import ROLES, STAFF_ROLES
 from chalicelib.services.sessions import Access, Authenticated
 from chalicelib.storage.users import User
@@ -23,7 +23,7 @@ from chalicelib.storage.users import User
 blueprint = Blueprint(__name__)
 
 # Notices a page shows after an action reloaded it (?done=...); anything else is ignored.
-DONE = ("unblocked", "reset", "created", "closed", "representative")
+DONE = ("unblocked", "reset", "created", "closed", "representative", "requested", "approved", "rejected")
 
 
 def _query(name: str) -> str:
@@ -81,9 +81,12 @@ def allowing_uploads(response: Response) -> Response:
 
 @staff_page("/support/users/{username}")
 def user_page(current: Authenticated, username: str) -> Response:
-    return allowing_uploads(desk_page(current, "support_user.html",
-                                      lambda actor: {"account": support_desk.user_detail(actor, username)},
-                                      identity_checks=support_desk.IDENTITY_CHECKS))
+    def load(actor: User) -> dict:
+        account = support_desk.user_detail(actor, username)
+        return {"account": account, "approvals": four_eyes.waiting_for(actor, account["username"])}
+
+    return allowing_uploads(desk_page(current, "support_user.html", load, identity_checks=support_desk.IDENTITY_CHECKS,
+                                      approvals=[]))
 
 
 @staff_page("/support/requests")
@@ -99,6 +102,11 @@ def request_page(current: Authenticated, reference: str) -> Response:
     return allowing_uploads(desk_page(current, "support_request.html",
                                       lambda actor: support_requests.detail_with_account(actor, reference),
                                       identity_checks=support_desk.IDENTITY_CHECKS))
+
+
+@staff_page("/support/approvals")
+def approvals_page(current: Authenticated) -> Response:
+    return desk_page(current, "support_approvals.html", four_eyes.waiting, items=[])
 
 
 @staff_page("/support/audit")

@@ -7,7 +7,10 @@ representative's behalf, closing a support request, binding a CRIB) goes through
 - never on the actor's own account;
 - support never changes a staff account, and never gives a staff role: only an admin manages staff;
 - some actions are an admin's alone (binding a CRIB to an existing account);
-- a stated reason.
+- a stated reason;
+- for an unblock or a 2FA reset, the identity checks done (services/identity_checks.py), and for a
+  representative's or staff account's 2FA reset a second staff member's approval (services/four_eyes.py:
+  never the requester's own).
 A refusal is recorded in the audit trail with outcome `denied` and the rule it broke, then raised.
 """
 
@@ -35,6 +38,8 @@ class Rule(str, Enum):
     STAFF_ROLE_GRANT = "staff_role_admin_only"
     ADMIN_ONLY = "admin_only"
     REASON = "reason_required"
+    IDENTITY_CHECK = "identity_check_required"
+    OWN_REQUEST = "own_request"  # four eyes: a request is approved by another staff member
 
 
 def require_staff(actor: User) -> None:
@@ -91,10 +96,15 @@ def _broken_rule(actor: User, target: User | str | None, grants: Collection[str]
     return None
 
 
-def _deny(actor: User, action: str, context: RequestContext, target: User | str | None, rule: Rule) -> None:
+def record_refusal(actor: User, action: str, context: RequestContext, target: User | str | None, rule: Rule) -> None:
+    """Record a refused staff action as `denied` with the rule it broke (the caller raises the refusal)."""
     name = target.username if isinstance(target, User) else normalize_username(target or "")
     record(action, actor=actor.username, target=name[:TARGET_MAX] or "-", outcome="denied", context=context,
            details={"rule": rule.value})
+
+
+def _deny(actor: User, action: str, context: RequestContext, target: User | str | None, rule: Rule) -> None:
+    record_refusal(actor, action, context, target, rule)
     if rule is Rule.REASON:
         raise PortalError(ErrorCode.INVALID_REQUEST, field="reason")
     raise PortalError(ErrorCode.FORBIDDEN)

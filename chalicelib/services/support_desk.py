@@ -10,18 +10,25 @@ from __future__ import annotations
 
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.i18n import LANGUAGES
-from chalicelib.services import accounts, audit_trail, lockout, notifications, password_reset, transitions
+from chalicelib.services import (
+    accounts,
+    audit_trail,
+    four_eyes,
+    identity_checks,
+    lockout,
+    notifications,
+    password_reset,
+    second_factor_reset,
+)
 from chalicelib.services.accounts import normalize_username, validate_crib
 from chalicelib.services.audit import RequestContext, new_event
-from chalicelib.services.staff import authorize, require_staff
-from chalicelib.storage import backup_codes, files, users
-from chalicelib.storage import passkeys as passkey_store
-from chalicelib.storage.base import Conflict
+from chalicelib.services.staff import Rule, authorize, record_refusal, require_staff
+from chalicelib.storage import users
 from chalicelib.storage.users import ConcurrentChangeError, CribTakenError, User, find_by_crib, find_by_email, get_user
 
 RECENT_EVENTS = 20
-# How the staff member established who they were talking to before a 2FA reset (ASVS 2.5.7).
-IDENTITY_CHECKS = ("id_document_in_person", "id_document_video_call", "callback_registered_phone", "other")
+# How the staff member established who they were talking to (ASVS 5.0 6.4.4).
+IDENTITY_CHECKS = identity_checks.CHECKS
 
 
 # ---------------------------------------------------------------- who may act, on whom, why
@@ -98,60 +105,58 @@ def user_detail(actor: User, username: str) -> dict:
         "created_at": int(user.created_at) if user.created_at else None,
         "last_login": int(user.last_login) if user.last_login else None,
         "recent_events": audit_trail.recent_for(user.username, RECENT_EVENTS),
+        # A 2FA reset of this account needs a second staff member's approval.
+        "four_eyes": four_eyes.required_for(user),
     }
 
 
 # ---------------------------------------------------------------- actions
 
 
-def unblock(actor: User, username: str, reason: str | None, context: RequestContext) -> None:
-    """Clear the temporary lock and the permanent block of both factors; the owner gets a notice."""
+def _identity(actor: User, action: str, user: User, checks: object, note: object, single: object,
+              context: RequestContext, *, evidence: bool = False) -> dict:
+    """The identity checks the staff member states (services/identity_checks.py); a missing or wrong
+    one is refused as `denied` in the audit trail, like a missing reason."""
+    try:
+        return identity_checks.checked(checks, note, single, evidence=evidence)
+    except PortalError:
+        record_refusal(actor, action, context, user, Rule.IDENTITY_CHECK)
+        raise
+
+
+def unblock(actor: User, username: str, reason: str | None, context: RequestContext, *,
+            checks: object = None, note: object = None) -> None:
+    """Clear the temporary lock and the permanent block of both factors; the owner gets a notice. The
+    desk states how it identified the owner (`checks`, at least one, and an optional `note`)."""
     user, why = _target_for_action(actor, "support.unblock", username, reason, context)
+    identity = _identity(actor, "support.unblock", user, checks, note, None, context)
     before = lockout.status(user.username)
     users.unblock(
         event=new_event("support.unblock", actor=actor.username, target=user.username, outcome="success",
                         context=context, reason=why,
-                        details={"was_locked": before["locked"], "was_blocked": before["blocked"]}),
+                        details={"was_locked": before["locked"], "was_blocked": before["blocked"], **identity}),
         lockouts=tuple(lockout.key(factor, user.username) for factor in lockout.Factor),
         first_threshold=lockout.FIRST_THRESHOLD,
     )
     notifications.send(user, notifications.MailKind.ACCOUNT_UNBLOCKED)
 
 
-def reset_second_factor(actor: User, username: str, reason: str | None, identity_check: str | None,
-                        context: RequestContext) -> None:
+def reset_second_factor(actor: User, username: str, reason: str | None, context: RequestContext, *,
+                        checks: object = None, note: object = None, single: object = None) -> dict | None:
     """Remove the TOTP secret (active and pending), the backup codes and the passkeys, end every
-    session, and make the next login ask for enrollment again; the owner gets a notice."""
+    session, and make the next login ask for enrollment again; the owner gets a notice. The desk states
+    how it identified the owner (`checks`, at least one; `single` is an earlier client's one check).
+
+    A representative's or staff member's account needs a second staff member (services/four_eyes.py):
+    then nothing changes yet and the pending request is returned; otherwise None, and it is done."""
     user, why = _target_for_action(actor, "support.reset_2fa", username, reason, context)
-    if identity_check is not None and identity_check not in IDENTITY_CHECKS:
-        raise PortalError(ErrorCode.INVALID_REQUEST, field="identity_check")
-    try:
-        # The transition also ends the sessions, a pending enrollment, e-mail change and reset links:
-        # whoever lost the phone may not be the only one who had it.
-        users.reset_second_factor(
-            user.username, transition=transitions.SECOND_FACTOR_RESET,
-            event=new_event("support.reset_2fa", actor=actor.username, target=user.username, outcome="success",
-                            context=context, reason=why, details={"identity_check": identity_check or "not_stated"}),
-            lockouts=(lockout.key(lockout.Factor.SECOND_FACTOR, user.username),),
-            first_threshold=lockout.FIRST_THRESHOLD,
-            # Deleted in the reset's own transaction: a passkey left behind would log in again once the
-            # owner registers a new one (the count alone would let it).
-            passkeys=passkey_store.passkeys_of(user.username),
-        )
-    except Conflict:
-        if get_user(user.username) is None:
-            raise PortalError(ErrorCode.NOT_FOUND) from None  # the account was removed meanwhile
-        raise PortalError(ErrorCode.CONFLICT) from None  # a passkey was added or removed meanwhile: try again
-    _remove_backup_codes(user)
-    notifications.send(user, notifications.MailKind.MFA_RESET, help_url=notifications.help_link(context))
-
-
-def _remove_backup_codes(user: User) -> None:
-    """The codes themselves (one item each) and the set's PDF. Removing the set id in the transaction
-    above already voids them; this deletes what is left."""
-    backup_codes.delete_all(user.username)
-    if user.backup_pdf_key:
-        files.delete_backup_codes_pdf(user.backup_pdf_key)
+    identity = _identity(actor, "support.reset_2fa", user, checks, note, single, context, evidence=True)
+    if four_eyes.required_for(user):
+        return four_eyes.request_reset(actor, user, why, identity, context)
+    second_factor_reset.apply(user, new_event("support.reset_2fa", actor=actor.username, target=user.username,
+                                              outcome="success", context=context, reason=why, details=identity),
+                              help_url=notifications.help_link(context))
+    return None
 
 
 def create_account(actor: User, username: str, email: str, roles: list[str], crib: str | None,

@@ -3,10 +3,19 @@
 Keyed by day with a time-ordered sort key, so the newest events of a day come first; indexes by
 target and by actor serve the support desk's filters. The model itself refuses updates and deletes
 and adds the does-not-exist condition to every save, so no code path can rewrite history.
+
+Tamper evidence (docs/architecture.md "Tamper-evident audit trail"): every event is signed when it is
+written, an HMAC-SHA-256 with the stage's audit key over all of its fields (`mac`), in the same put,
+so no write costs an extra request. Seal items (`AuditSeal`, partition `seal#<day>`, in no index)
+list the events of a day in order with their MACs, sealed in a chain; services/audit_integrity.py
+writes and verifies them.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -52,12 +61,15 @@ class AuditEvent(Model):
     ip = UnicodeAttribute(null=True)
     user_agent = UnicodeAttribute(null=True)
     details = MapAttribute(null=True)
+    # HMAC-SHA-256 (hex) over every field above with the audit key: set by sign() as it is written.
+    mac = UnicodeAttribute(null=True)
 
     target_index = TargetIndex()
     actor_index = ActorIndex()
 
     def save(self, condition: Any = None, **kwargs: Any) -> dict[str, Any]:
         """Create the event; never overwrite one (the condition is added whatever the caller passed)."""
+        sign(self)
         append_only = AuditEvent.event_id.does_not_exist()
         if condition is not None and condition != append_only:
             append_only = condition & append_only
@@ -76,6 +88,37 @@ class AuditEvent(Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise AppendOnlyError("audit events are never deleted")
+
+
+def _plain(value: Any) -> Any:
+    return value.as_dict() if isinstance(value, MapAttribute) else value
+
+
+def content(event: AuditEvent) -> bytes:
+    """The signed form of an event: every field, as canonical JSON (the same when it is read back)."""
+    fields = {
+        "day": event.day, "event_id": event.event_id, "at": int(event.at), "actor": event.actor,
+        "target": event.target, "action": event.action, "outcome": event.outcome, "reason": event.reason,
+        "ip": event.ip, "user_agent": event.user_agent, "details": _plain(event.details),
+    }
+    return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+
+
+def event_mac(event: AuditEvent, key: bytes | None = None) -> str:
+    from chalicelib.storage.keys import get_keys
+
+    return hmac.new(key or get_keys().audit_key, b"audit-event v1\n" + content(event), hashlib.sha256).hexdigest()
+
+
+def sign(event: AuditEvent) -> AuditEvent:
+    """Set the event's MAC over what it says now (called by every write of an event)."""
+    event.mac = event_mac(event)
+    return event
+
+
+def put_in(transaction: TransactWrite, event: AuditEvent) -> None:
+    """Add one more event to a transaction (signed, and never over an existing one)."""
+    transaction.save(sign(event), condition=AuditEvent.event_id.does_not_exist())
 
 
 def is_stored(event: AuditEvent) -> bool:
@@ -101,7 +144,7 @@ def recorded_transaction(event: AuditEvent | None) -> Iterator[TransactWrite]:
         with TransactWrite(connection=transaction_connection()) as transaction:
             yield transaction
             if event is not None:
-                transaction.save(event, condition=AuditEvent.event_id.does_not_exist())
+                put_in(transaction, event)
     except TransactWriteError as error:
         if not is_condition_failure(error):
             raise
@@ -180,3 +223,58 @@ def by_ids(event_ids: list[str]) -> list[AuditEvent]:
         except DoesNotExist:
             continue
     return found
+
+
+# ---------------------------------------------------------------- seals (tamper evidence)
+
+SEAL_PREFIX = "seal#"
+
+
+class AuditSeal(Model):
+    """One link of a day's seal chain: the events of the day with ids in (`after`, `upto`], listed in
+    order as "<event id> <mac>" lines, with the previous link's MAC and its own. An item of the audit
+    table (partition `seal#<day>`), written once like an event; it has no actor or target, so neither
+    index lists it."""
+
+    Meta = meta("audit_events")
+
+    partition = UnicodeAttribute(hash_key=True, attr_name="day")  # seal#YYYY-MM-DD
+    sequence = UnicodeAttribute(range_key=True, attr_name="event_id")  # 000001, 000002, ...
+    after = UnicodeAttribute()  # the previous link's upto ("" for the first)
+    upto = UnicodeAttribute()  # event ids up to and including this prefix are covered
+    count = NumberAttribute()
+    entries = UnicodeAttribute()  # "<event id> <mac>" per event, newline-separated, in id order
+    previous = UnicodeAttribute()  # the previous link's mac ("" for the first)
+    final = NumberAttribute(default=0)  # 1 when it closes the day
+    sealed_at = NumberAttribute()
+    mac = UnicodeAttribute()
+
+    def save(self, condition: Any = None, **kwargs: Any) -> dict[str, Any]:
+        return super().save(condition=AuditSeal.sequence.does_not_exist(), **kwargs)
+
+    def update(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("seals are never updated")
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("seals are never deleted")
+
+
+def events_of_day(day: str, after: str = "") -> Iterator[AuditEvent]:
+    """Every event of a day in id order (after `after`, an event id or prefix), strongly consistent."""
+    condition = AuditEvent.event_id > after if after else None
+    return AuditEvent.query(day, range_key_condition=condition, consistent_read=True, scan_index_forward=True)
+
+
+def seals_of_day(day: str) -> list[AuditSeal]:
+    return list(AuditSeal.query(SEAL_PREFIX + day, consistent_read=True, scan_index_forward=True))
+
+
+def append_seal(seal: AuditSeal) -> bool:
+    """Store a new link; False when one with its sequence number exists (another sealer was first)."""
+    try:
+        seal.save()
+    except PutError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True

@@ -18,7 +18,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.storage.audit import AuditEvent, recorded_transaction
+from chalicelib.storage.audit import AuditEvent, put_in, recorded_transaction
 from chalicelib.storage.base import Conflict, is_condition_failure, meta, transaction_connection
 from chalicelib.storage.rate_limits import RateCounter
 
@@ -184,7 +184,7 @@ def lock(key: str, lock: Lock, event: AuditEvent, *also: AuditEvent) -> bool:
             writes.update(Lockout(key), actions=actions,
                           condition=(Lockout.allowed == lock.attempt) & (Lockout.failures >= lock.attempt))
             for other in also:
-                writes.save(other, condition=AuditEvent.event_id.does_not_exist())
+                put_in(writes, other)
     except Conflict:
         return False
     return True

@@ -7,6 +7,7 @@ from pynamodb.models import Model
 
 
 def models() -> list[type[Model]]:
+    from chalicelib.storage.approvals import Approval
     from chalicelib.storage.audit import AuditEvent
     from chalicelib.storage.authorizations import Authorization
     from chalicelib.storage.backup_codes import BackupCode
@@ -19,7 +20,7 @@ def models() -> list[type[Model]]:
     from chalicelib.storage.users import User
 
     return [User, Lockout, Session, AuditEvent, BackupCode, SupportRequest, Authorization, ImportJob, OutboxMail,
-            Passkey, PasskeyChallenge]
+            Passkey, PasskeyChallenge, Approval]
 
 
 def create_all(wait: bool = False) -> None:

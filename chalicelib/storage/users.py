@@ -38,6 +38,7 @@ from chalicelib.storage.base import Conflict, is_condition_failure, meta
 from chalicelib.storage.lockouts import Lockout, reset_actions
 
 if TYPE_CHECKING:
+    from chalicelib.storage.approvals import Decision
     from chalicelib.storage.sessions import Replacement
 
 CRIB_KEY_PREFIX = "crib#"
@@ -362,12 +363,15 @@ def reset_password(username: str, link_hash: str, now: int, password_hash: str, 
 
 
 def reset_second_factor(username: str, *, transition: Transition, event: AuditEvent, lockouts: tuple[str, ...],
-                        first_threshold: int, passkeys: Sequence[Model] = ()) -> None:
+                        first_threshold: int, passkeys: Sequence[Model] = (),
+                        approval: Decision | None = None) -> None:
     """Remove the TOTP secret and the backup-code set (which voids its codes) and delete the account's
     `passkeys` (storage/passkeys.py items), void what `transition` voids and reset the `lockouts`
     counters, in one transaction. The account's passkey count must still be len(passkeys), so a passkey
-    registered after they were read cannot survive the reset. Raises Conflict when the account is gone
-    or its passkeys changed meanwhile."""
+    registered after they were read cannot survive the reset. A second staff member's `approval`
+    (storage/approvals.py) is written in the same transaction, conditional on the request still being
+    pending. Raises Conflict when the account is gone, its passkeys changed or the approval was refused
+    meanwhile."""
     removal = [
         User.mfa_enabled.set(False),
         User.totp_secret.remove(),
@@ -387,6 +391,8 @@ def reset_second_factor(username: str, *, transition: Transition, event: AuditEv
         for passkey in passkeys:
             transaction.delete(passkey)
         _reset_lockouts(transaction, lockouts, first_threshold)
+        if approval is not None:
+            approval.write(transaction)
 
 
 def unblock(*, event: AuditEvent, lockouts: tuple[str, ...], first_threshold: int) -> None:

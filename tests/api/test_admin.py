@@ -9,6 +9,9 @@ from app import app as chalice_app
 from tests.api.conftest import body
 from tests.api.sent_mail import last_to, link_token, sent_to
 
+# How the desk identified the owner: every unblock and 2FA reset states at least one check.
+CHECKED = {"identity_checks": ["id_document_in_person"]}
+
 PASSWORD = "Correct-Horse-Battery-9"
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 ADMIN = "/api/v1/admin"
@@ -73,7 +76,8 @@ def test_unblock_lets_a_blocked_user_log_in_again(staff, make_api, user_factory,
     assert body(_login(owner, "jan.jansen"))["error"]["code"] == "account_blocked"
     assert body(staff.get(f"{ADMIN}/users/jan.jansen"))["blocked"] is True
 
-    response = staff.post(f"{ADMIN}/users/jan.jansen/unblock", {"reason": "Caller identified by phone, ticket 42"})
+    response = staff.post(f"{ADMIN}/users/jan.jansen/unblock",
+                          {"reason": "Caller identified by phone, ticket 42", **CHECKED})
     assert response.status_code == 204
     assert body(staff.get(f"{ADMIN}/users/jan.jansen"))["blocked"] is False
     logged_in = _login(owner, "jan.jansen")
@@ -120,7 +124,8 @@ def test_reset_2fa_removes_the_backup_codes_and_their_pdf(staff, make_api, user_
     pdf_key = get_user("jan.jansen").backup_pdf_key
     assert len(codes_of("jan.jansen")) == 10 and pdf_key
 
-    assert staff.post(f"{ADMIN}/users/jan.jansen/reset-2fa", {"reason": "lost phone and sheet"}).status_code == 204
+    assert staff.post(f"{ADMIN}/users/jan.jansen/reset-2fa",
+                      {"reason": "lost phone and sheet", **CHECKED}).status_code == 204
     assert codes_of("jan.jansen") == []
     listed = boto3.client("s3", region_name="us-east-1").list_objects_v2(Bucket=get_settings().backup_codes_bucket)
     assert pdf_key not in [entry["Key"] for entry in listed.get("Contents", [])]
@@ -137,7 +142,7 @@ def test_reset_2fa_voids_a_pending_email_change_and_reset_links(staff, make_api,
     full_login(intruder, "jan.jansen")
     email_link = pending_email_link(intruder, clock_pinned)
     reset = reset_link(make_api(), "jan.jansen")
-    assert staff.post(f"{ADMIN}/users/jan.jansen/reset-2fa", {"reason": "phone stolen"}).status_code == 204
+    assert staff.post(f"{ADMIN}/users/jan.jansen/reset-2fa", {"reason": "phone stolen", **CHECKED}).status_code == 204
     assert_email_link_dead(make_api(), email_link, "jan.jansen")
     assert_reset_link_dead(make_api(), reset)
 
@@ -148,7 +153,8 @@ def test_reset_2fa_voids_an_outstanding_activation_link(staff, make_api, user_fa
     user_factory("nieuw.account", password=None)
     activation = reset_link(make_api(), "nieuw.account")
     assert "/account/activate" in last_to("nieuw.account@example.org").body
-    assert staff.post(f"{ADMIN}/users/nieuw.account/reset-2fa", {"reason": "mail box compromised"}).status_code == 204
+    assert staff.post(f"{ADMIN}/users/nieuw.account/reset-2fa",
+                      {"reason": "mail box compromised", **CHECKED}).status_code == 204
     assert_reset_link_dead(make_api(), activation)
 
 
@@ -156,6 +162,53 @@ def test_reset_2fa_refuses_an_unknown_identity_check(staff, user_factory):
     user_factory("jan.jansen", totp_secret=SECRET)
     response = staff.post(f"{ADMIN}/users/jan.jansen/reset-2fa", {"reason": "x", "identity_check": "trust me"})
     assert response.status_code == 400 and body(response)["error"]["field"] == "identity_check"
+    listed = staff.post(f"{ADMIN}/users/jan.jansen/reset-2fa", {"reason": "x", "identity_checks": ["trust me"]})
+    assert listed.status_code == 400 and body(listed)["error"]["field"] == "identity_checks"
+
+
+@pytest.mark.parametrize("action", ["unblock", "reset-2fa"])
+@pytest.mark.parametrize("lang", ["nl", "en", "pap"])
+def test_an_unblock_or_reset_without_an_identity_check_is_a_clear_400_and_changes_nothing(
+        staff, user_factory, action, lang):
+    from chalicelib.i18n import t
+
+    user_factory("jan.jansen", totp_secret=SECRET)
+    for payload in ({"reason": "lost phone"}, {"reason": "lost phone", "identity_checks": []}):
+        response = staff.post(f"{ADMIN}/users/jan.jansen/{action}?lang={lang}", payload)
+        assert response.status_code == 400
+        error = body(response)["error"]
+        assert (error["code"], error["field"]) == ("invalid_request", "identity_checks")
+        assert error["message"].startswith(t("desk.identity.required", lang))
+    assert body(staff.get(f"{ADMIN}/users/jan.jansen"))["mfa_enabled"] is True
+    denied = body(staff.get(f"{ADMIN}/audit?target=jan.jansen"))["items"]
+    assert [(event["outcome"], event["details"]) for event in denied] == [
+        ("denied", {"rule": "identity_check_required"})] * 2
+
+
+def test_knowledge_alone_unblocks_but_never_resets_the_second_factor(staff, user_factory):
+    user_factory("jan.jansen", totp_secret=SECRET)
+    known = {"reason": "caller knew everything", "identity_checks": ["crib_and_birth_date", "last_tax_return"]}
+    refused = staff.post(f"{ADMIN}/users/jan.jansen/reset-2fa", known)
+    assert refused.status_code == 400 and body(refused)["error"]["field"] == "identity_checks"
+    assert body(refused)["error"]["message"].startswith("Alleen gegevens die iemand kan weten")
+    assert body(staff.get(f"{ADMIN}/users/jan.jansen"))["mfa_enabled"] is True
+    assert staff.post(f"{ADMIN}/users/jan.jansen/unblock", known).status_code == 204
+
+
+def test_the_checks_and_note_are_in_the_event_and_on_the_desks_pages(staff, user_factory):
+    user_factory("jan.jansen", totp_secret=SECRET)
+    response = staff.post(f"{ADMIN}/users/jan.jansen/reset-2fa", {
+        "reason": "lost phone", "identity_checks": ["crib_and_birth_date", "callback_registered_phone"],
+        "identity_note": "called back on the number of the 2024 return"})
+    assert response.status_code == 204
+    (event,) = [event for event in body(staff.get(f"{ADMIN}/audit?target=jan.jansen"))["items"]
+                if event["action"] == "support.reset_2fa"]
+    assert event["details"] == {"identity_checks": ["callback_registered_phone", "crib_and_birth_date"],
+                                "identity_note": "called back on the number of the 2024 return"}
+    for page in ("/support/audit?target=jan.jansen", "/support/users/jan.jansen"):
+        shown = staff.get(page).body.decode()
+        assert "Teruggebeld op het bij ons bekende telefoonnummer; CRIB-nummer en geboortedatum gecontroleerd" in shown
+        assert "Toelichting: called back on the number of the 2024 return" in shown
 
 
 # ---------------------------------------------------------------- refusals
@@ -163,14 +216,14 @@ def test_reset_2fa_refuses_an_unknown_identity_check(staff, user_factory):
 
 def test_acting_on_ones_own_account_is_refused(staff):
     for action in ("unblock", "reset-2fa"):
-        response = staff.post(f"{ADMIN}/users/Sam.Support/{action}", {"reason": "testing myself"})
+        response = staff.post(f"{ADMIN}/users/Sam.Support/{action}", {"reason": "testing myself", **CHECKED})
         assert response.status_code == 403 and body(response)["error"]["code"] == "forbidden", action
 
 
 @pytest.mark.parametrize("reason", [None, "", "   ", 42])
 def test_a_missing_or_blank_reason_is_400_naming_reason(staff, user_factory, reason):
     user_factory("jan.jansen")
-    payload = {} if reason is None else {"reason": reason}
+    payload = {**CHECKED} if reason is None else {"reason": reason, **CHECKED}
     for action in ("unblock", "reset-2fa"):
         response = staff.post(f"{ADMIN}/users/jan.jansen/{action}", payload)
         assert response.status_code == 400, action
@@ -179,14 +232,16 @@ def test_a_missing_or_blank_reason_is_400_naming_reason(staff, user_factory, rea
 
 def test_support_cannot_change_staff_accounts_but_an_admin_can(staff, make_api, full_login):
     full_login(make_api(), "sara.support", roles=("support",))
-    assert staff.post(f"{ADMIN}/users/sara.support/unblock", {"reason": "colleague asked"}).status_code == 403
+    assert staff.post(f"{ADMIN}/users/sara.support/unblock",
+                      {"reason": "colleague asked", **CHECKED}).status_code == 403
     admin = make_api()
     full_login(admin, "ada.admin", roles=("admin",))
-    assert admin.post(f"{ADMIN}/users/sara.support/unblock", {"reason": "colleague asked"}).status_code == 204
+    assert admin.post(f"{ADMIN}/users/sara.support/unblock",
+                      {"reason": "colleague asked", **CHECKED}).status_code == 204
 
 
 def test_unknown_account_is_404(staff):
-    assert staff.post(f"{ADMIN}/users/nobody.here/unblock", {"reason": "x"}).status_code == 404
+    assert staff.post(f"{ADMIN}/users/nobody.here/unblock", {"reason": "x", **CHECKED}).status_code == 404
 
 
 # ---------------------------------------------------------------- account creation
@@ -243,9 +298,12 @@ def test_account_creation_names_the_bad_field(staff, payload, field):
 
 def test_every_action_is_in_the_audit_trail_with_actor_target_and_reason(staff, user_factory, clock_pinned):
     user_factory("jan.jansen", totp_secret=SECRET)
-    staff.post(f"{ADMIN}/users/jan.jansen/unblock", {"reason": "reason one"}, headers={"User-Agent": "desk-browser"})
+    staff.post(f"{ADMIN}/users/jan.jansen/unblock",
+               {"reason": "reason one", **CHECKED}, headers={"User-Agent": "desk-browser"})
     clock_pinned.advance(1)
-    staff.post(f"{ADMIN}/users/jan.jansen/reset-2fa", {"reason": "reason two", "identity_check": "other"})
+    staff.post(f"{ADMIN}/users/jan.jansen/reset-2fa",
+               {"reason": "reason two", "identity_check": "other", "identity_checks": ["id_document_video_call"],
+                "identity_note": "asked at the counter"})
     clock_pinned.advance(1)
     staff.post(f"{ADMIN}/users", {"username": "new.person", "email": "new@example.org", "roles": ["taxpayer"],
                                   "reason": "reason three"})
@@ -260,7 +318,8 @@ def test_every_action_is_in_the_audit_trail_with_actor_target_and_reason(staff, 
         ("support.unblock", "jan.jansen", "reason one"),
     ]
     assert all(event["actor"] == "sam.support" and event["outcome"] == "success" for event in events)
-    assert events[1]["details"] == {"identity_check": "other"}
+    assert events[1]["details"] == {"identity_checks": ["id_document_video_call", "other"],
+                                    "identity_note": "asked at the counter"}
     assert events[2]["user_agent"] == "desk-browser"
 
 
@@ -377,8 +436,8 @@ def test_audit_events_are_only_ever_written_as_new_items(staff, make_api, user_f
     user_factory("jan.jansen", totp_secret=SECRET)
     _login(make_api(), "jan.jansen")
     _login(make_api(), "jan.jansen", "wrong password!")
-    staff.post(f"{ADMIN}/users/jan.jansen/unblock", {"reason": "r"})
-    staff.post(f"{ADMIN}/users/jan.jansen/reset-2fa", {"reason": "r"})
+    staff.post(f"{ADMIN}/users/jan.jansen/unblock", {"reason": "r", **CHECKED})
+    staff.post(f"{ADMIN}/users/jan.jansen/reset-2fa", {"reason": "r", **CHECKED})
     staff.post(f"{ADMIN}/users", {"username": "new.person", "email": "n@example.org", "roles": ["taxpayer"]})
     make_api().post("/api/v1/support-requests", {"username": "jan.jansen", "email": "j@example.org", "kind": "other"})
     monkeypatch.undo()

@@ -10,6 +10,9 @@ from tests.api.sent_mail import sent_to
 from tests.api.two_factor import PASSWORD, SECRET, code, password_step
 from tests.authenticator import SoftwareAuthenticator
 
+# How the desk identified the owner: every unblock and 2FA reset states at least one check.
+CHECKED = {"identity_checks": ["id_document_in_person"]}
+
 API = "/api/v1"
 # The local stage's own origin when a request carries no Host header (api/http.py origin()).
 ORIGIN = "http://127.0.0.1:8000"
@@ -308,7 +311,7 @@ def test_a_2fa_reset_removes_the_passkeys_and_the_desk_counts_them(owner, make_a
     staff = make_api()
     full_login(staff, "sam.support", roles=("support",))
     assert body(staff.get(f"{API}/admin/users/jan.jansen"))["passkeys"] == 2
-    assert staff.post(f"{API}/admin/users/jan.jansen/reset-2fa", {"reason": "lost phone"}).status_code == 204
+    assert staff.post(f"{API}/admin/users/jan.jansen/reset-2fa", {"reason": "lost phone", **CHECKED}).status_code == 204
     assert body(staff.get(f"{API}/admin/users/jan.jansen"))["passkeys"] == 0
     assert passkeys_of("jan.jansen") == []
     assert body(password_step(make_api(), "jan.jansen")) == {"next": "enroll"}
@@ -318,7 +321,7 @@ def test_a_passkey_registered_while_the_desk_resets_2fa_makes_the_reset_try_agai
         owner, make_api, full_login, clock_pinned, monkeypatch):
     """The reset deletes the passkeys it read in its own transaction, conditional on the account's count:
     one registered after that read refuses the reset (409, nothing changed) instead of outliving it."""
-    from chalicelib.services import support_desk
+    from chalicelib.services import second_factor_reset
     from chalicelib.storage import passkeys as passkey_store
 
     with_passkey(owner, clock_pinned)
@@ -336,9 +339,9 @@ def test_a_passkey_registered_while_the_desk_resets_2fa_makes_the_reset_try_agai
                 with_passkey(owner, clock_pinned, "Sleutel")
         return found
 
-    monkeypatch.setattr(support_desk.passkey_store, "passkeys_of", read_then_a_registration)
-    refused = staff.post(f"{API}/admin/users/jan.jansen/reset-2fa", {"reason": "lost phone"})
+    monkeypatch.setattr(second_factor_reset.passkey_store, "passkeys_of", read_then_a_registration)
+    refused = staff.post(f"{API}/admin/users/jan.jansen/reset-2fa", {"reason": "lost phone", **CHECKED})
     assert refused.status_code == 409 and body(refused)["error"]["code"] == "conflict"
     assert len(read("jan.jansen")) == 2 and body(staff.get(f"{API}/admin/users/jan.jansen"))["passkeys"] == 2
-    assert staff.post(f"{API}/admin/users/jan.jansen/reset-2fa", {"reason": "lost phone"}).status_code == 204
+    assert staff.post(f"{API}/admin/users/jan.jansen/reset-2fa", {"reason": "lost phone", **CHECKED}).status_code == 204
     assert read("jan.jansen") == [] and body(staff.get(f"{API}/admin/users/jan.jansen"))["passkeys"] == 0

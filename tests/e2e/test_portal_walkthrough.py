@@ -468,6 +468,7 @@ def test_locked_out_help_request_unblock_2fa_reset_and_audit(portal, accounts, b
     desk_page.get_by_role("link", name=reference.inner_text()).click()
     desk_page.wait_for_url("**/support/requests/*")
     desk.look("support-request", phone=True)
+    desk_page.locator("#unblock-check-callback_registered_phone").check()
     desk_page.get_by_label(desk.t("support.reason"), exact=True).first.fill(
         f"Verzoek {reference.inner_text()}, identiteit telefonisch vastgesteld")
     desk.button(desk.t("support.unblock.submit")).click()
@@ -490,7 +491,7 @@ def test_locked_out_help_request_unblock_2fa_reset_and_audit(portal, accounts, b
     desk_page.get_by_role("link", name="wandel.telefoon", exact=True).click()
     desk_page.wait_for_url("**/support/users/wandel.telefoon")
     desk.look("support-user", phone=True)
-    desk_page.get_by_label(desk.t("support.reset.identity")).select_option(index=1)
+    desk_page.locator("#reset-check-id_document_in_person").check()
     desk_page.get_by_label(desk.t("support.reason"), exact=True).nth(1).fill("Telefoon kwijt, paspoort gezien")
     desk_page.get_by_label(desk.t("support.reset.confirm")).check()
     desk.button(desk.t("support.reset.submit")).click()

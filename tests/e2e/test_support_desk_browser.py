@@ -86,7 +86,13 @@ def test_blocked_user_gets_help_and_logs_in_again(portal, browser, page, check_a
     check_accessibility(desk)
     screenshot(desk, "support-request-nl")
 
-    # Unblock with a reason, next to the request.
+    # Unblock with a reason and the identity checks done, next to the request.
+    desk.get_by_role("button", name="Deblokkeren").click()
+    # No check ticked: refused next to the checks (ASVS 6.4.4), before the server is asked.
+    assert desk.locator("#unblock-identity-checks-error").inner_text() == (
+        "Kies minstens één controle waarmee u de identiteit heeft vastgesteld.")
+    desk.locator("#unblock-check-callback_registered_phone").check()
+    desk.locator("#unblock-check-crib_and_birth_date").check()
     desk.get_by_role("button", name="Deblokkeren").click()
     desk.locator("#unblock-reason-error").wait_for()  # no reason: refused next to the field
     desk.get_by_label("Reden", exact=True).first.fill(f"Verzoek {reference}, identiteit telefonisch vastgesteld")
@@ -110,6 +116,7 @@ def test_blocked_user_gets_help_and_logs_in_again(portal, browser, page, check_a
     trail = events.all_inner_texts()
     assert "support_request.closed" in trail[0] and "Account gedeblokkeerd" in trail[0]
     assert "support.unblock" in trail[1] and "identiteit telefonisch vastgesteld" in trail[1]
+    assert "Teruggebeld op het bij ons bekende telefoonnummer; CRIB-nummer en geboortedatum gecontroleerd" in trail[1]
     check_accessibility(desk)
     screenshot(desk, "support-audit-nl")
     desk_context.close()
@@ -135,11 +142,20 @@ def test_desk_finds_a_user_resets_2fa_and_creates_an_account(portal, browser, pa
     check_accessibility(page)
     screenshot(page, "support-user-nl")
 
-    # ASVS 2.5.7: no reset before the desk says how the identity was verified.
+    # ASVS 6.4.4: no reset before the desk says how the identity was verified; "Anders" needs a note.
     page.get_by_role("button", name="2FA resetten").click()
-    assert page.locator("#reset-identity-error").inner_text() == "Geef aan hoe de identiteit is vastgesteld."
-    page.get_by_label("Hoe is de identiteit vastgesteld?").select_option("id_document_in_person")
+    assert page.locator("#reset-identity-checks-error").inner_text() == (
+        "Kies minstens één controle waarmee u de identiteit heeft vastgesteld.")
+    page.locator("#reset-check-other").check()
     page.get_by_label("Reden", exact=True).nth(1).fill("Telefoon verloren, paspoort gezien aan de balie")
+    page.get_by_label("Ik heb de identiteit van de eigenaar van dit account vastgesteld.").check()
+    page.get_by_role("button", name="2FA resetten").click()
+    page.locator("#reset-identity-note-error").wait_for()  # the server's refusal, next to the note
+    assert page.locator("#reset-identity-note-error").inner_text().startswith(
+        "Beschrijf in de toelichting hoe u de identiteit heeft vastgesteld.")
+    page.locator("#reset-check-other").uncheck()
+    page.get_by_label("Ik heb de identiteit van de eigenaar van dit account vastgesteld.").uncheck()
+    page.locator("#reset-check-id_document_in_person").check()
     page.get_by_role("button", name="2FA resetten").click()
     assert page.locator("#reset-confirm-error").is_visible()
     page.get_by_label("Ik heb de identiteit van de eigenaar van dit account vastgesteld.").check()

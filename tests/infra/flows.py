@@ -10,6 +10,7 @@ exist (yet) are left out, so the driver follows the API as it grows.
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -171,7 +172,7 @@ class Flows:
         reason = f"Beller geïdentificeerd, CRIB {self.citizen_crib}"
         for action in ("unblock", "reset-2fa"):
             self.call(staff, "POST", f"{admin}/users/{self.citizen}/{action}",
-                      {"reason": reason, "identity_check": "id_document_in_person"},
+                      {"reason": reason, "identity_checks": ["id_document_in_person"]},
                       route=f"{admin}/users/{{username}}/{action}")
         new_crib, firm_crib = crib(), crib()
         self.secrets.add(new_crib, firm_crib)
@@ -189,6 +190,15 @@ class Flows:
         for number in (moved_crib, new_crib):
             self.call(manager, "POST", f"{admin}/users/nieuwe.klant/crib", {"crib": number, "reason": reason},
                       route=f"{admin}/users/{{username}}/crib")
+        # Four eyes: the representative's 2FA reset waits until the admin approves it.
+        requested = self.call(staff, "POST", f"{admin}/users/kantoor.logtest/reset-2fa",
+                              {"reason": reason, "identity_checks": ["callback_registered_phone"]},
+                              route=f"{admin}/users/{{username}}/reset-2fa")
+        self.call(manager, "GET", f"{admin}/approvals")
+        assert requested is not None and requested.status_code == 202, requested and requested.body
+        approval = json.loads(requested.body)["approval"]["id"]
+        self.call(manager, "POST", f"{admin}/approvals/{approval}/approve", {"reason": reason},
+                  route=f"{admin}/approvals/{{approval_id}}/approve")
         self.call(staff, "GET", f"{admin}/audit?target={self.citizen}", route=f"{admin}/audit")
         self.call(staff, "GET", f"{admin}/support-requests")
 

@@ -141,11 +141,13 @@ def test_each_role_names_its_own_tables_and_their_indexes_with_per_table_actions
                       for index in table["Properties"].get("GlobalSecondaryIndexes", [])}
                for name, table in tables.items()}
     roles = resources_of(doc, "AWS::IAM::Role")
-    assert set(roles) == {"ApiHandlerRole", "ProcessImportRole", "SendOutboxRole"}  # one role per function
+    # one role per function
+    assert set(roles) == {"ApiHandlerRole", "ProcessImportRole", "SendOutboxRole", "SealAuditRole"}
     expected = {"ApiHandlerRole": set(tables),
                 "ProcessImportRole": {"AuthorizationsTable", "ImportJobsTable", "AuditEventsTable", "UsersTable",
                                       "OutboxTable"},
-                "SendOutboxRole": {"OutboxTable", "AuditEventsTable"}}
+                "SendOutboxRole": {"OutboxTable", "AuditEventsTable"},
+                "SealAuditRole": {"AuditEventsTable"}}
     for role in roles:
         statements = [statement for name, statement in role_statements(doc) if name == role]
         on_tables = {statement["Resource"]["Fn::GetAtt"][0]: statement["Action"] for statement in statements

@@ -62,23 +62,29 @@ def test_the_account_view_shows_locks_blocks_and_recent_events(jan):
 
 def test_unblock_clears_both_factors_records_what_was_and_tells_the_owner(jan):
     _lock_password_and_block_second_factor()
-    support_desk.unblock(SUPPORT, "jan.jansen", "  caller identified ", CONTEXT)
+    support_desk.unblock(SUPPORT, "jan.jansen", "  caller identified ", CONTEXT,
+                         checks=["callback_registered_phone", "crib_and_birth_date"], note=" ticket 42 ")
     assert {key: lockout.status("jan.jansen")[key] for key in ("locked", "blocked", "failures",
                                                                "second_factor_failures")} == {
         "locked": False, "blocked": False, "failures": 0, "second_factor_failures": 0}
     assert events_about("jan.jansen") == [{"action": "support.unblock", "outcome": "success", "actor": "sam.support",
                                            "reason": "caller identified",
-                                           "details": {"was_locked": True, "was_blocked": True}}]
+                                           "details": {"was_locked": True, "was_blocked": True,
+                                                       "identity_checks": ["callback_registered_phone",
+                                                                           "crib_and_birth_date"],
+                                                       "identity_note": "ticket 42"}}]
     assert len(sent_to("jan@example.org")) == 1
 
 
 def test_unblock_of_an_unknown_account_or_without_a_reason_changes_nothing(jan):
     _lock_password_and_block_second_factor()
-    assert _refused(support_desk.unblock, SUPPORT, "nobody.here", "r", CONTEXT).code is ErrorCode.NOT_FOUND
+    checked = {"checks": ["id_document_in_person"]}
+    assert _refused(support_desk.unblock, SUPPORT, "nobody.here", "r", CONTEXT, **checked).code is ErrorCode.NOT_FOUND
     assert events_about("nobody.here") == []
-    assert _refused(support_desk.unblock, SUPPORT, "jan.jansen", "", CONTEXT).field == "reason"
+    assert _refused(support_desk.unblock, SUPPORT, "jan.jansen", "", CONTEXT, **checked).field == "reason"
+    assert _refused(support_desk.unblock, SUPPORT, "jan.jansen", "r", CONTEXT).field == "identity_checks"
     assert lockout.status("jan.jansen")["blocked"] is True
-    assert [event["outcome"] for event in events_about("jan.jansen")] == ["denied"]
+    assert [event["outcome"] for event in events_about("jan.jansen")] == ["denied", "denied"]
     assert sent_to("jan@example.org") == []
 
 
@@ -88,24 +94,43 @@ def test_a_2fa_reset_removes_the_secret_ends_sessions_and_keeps_the_password_cou
     session, _ = new_session(jan, Level.FULL, "done", CONTEXT)
     session.save()
     _lock_password_and_block_second_factor()
-    support_desk.reset_second_factor(SUPPORT, "jan.jansen", "lost phone", None, CONTEXT)
+    support_desk.reset_second_factor(SUPPORT, "jan.jansen", "lost phone", CONTEXT, checks=["id_document_in_person"])
     stored = get_user("jan.jansen")
     assert (stored.mfa_enabled, stored.totp_secret, int(stored.session_epoch), int(stored.backup_codes_left)) == (
         False, None, 1, 0)
     status = lockout.status("jan.jansen")
     assert (status["second_factor_failures"], status["failures"], status["locked"]) == (0, 5, True)
     assert [session.epoch for session in sessions_of("jan.jansen")] == [0]  # left behind an older epoch
-    assert events_about("jan.jansen")[0]["details"] == {"identity_check": "not_stated"}
+    assert events_about("jan.jansen")[0]["details"] == {"identity_checks": ["id_document_in_person"]}
     assert len(sent_to("jan@example.org")) == 1
 
 
-def test_a_2fa_reset_with_an_unknown_identity_check_changes_nothing(jan):
-    refusal = _refused(support_desk.reset_second_factor, SUPPORT, "jan.jansen", "r", "trust me", CONTEXT)
-    assert (refusal.code, refusal.field) == (ErrorCode.INVALID_REQUEST, "identity_check")
+@pytest.mark.parametrize(("given", "field", "message"), [
+    ({}, "identity_checks", "desk.identity.required"),
+    ({"checks": []}, "identity_checks", "desk.identity.required"),
+    ({"checks": ["trust me"]}, "identity_checks", "desk.identity.unknown"),
+    ({"checks": "id_document_in_person"}, "identity_checks", "desk.identity.unknown"),
+    ({"single": "trust me"}, "identity_check", "desk.identity.unknown"),
+    ({"checks": ["other"]}, "identity_note", "desk.identity.note_required"),
+    ({"checks": ["other"], "note": "   "}, "identity_note", "desk.identity.note_required"),
+    ({"checks": ["last_tax_return"], "note": "x" * 501}, "identity_note", "desk.identity.note_too_long"),
+    ({"checks": ["crib_and_birth_date", "last_tax_return"]}, "identity_checks", "desk.identity.evidence_required"),
+    ({"checks": ["other"], "note": "knew the figures"}, "identity_checks", "desk.identity.evidence_required"),
+])
+def test_a_2fa_reset_without_a_sound_identity_check_changes_nothing_and_is_recorded(jan, given, field, message):
+    refusal = _refused(support_desk.reset_second_factor, SUPPORT, "jan.jansen", "r", CONTEXT, **given)
+    assert (refusal.code, refusal.field, refusal.extra["reason"]) == (ErrorCode.INVALID_REQUEST, field, message)
     assert get_user("jan.jansen").mfa_enabled is True
-    assert events_about("jan.jansen") == []
-    support_desk.reset_second_factor(SUPPORT, "jan.jansen", "r", "callback_registered_phone", CONTEXT)
-    assert events_about("jan.jansen")[0]["details"] == {"identity_check": "callback_registered_phone"}
+    assert events_about("jan.jansen") == [{"action": "support.reset_2fa", "outcome": "denied", "actor": "sam.support",
+                                           "reason": None, "details": {"rule": "identity_check_required"}}]
+
+
+def test_a_2fa_reset_records_every_check_in_the_lists_order_and_the_note(jan):
+    support_desk.reset_second_factor(SUPPORT, "jan.jansen", "r", CONTEXT, single="callback_registered_phone",
+                                     checks=["last_tax_return", "other"], note="asked about the 2025 return")
+    assert events_about("jan.jansen")[0]["details"] == {
+        "identity_checks": ["callback_registered_phone", "last_tax_return", "other"],
+        "identity_note": "asked about the 2025 return"}
 
 
 def test_a_created_account_has_no_password_and_gets_an_activation_link(aws, clock_pinned):

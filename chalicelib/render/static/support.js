@@ -2,9 +2,18 @@
 // page with a notice (?done=...) or, after creating an account, opens that account's page.
 "use strict";
 document.addEventListener("DOMContentLoaded", function () {
+  // The identity checks ticked on a form (support_identity.html), in the API's field.
+  function identity(body, form) {
+    const checks = Array.prototype.map.call(form.querySelectorAll("[data-identity-check]:checked"), function (box) {
+      return box.dataset.identityCheck;
+    });
+    return { reason: body.reason, identity_checks: checks, identity_note: body.identity_note || null };
+  }
+
   const transforms = {
     reason: function (body) { return { reason: body.reason }; },
-    reset: function (body) { return { reason: body.reason, identity_check: body.identity_check || null }; },
+    identified: identity,
+    reset: identity,
     representative: function (body) {
       return { username: body.username, firm_name: body.firm_name, crib: body.crib, reason: body.reason };
     },
@@ -16,33 +25,43 @@ document.addEventListener("DOMContentLoaded", function () {
     }
   };
 
+  // Shown next to the field without asking the server (which refuses the same, and records it).
+  function refuse(form, field, message) {
+    Portal.clearErrors(form);
+    const slot = form.querySelector("#" + field.id + "-error");
+    slot.textContent = message;
+    slot.hidden = false;
+    field.setAttribute("aria-invalid", "true");
+    field.focus();
+  }
+
   document.querySelectorAll("form.support-action").forEach(function (form) {
     const kind = form.dataset.kind;
-    // A 2FA reset also needs the staff member's confirmation that the identity was verified (ASVS 2.5.7).
-    if (kind === "reset") {
+    // ASVS 6.4.4: no unblock or 2FA reset before the desk says how the identity was verified; a reset
+    // also needs the staff member's confirmation.
+    if (kind === "reset" || kind === "identified") {
       form.addEventListener("submit", function (event) {
+        const checks = form.querySelector("fieldset.identity-checks");
         const confirm = form.querySelector("[name=confirmed]");
-        const identity = form.querySelector("[name=identity_check]");
-        const missing = !identity.value ? identity : (!confirm.checked ? confirm : null);
+        let missing = null;
+        if (!form.querySelector("[data-identity-check]:checked")) { missing = checks; }
+        else if (confirm && !confirm.checked) { missing = confirm; }
         if (missing) {
           event.stopImmediatePropagation();
           event.preventDefault();
-          Portal.clearErrors(form);
-          const slot = form.querySelector("#" + missing.id + "-error");
-          slot.textContent = missing.dataset.required;
-          slot.hidden = false;
-          missing.setAttribute("aria-invalid", "true");
-          missing.focus();
+          refuse(form, missing, missing.dataset.required);
         }
       });
     }
 
-    Portal.bindForm(form, function (data) {
+    Portal.bindForm(form, function (data, result) {
       if (kind === "create") {
         window.location.assign("/support/users/" + encodeURIComponent(data.username) + "?done=created");
       } else {
-        window.location.assign(window.location.pathname + "?done=" + encodeURIComponent(form.dataset.done));
+        // 202: the action waits for a second staff member (four eyes).
+        const done = result && result.status === 202 ? "requested" : form.dataset.done;
+        window.location.assign(window.location.pathname + "?done=" + encodeURIComponent(done));
       }
-    }, transforms[kind]);
+    }, function (body) { return (transforms[kind] || transforms.reason)(body, form); });
   });
 });
