@@ -67,7 +67,8 @@ def test_a_2fa_reset_by_the_desk_sends_one_notice_with_the_way_to_dispute_it(mak
     staff = make_api()
     full_login(staff, "sam.support", roles=("support",))
     full_login(make_api(), "jan.jansen")
-    assert staff.post("/api/v1/admin/users/jan.jansen/reset-2fa", {"reason": "lost phone", "identity_checks": ["id_document_in_person"]}).status_code == 204
+    checked = {"reason": "lost phone", "identity_checks": ["id_document_in_person"]}
+    assert staff.post("/api/v1/admin/users/jan.jansen/reset-2fa", checked).status_code == 204
     text = _recovery_mail("jan.jansen@example.org", "Uw twee-factor authenticatie is gereset")
     assert "De klantenservice heeft op" in text
 
