@@ -27,7 +27,15 @@ ERROR_SCHEMA = {
             "properties": {
                 "code": {"type": "string"},
                 "message": {"type": "string"},
-                "field": {"type": "string"},
+                "field": {"type": "string", "description": "The first field refused"},
+                "errors": {
+                    "type": "array",
+                    "description": "Every field refused: `missing` or `invalid` from the body check, or the "
+                                   "refusal's own code (with its `reason` where it gives one)",
+                    "items": {"type": "object", "required": ["field", "code"],
+                              "properties": {"field": {"type": "string"}, "code": {"type": "string"},
+                                             "reason": {"type": "string"}}},
+                },
                 "retry_after": {"type": "integer"},
             },
         }

@@ -27,6 +27,11 @@ def _environment():  # type: ignore[no-untyped-def]
     )
     # Templates name roles as the code does (Role.TAXPAYER), never by a string of their own.
     environment.globals["Role"] = Role
+    # The error summary's words (templates/error_summary.html).
+    from chalicelib.render import form_errors
+
+    environment.globals["form_messages"] = form_errors.messages
+    environment.globals["lockout_texts"] = form_errors.lockout_texts
     return environment
 
 

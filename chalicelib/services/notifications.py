@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from chalicelib import clock
 from chalicelib.i18n import DEFAULT_LANGUAGE, catalogue, t
+from chalicelib.i18n import plural
 from chalicelib.services import audit
 from chalicelib.services.audit import RequestContext
 from chalicelib.storage import mail, outbox
@@ -42,7 +43,7 @@ class MailKind(StrEnum):
     BACKUP_CODE_USED = "backup_code_used"  # params: left
     BACKUP_CODES_LOW = "backup_codes_low"  # params: left
     TOTP_REPLAYED = "totp_replayed"  # a code that was already used was tried again
-    ACCOUNT_LOCKED = "account_locked"
+    ACCOUNT_LOCKED = "account_locked"  # params: lock_seconds (the mail says "1 minuut", "5 minuten")
     ACCOUNT_BLOCKED = "account_blocked"
     ACCOUNT_UNBLOCKED = "account_unblocked"
     REPRESENTATIVE_ACCESS = "representative_access"  # params: firm
@@ -118,6 +119,8 @@ def send_to(address: str, lang: str, kind: MailKind, **params: object) -> bool:
         return False
     kind = MailKind(kind)
     params.setdefault("time", event_time())
+    if "lock_seconds" in params:
+        params["duration"] = plural.minutes(int(params["lock_seconds"]), lang)  # type: ignore[call-overload]
     subject = t(f"mail.{kind}.subject", lang, **params)
     body = t(f"mail.{kind}.body", lang, **params) + "\n\n" + t("mail.footer", lang)
     username = str(params.get("username") or "-")

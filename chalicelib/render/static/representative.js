@@ -94,8 +94,8 @@ document.addEventListener("DOMContentLoaded", function () {
     event.preventDefault();
     Portal.clearErrors(form);
     const file = document.getElementById("import-file").files[0];
-    if (!file) { Portal.showError(form, { field: "file", message: form.dataset.textChooseFile }); return; }
-    if (file.size > MAX_BYTES) { Portal.showError(form, { field: "file", message: form.dataset.textTooLarge }); return; }
+    if (!file) { Portal.showError(form, { field: "file", code: "choose_file" }); return; }
+    if (file.size > MAX_BYTES) { Portal.showError(form, { field: "file", code: "too_large" }); return; }
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     try {
@@ -112,10 +112,10 @@ document.addEventListener("DOMContentLoaded", function () {
       });
       upload.append("file", file);  // S3 wants the file as the last field
       const sent = await fetch(started.data.upload.url, { method: "POST", body: upload });
-      if (!sent.ok) { Portal.showError(form, { message: form.dataset.textUploadFailed }); return; }
+      if (!sent.ok) { Portal.showError(form, { field: "file", code: "upload_failed" }); return; }
       await follow(importId);
     } catch (e) {
-      Portal.showError(form, { message: form.dataset.textUploadFailed });
+      Portal.showError(form, { field: "file", code: "upload_failed" });
     } finally {
       button.disabled = false;
     }
