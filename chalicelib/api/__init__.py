@@ -29,6 +29,7 @@ BLUEPRINTS = (
     ("openapi", PAGES),
     ("account", API),
     ("account_pages", PAGES),
+    ("link_checks", API),
     ("passkeys", API),
     ("passkey_pages", PAGES),
     ("mailbox", PAGES),

@@ -37,6 +37,10 @@ ERROR_SCHEMA = {
                                              "reason": {"type": "string"}}},
                 },
                 "retry_after": {"type": "integer"},
+                "attempts_left": {"type": "integer", "description": "A refused password or code: failures left "
+                                  "before the next lock (the same whether or not the name has an account)"},
+                "next_lock": {"type": "string", "enum": ["locked", "blocked"]},
+                "blocked": {"type": "boolean", "description": "This failure blocked the name"},
             },
         }
     },

@@ -27,6 +27,15 @@ def language_links(path: str, query: dict[str, str]) -> dict[str, str]:
     return {code: f"{path}?{urlencode({**others, 'lang': code})}" for code in LANGUAGES}
 
 
+def _chosen_language(headers: dict[str, str]) -> str | None:
+    """The language the visitor chose with ?lang=, remembered in the `lang` cookie (set in `headers`)."""
+    chosen = normalize_language((current_request().query_params or {}).get("lang"))
+    if chosen:
+        secure = "; Secure" if get_settings().cookie_secure else ""
+        headers["Set-Cookie"] = f"lang={chosen}; Path=/; SameSite=Lax; Max-Age=31536000{secure}"
+    return chosen
+
+
 def page(template: str, status: int = 200, **values: object) -> Response:
     from chalicelib.render.pages import render
 
@@ -34,16 +43,20 @@ def page(template: str, status: int = 200, **values: object) -> Response:
     lang = language(request)
     query = dict(request.query_params or {})
     headers = {"Content-Type": "text/html; charset=utf-8"}
-    chosen = normalize_language(query.get("lang"))
-    if chosen:
-        secure = "; Secure" if get_settings().cookie_secure else ""
-        headers["Set-Cookie"] = f"lang={chosen}; Path=/; SameSite=Lax; Max-Age=31536000{secure}"
+    _chosen_language(headers)
     body = render(template, lang, request.path, language_links=language_links(request.path, query), **values)
     return Response(body=body, status_code=status, headers=headers)
 
 
 def redirect(location: str) -> Response:
-    return Response(body="", status_code=302, headers={"Location": location})
+    """302 to a page of the portal; a language chosen with ?lang= goes along (in the cookie and in the
+    address), so /?lang=en lands on the English login page."""
+    headers: dict[str, str] = {}
+    chosen = _chosen_language(headers)
+    if chosen and "lang=" not in location:
+        location = f"{location}{'&' if '?' in location else '?'}lang={chosen}"
+    headers["Location"] = location
+    return Response(body="", status_code=302, headers=headers)
 
 
 # ---------------------------------------------------------------- pages behind a login

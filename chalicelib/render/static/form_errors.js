@@ -75,7 +75,8 @@ window.PortalErrors = (function () {
   function lockoutWords(texts, error) {
     if (!texts || !error || LOCKOUT_CODES.indexOf(error.code) < 0) { return []; }
     const words = [];
-    if (error.code === "account_blocked" || error.blocked) {
+    if (error.code === "account_blocked") { return words; }  // its own sentence says what unblocks it
+    if (error.blocked) {
       words.push(texts.blocked);
     } else if (error.retry_after) {
       if (error.code !== "account_locked") { words.push(texts.locked_now); }
