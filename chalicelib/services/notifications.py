@@ -11,7 +11,6 @@ normal login with the second factor still applies.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 from urllib.parse import quote
 
@@ -79,14 +78,13 @@ RETRY_BASE_SECONDS = 60
 # A claimed mail stays out of other runs this long (far beyond one send's worst case).
 CLAIM_LEASE_SECONDS = 300
 
-# Curaçao keeps UTC-4 all year (no daylight saving), so a fixed offset is exact.
-PORTAL_TIME = timezone(timedelta(hours=-4))
+# Curaçao's time (clock.py): mails, pages and the backup-code sheet show the same.
+PORTAL_TIME = clock.PORTAL_TIME
 
 
 def event_time(timestamp: float | None = None) -> str:
     """When something happened, as people on the island read it."""
-    moment = datetime.fromtimestamp(clock.now() if timestamp is None else timestamp, PORTAL_TIME)
-    return moment.strftime("%d-%m-%Y %H:%M") + " (UTC-4)"
+    return clock.portal_time(timestamp)
 
 
 def mask_email(address: str) -> str:

@@ -159,7 +159,9 @@ def test_first_login_and_2fa_enrollment_with_the_keyboard_only(portal, accounts,
     keyboard.press("Enter")
     alert = page.get_by_role("alert")
     alert.wait_for()
-    assert alert.inner_text() == me.t("error.invalid_credentials")
+    # The error summary: its heading, then the refusal as a link to the password field.
+    assert alert.inner_text().splitlines()[0] == me.t("form_errors.summary_title")
+    assert alert.locator(".error-summary-list a").inner_text() == me.t("error.invalid_credentials")
     me.look("login-error")
     keyboard.press("Control+A")
     keyboard.type(PASSWORD)
@@ -439,14 +441,14 @@ def test_locked_out_help_request_unblock_2fa_reset_and_audit(portal, accounts, b
             me.button(me.t("login.submit")).click()
         if answer.value.status == 423:
             break
-    page.get_by_role("alert").filter(has_text=me.t("error.account_locked")).wait_for()
+    page.get_by_role("alert").filter(has_text=me.t("form_errors._.account_locked")).wait_for()
     me.look("login-locked")
 
-    # "Hulp nodig?": a request without logging in, answered with a reference.
-    page.get_by_role("link", name=me.t("help.link")).click()
-    page.wait_for_url("**/help")
+    # "Hulp nodig?" in the error summary: a request without logging in, the unblock option chosen already.
+    page.locator("#login-error-summary").get_by_role("link", name=me.t("help.link")).click()
+    page.wait_for_url("**/help?kind=unblock")
     me.look("help", phone=True)
-    page.get_by_label(me.t("help.kind")).select_option("unblock")
+    assert page.get_by_label(me.t("help.kind")).input_value() == "unblock"
     page.get_by_label(me.t("help.username")).fill("wandel.slot")
     page.get_by_label(me.t("help.email")).fill("wandel.slot@example.org")
     me.button(me.t("help.submit")).click()

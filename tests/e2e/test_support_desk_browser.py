@@ -52,10 +52,12 @@ def test_blocked_user_gets_help_and_logs_in_again(portal, browser, page, check_a
     alert = page.get_by_role("alert")
     alert.wait_for()
     assert "geblokkeerd" in alert.inner_text()
-    page.get_by_role("link", name="Hulp nodig?").click()
-    page.wait_for_url("**/help")
+    # The error summary says what unblocks the account and links the help form, unblocking chosen.
+    assert "klantenservice" in alert.inner_text()
+    alert.get_by_role("link", name="Hulp nodig?").click()
+    page.wait_for_url("**/help?kind=unblock")
     check_accessibility(page)
-    page.get_by_label("Waarmee kunnen wij u helpen?").select_option("unblock")
+    assert page.get_by_label("Waarmee kunnen wij u helpen?").input_value() == "unblock"
     page.get_by_label("Gebruikersnaam").fill("geblokkeerd.iemand")
     page.get_by_label("E-mailadres").fill("geblokkeerd.iemand@example.org")
     page.get_by_label("Toelichting (niet verplicht)").fill("Ik heb te vaak een verkeerd wachtwoord ingevuld.")

@@ -21,18 +21,15 @@ document.addEventListener("DOMContentLoaded", function () {
     // A 2FA reset also needs the staff member's confirmation that the identity was verified (ASVS 2.5.7).
     if (kind === "reset") {
       form.addEventListener("submit", function (event) {
-        const confirm = form.querySelector("[name=confirmed]");
-        const identity = form.querySelector("[name=identity_check]");
-        const missing = !identity.value ? identity : (!confirm.checked ? confirm : null);
-        if (missing) {
+        const problems = [];
+        if (!form.querySelector("[name=identity_check]").value) {
+          problems.push({ field: "identity_check", code: "missing" });
+        }
+        if (!form.querySelector("[name=confirmed]").checked) { problems.push({ field: "confirmed", code: "missing" }); }
+        if (problems.length) {
           event.stopImmediatePropagation();
           event.preventDefault();
-          Portal.clearErrors(form);
-          const slot = form.querySelector("#" + missing.id + "-error");
-          slot.textContent = missing.dataset.required;
-          slot.hidden = false;
-          missing.setAttribute("aria-invalid", "true");
-          missing.focus();
+          Portal.showError(form, { errors: problems });
         }
       });
     }
