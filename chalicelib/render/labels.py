@@ -8,6 +8,9 @@ tests/unit/test_labels.py fails until every action the services record has words
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from chalicelib.clock import portal_time
 from chalicelib.i18n import catalogue
 
 # Every action the services write to the audit trail, in the order the desk's filter lists them.
@@ -51,3 +54,13 @@ def outcome_label(outcome: str | None, lang: str) -> str:
 def action_choices(lang: str) -> list[tuple[str, str]]:
     """(code, words) of every action, for the desk's filter list, in ACTIONS order."""
     return [(action, action_label(action, lang)) for action in ACTIONS]
+
+
+def trail_time(at: str | None) -> str:
+    """An event's UTC time as the trail gives it ("2026-12-03T11:47:38Z") in the island's time."""
+    if not at:
+        return "—"
+    try:
+        return portal_time(datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp())
+    except ValueError:
+        return at

@@ -32,6 +32,11 @@ def _environment():  # type: ignore[no-untyped-def]
 
     environment.globals["form_messages"] = form_errors.messages
     environment.globals["lockout_texts"] = form_errors.lockout_texts
+    # The audit trail's codes and times in words (render/labels.py).
+    from chalicelib.render import labels
+
+    environment.globals.update(action_label=labels.action_label, outcome_label=labels.outcome_label,
+                               action_choices=labels.action_choices, trail_time=labels.trail_time)
     return environment
 
 
