@@ -83,9 +83,11 @@ bench-load: venv
 # docs/screenshots/ (shown in the README): the main pages as the browser walkthrough leaves them.
 SCREENSHOTS := login-nl login-pap-phone enroll-step-07-manual-nl enroll-step-09-error-nl enroll-step-11-nl \
 	login-second-step-nl portal-nl portal-nl-phone account-nl sessions-nl-phone help-nl support-request-nl \
-	representative-import-done-nl client-authorizations-nl session-expiry-warning-nl logged-out-idle-nl
+	representative-import-done-nl client-authorizations-nl session-expiry-warning-nl logged-out-idle-nl \
+	form-errors-login-nl form-errors-lockout-nl
 screenshots: system-deps venv $(AXE)
-	$(BIN)/python -m pytest -q tests/e2e/test_portal_walkthrough.py tests/e2e/test_session_expiry.py
+	$(BIN)/python -m pytest -q tests/e2e/test_portal_walkthrough.py tests/e2e/test_session_expiry.py \
+		tests/e2e/test_form_errors_browser.py
 	mkdir -p docs/screenshots
 	for name in $(SCREENSHOTS); do cp test-output/screenshots/$$name.png docs/screenshots/; done
 

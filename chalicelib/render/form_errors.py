@@ -34,7 +34,8 @@ FORM_LEVEL = "_"
 COMMON = ("service_unavailable", "internal_error")
 LOCKOUT = ("account_locked", "account_blocked")
 # A password check counted on the lockout, and the second factor re-asked with it.
-REAUTH = {"password": ("invalid_credentials",), "code": ("invalid_code",)}
+# The code is required once 2FA is active: the page names it missing with the body check's refusals.
+REAUTH = {"password": ("invalid_credentials",), "code": ("invalid_code", MISSING)}
 # Why a new password is refused (services give it as the refusal's `reason`).
 PASSWORD_REASONS = ("password.too_short", "password.too_long", "password.common", "password.contains_identity")
 

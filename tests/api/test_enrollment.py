@@ -93,7 +93,7 @@ def test_enrollment_from_password_to_active_2fa(api, newcomer):
     api.cookie = partial_cookie
     assert api.get("/api/v1/me").status_code == 401
     assert [message.subject for message in sent_to("jan.jansen@example.org")] == [
-        "Twee-factor authenticatie is geactiveerd"]
+        "Tweestapsverificatie is geactiveerd"]
     actions = audit_actions("jan.jansen")
     for expected in (("mfa.enrollment.start", "success"), ("mfa.enrollment.confirm", "success"),
                      ("mfa.activated", "success")):

@@ -5,26 +5,16 @@ code; and the lockout saying how many attempts are left and how long the wait is
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from chalicelib.i18n import t
-from tests.e2e.conftest import OUTPUT, fresh_code, screenshot
+from tests.e2e.conftest import fresh_code, screenshot
 
 PASSWORD = "Correct-Horse-Battery-9"
 SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJR"
-DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 LANGUAGES = ("nl", "en", "pap")
 # What a person must never see in a form's error: the API's field names and codes, its "(veld: ...)".
 INTERNAL = ("_", "veld:", "field:", "kampo:", "missing", "invalid")
-
-
-def _document(name: str) -> None:
-    """The README's screenshots: copied to docs/screenshots/ as `make screenshots` does."""
-    DOCS_SCREENSHOTS.mkdir(exist_ok=True)
-    shutil.copy(OUTPUT / "screenshots" / f"{name}.png", DOCS_SCREENSHOTS / f"{name}.png")
 
 
 def _summary(page, form: str):
@@ -68,8 +58,7 @@ def test_login_errors_summary_title_focus_and_fields(portal, page, lang, check_a
         assert summary.inner_text().splitlines()[0] == "Er is een probleem"
         assert page.title().startswith("Fout: Inloggen")
         assert "Vul uw gebruikersnaam in" in summary.inner_text()
-        screenshot(page, "form-errors-login-nl")
-        _document("form-errors-login-nl")
+        screenshot(page, "form-errors-login-nl")  # in the README (`make screenshots`)
     # A link of the summary takes the person to its field.
     links.nth(1).click()
     assert page.evaluate("document.activeElement.id") == "password"
@@ -116,8 +105,7 @@ def test_lockout_says_attempts_left_and_the_wait(portal, page, lang, check_acces
     check_accessibility(page)
     if lang == "nl":
         assert "U kunt het over 1 minuut opnieuw proberen." in summary.inner_text()
-        screenshot(page, "form-errors-lockout-nl")
-        _document("form-errors-lockout-nl")
+        screenshot(page, "form-errors-lockout-nl")  # in the README (`make screenshots`)
 
 
 def _log_in(page, portal, username: str) -> None:
@@ -143,11 +131,16 @@ def test_password_form_errors(portal, page, lang, check_accessibility):
     summary = _summary(page, "change_password")
     assert page.evaluate("document.activeElement.id") == "change_password-error-summary"
     assert page.title() == t("form_errors.title_prefix", lang) + title
+    # Every empty field at once, in the form's order: the two the API's body check names, and the repeat
+    # and the code, which the page names with them.
     assert summary.locator(".error-summary-list a").all_inner_texts() == [
         t("form_errors.field.current_password.missing", lang),
-        t("form_errors.field.new_password.missing", lang)]
+        t("form_errors.field.new_password.missing", lang),
+        t("form_errors.field.new_password_repeat.missing", lang),
+        t("form_errors.field.code.missing", lang)]
     _assert_field_error(page, "current_password", t("form_errors.field.current_password.missing", lang))
     _assert_field_error(page, "new_password", t("form_errors.field.new_password.missing", lang))
+    _assert_field_error(page, "password_code", t("form_errors.field.code.missing", lang))
     _assert_plain(summary.inner_text())
     check_accessibility(page)
     # The page's own check: the repeat differs.
@@ -170,3 +163,18 @@ def test_password_form_errors(portal, page, lang, check_accessibility):
     if lang == "nl":
         assert "Nog" not in summary.inner_text()  # four attempts left: no warning yet
         screenshot(page, "form-errors-password-nl")
+
+
+@pytest.mark.parametrize(("path", "ask_new"), [("/password/reset", "/password/forgot"),
+                                               ("/account/activate", "/password/forgot"),
+                                               ("/account/email/verify", "/account")])
+def test_a_dead_link_says_so_before_the_form(portal, page, path, ask_new, check_accessibility):
+    """A used, replaced or expired link (here one no account has) is refused before anything is typed."""
+    page.goto(f"{portal.url}{path}#token={'a' * 43}.niemand.hier")
+    notice = page.locator("#link-missing")
+    notice.wait_for(state="visible")
+    assert page.locator("form").first.is_hidden()
+    assert "— vraag een nieuwe aan" in notice.inner_text()
+    assert notice.get_by_role("link").get_attribute("href") == ask_new
+    assert "token" not in page.url
+    check_accessibility(page)

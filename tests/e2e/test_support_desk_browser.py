@@ -138,15 +138,15 @@ def test_desk_finds_a_user_resets_2fa_and_creates_an_account(portal, browser, pa
     screenshot(page, "support-user-nl")
 
     # ASVS 2.5.7: no reset before the desk says how the identity was verified.
-    page.get_by_role("button", name="2FA resetten").click()
+    page.get_by_role("button", name="Tweestapsverificatie wissen").click()
     assert page.locator("#reset-identity-error").inner_text() == "Geef aan hoe de identiteit is vastgesteld."
     page.get_by_label("Hoe is de identiteit vastgesteld?").select_option("id_document_in_person")
     page.get_by_label("Reden", exact=True).nth(1).fill("Telefoon verloren, paspoort gezien aan de balie")
-    page.get_by_role("button", name="2FA resetten").click()
+    page.get_by_role("button", name="Tweestapsverificatie wissen").click()
     assert page.locator("#reset-confirm-error").is_visible()
     page.get_by_label("Ik heb de identiteit van de eigenaar van dit account vastgesteld.").check()
-    page.get_by_role("button", name="2FA resetten").click()
-    page.get_by_text("De twee-factor authenticatie is gereset").wait_for()
+    page.get_by_role("button", name="Tweestapsverificatie wissen").click()
+    page.get_by_text("De tweestapsverificatie is gewist").wait_for()
     assert "Niet actief" in page.get_by_role("definition").filter(has_text="Niet actief").inner_text()
 
     # A new account for a representative: the owner gets an activation mail.

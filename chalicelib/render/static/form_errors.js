@@ -60,6 +60,25 @@ window.PortalErrors = (function () {
     return [{ field: FORM_LEVEL, code: error.code, message: error.message }];
   }
 
+  // The body check refused the form: required fields left empty that the API checks only later (the
+  // code a re-check asks once 2FA is active) are named now too, so one try shows everything to fix.
+  function withEmptyRequired(form, error, items) {
+    if (!error || error.code !== "invalid_request" || !Array.isArray(error.errors)) { return items; }
+    const named = items.map(function (item) { return item.field; });
+    fields(form).forEach(function (input) {
+      const empty = input.type === "checkbox" ? !input.checked : !input.value.trim();
+      if (input.required && empty && named.indexOf(input.name) < 0) {
+        items.push({ field: input.name, code: "missing" });
+        named.push(input.name);
+      }
+    });
+    // In the order of the form, as the person reads it (a refusal of the form as a whole first).
+    const order = fields(form).map(function (input) { return input.name; });
+    return items.map(function (item, index) { return { item: item, index: index }; }).sort(function (a, b) {
+      return (order.indexOf(a.item.field) - order.indexOf(b.item.field)) || (a.index - b.index);
+    }).map(function (entry) { return entry.item; });
+  }
+
   function wordsFor(summary, spec, item, error) {
     if (!item.code && item.message) { return item.message; }  // a check of the page's own script, in its words
     if (item.reason && spec.reasons[item.reason]) { return spec.reasons[item.reason]; }
@@ -127,7 +146,7 @@ window.PortalErrors = (function () {
     const list = summary.querySelector(".error-summary-list");
     const extra = lockoutWords(lockoutTexts(summary), error);
     const atField = {};
-    itemsOf(error).forEach(function (item, index) {
+    withEmptyRequired(form, error, itemsOf(error).slice()).forEach(function (item, index) {
       const field = item.field === FORM_LEVEL ? formLevelField(form, spec) : fieldNamed(form, item.field) ||
         (spec.fields[item.field] ? null : formLevelField(form, spec));
       let words = wordsFor(summary, spec, item, error);
