@@ -15,8 +15,7 @@ from enum import StrEnum
 from urllib.parse import quote
 
 from chalicelib import clock
-from chalicelib.i18n import DEFAULT_LANGUAGE, catalogue, t
-from chalicelib.i18n import plural
+from chalicelib.i18n import DEFAULT_LANGUAGE, catalogue, plural, t
 from chalicelib.services import audit
 from chalicelib.services.audit import RequestContext
 from chalicelib.storage import mail, outbox

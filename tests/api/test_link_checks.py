@@ -56,3 +56,4 @@ def test_an_email_link_checks_out_until_used(api, full_login, make_api, clock_pi
     assert _check(anonymous, "/api/v1/account/email/verify/check", token).status_code == 204
     assert anonymous.post("/api/v1/account/email/verify", {"token": token}).status_code == 204
     assert _refused(_check(anonymous, "/api/v1/account/email/verify/check", token))
+

@@ -529,7 +529,7 @@ def test_locked_out_help_request_unblock_2fa_reset_and_audit(portal, accounts, b
     desk.button(desk.t("support.audit.submit")).click()
     desk_page.locator("table.events tbody tr").first.wait_for()
     trail = desk_page.locator("table.events tbody").inner_text()
-    assert "support.unblock" in trail and "identiteit telefonisch vastgesteld" in trail
+    assert desk.t("labels.action.support.unblock") in trail and "identiteit telefonisch vastgesteld" in trail
     desk.look("support-audit", phone=True)
     desk_context.close()
 

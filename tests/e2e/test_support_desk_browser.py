@@ -110,8 +110,10 @@ def test_blocked_user_gets_help_and_logs_in_again(portal, browser, page, check_a
     events = desk.locator("table.events tbody tr")
     events.first.wait_for()
     trail = events.all_inner_texts()
-    assert "support_request.closed" in trail[0] and "Account gedeblokkeerd" in trail[0]
-    assert "support.unblock" in trail[1] and "identiteit telefonisch vastgesteld" in trail[1]
+    # In words, not codes: "Hulpverzoek afgesloten" (support_request.closed), "Gelukt" (success).
+    assert "Hulpverzoek afgesloten" in trail[0] and "Account gedeblokkeerd" in trail[0] and "Gelukt" in trail[0]
+    assert "Klantenservice: account gedeblokkeerd" in trail[1] and "identiteit telefonisch vastgesteld" in trail[1]
+    assert "support.unblock" not in trail[1] and "(UTC-4)" in trail[1]
     check_accessibility(desk)
     screenshot(desk, "support-audit-nl")
     desk_context.close()
