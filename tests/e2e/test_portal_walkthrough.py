@@ -163,6 +163,11 @@ def test_first_login_and_2fa_enrollment_with_the_keyboard_only(portal, accounts,
     assert alert.inner_text().splitlines()[0] == me.t("form_errors.summary_title")
     assert alert.locator(".error-summary-list a").inner_text() == me.t("error.invalid_credentials")
     me.look("login-error")
+    # Focus is on the summary; its link takes the keyboard to the field to put right.
+    assert page.evaluate("document.activeElement.id") == "login-error-summary"
+    tab_to(page, alert.locator(".error-summary-list a"))
+    keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "password"
     keyboard.press("Control+A")
     keyboard.type(PASSWORD)
     keyboard.press("Enter")
@@ -219,11 +224,15 @@ def test_first_login_and_2fa_enrollment_with_the_keyboard_only(portal, accounts,
     keyboard.press("Enter")
     error = page.locator("#confirm-code-error")
     error.wait_for()
-    assert error.inner_text().startswith(me.t("error.invalid_code"))
+    assert error.inner_text().startswith(me.t("form_errors.enrollment_confirm._.invalid_code"))
     assert code_field.get_attribute("aria-invalid") == "true"
     assert "confirm-code-error" in code_field.get_attribute("aria-describedby").split()
-    assert page.evaluate("document.activeElement.id") == "confirm-code"
+    # Focus on the error summary; its link leads back to the code.
+    assert page.evaluate("document.activeElement.id") == "enrollment_confirm-error-summary"
     me.look("enroll-step-09-error")
+    tab_to(page, page.locator("#enrollment_confirm-error-summary .error-summary-list a"))
+    keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "confirm-code"
     keyboard.press("Control+A")
     keyboard.type(fresh_code("wandel.burger", secret))
     assert me.button(SEED["print"]).is_visible()
