@@ -84,9 +84,11 @@ bench-load: venv
 SCREENSHOTS := login-nl login-pap-phone enroll-step-07-manual-nl enroll-step-09-error-nl enroll-step-11-nl \
 	login-second-step-nl portal-nl portal-nl-phone account-nl sessions-nl-phone help-nl support-request-nl \
 	representative-import-done-nl client-authorizations-nl session-expiry-warning-nl logged-out-idle-nl \
-	client-authorization-check-nl representative-date-input-nl representative-date-input-error-nl
+	client-authorization-check-nl representative-date-input-nl representative-date-input-error-nl \
+	form-errors-login-nl form-errors-lockout-nl
 screenshots: system-deps venv $(AXE)
-	$(BIN)/python -m pytest -q tests/e2e/test_portal_walkthrough.py tests/e2e/test_session_expiry.py tests/e2e/test_representative_browser.py
+	$(BIN)/python -m pytest -q tests/e2e/test_portal_walkthrough.py tests/e2e/test_session_expiry.py \
+		tests/e2e/test_representative_browser.py tests/e2e/test_form_errors_browser.py
 	mkdir -p docs/screenshots
 	for name in $(SCREENSHOTS); do cp test-output/screenshots/$$name.png docs/screenshots/; done
 

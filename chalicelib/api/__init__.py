@@ -33,6 +33,7 @@ BLUEPRINTS = (
     ("recovery_pages", PAGES),
     ("activity", API),
     ("activity_pages", PAGES),
+    ("link_checks", API),
     ("passkeys", API),
     ("passkey_pages", PAGES),
     ("mailbox", PAGES),

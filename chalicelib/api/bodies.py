@@ -1,5 +1,6 @@
 """Request bodies: one field spec per route, which both parses the request (400 `invalid_request` naming
-the first bad field) and becomes the route's OpenAPI request body, so the two cannot drift apart."""
+the first bad field in `field`, and every bad field in `errors`) and becomes the route's OpenAPI request
+body, so the two cannot drift apart."""
 
 from __future__ import annotations
 
@@ -13,6 +14,11 @@ from chalicelib.errors import ErrorCode, PortalError
 BODY_MAX_BYTES = 64 * 1024
 # The longest text any field takes; longer is refused before a service sees it.
 TEXT_MAX = 4096
+
+# What an item of the error's `errors` list says of a field the body parser refused: absent (or null,
+# or blank text where text is required), or present but not what the field takes (type, length).
+MISSING = "missing"
+INVALID = "invalid"
 
 _JSON_TYPES = {str: "string", bool: "boolean", int: "integer", list: "array", dict: "object"}
 
@@ -78,21 +84,31 @@ class Body:
                 "content": {"application/json": {"schema": schema}}}
 
     def parse(self, raw: bytes) -> dict[str, Any]:
-        """The checked fields of a raw body; an optional field left out (or null) is left out."""
+        """The checked fields of a raw body; an optional field left out (or null) is left out. Every bad
+        field is reported at once: `field` names the first, `errors` lists each with MISSING or INVALID."""
         body = _json_object(raw)
         result: dict[str, Any] = {}
+        problems: list[dict[str, str]] = []
         for name, spec in self.fields.items():
             value = body.get(name)
             if value is None:
                 if spec.required or (spec.nullable and name not in body):
-                    raise PortalError(ErrorCode.INVALID_REQUEST, field=name)
-                if spec.nullable:
+                    problems.append({"field": name, "code": MISSING})
+                elif spec.nullable:
                     result[name] = None
                 continue
             if not _valid(value, spec):
-                raise PortalError(ErrorCode.INVALID_REQUEST, field=name)
+                problems.append({"field": name, "code": _problem(value, spec)})
+                continue
             result[name] = value
+        if problems:
+            raise PortalError(ErrorCode.INVALID_REQUEST, field=problems[0]["field"], errors=problems)
         return result
+
+    def field_codes(self) -> dict[str, set[str]]:
+        """Each field's possible `errors` codes from the parser (what a form must have words for)."""
+        return {name: ({MISSING, INVALID} if spec.documented_required else {INVALID})
+                for name, spec in self.fields.items()}
 
 
 EMPTY = Body({}, name="Empty")
@@ -115,6 +131,13 @@ def _json_object(raw: bytes) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise PortalError(ErrorCode.INVALID_REQUEST, field="body")
     return body
+
+
+def _problem(value: Any, spec: Field) -> str:
+    """Blank text where text is required is an empty field to the person filling in the form."""
+    if spec.kind is str and isinstance(value, str) and spec.required and not value.strip():
+        return MISSING
+    return INVALID
 
 
 def _valid(value: Any, spec: Field) -> bool:

@@ -156,10 +156,23 @@ def error_response(error: PortalError, lang: str) -> Response:
     if error.field:
         body["field"] = error.field
     body.update(error.extra)
+    if error.field and "errors" not in body:
+        body["errors"] = [field_error(error)]
     headers = {}
     if "retry_after" in error.extra:
         headers["Retry-After"] = str(error.extra["retry_after"])
     return json_response({"error": body}, HTTP_STATUS[error.code], headers)
+
+
+def field_error(error: PortalError) -> dict[str, Any]:
+    """The `errors` item of a refusal that names one field: a malformed value is `invalid` (as the body
+    parser says it), any other refusal its own code, with the refusal's `reason` when it gives one."""
+    code = "invalid" if error.code is ErrorCode.INVALID_REQUEST else error.code.value
+    item: dict[str, Any] = {"field": error.field, "code": code}
+    reason = error.extra.get("reason")
+    if isinstance(reason, str):
+        item["reason"] = reason
+    return item
 
 
 def temporary_trouble(lang: str) -> Response:

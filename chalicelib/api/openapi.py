@@ -27,8 +27,20 @@ ERROR_SCHEMA = {
             "properties": {
                 "code": {"type": "string"},
                 "message": {"type": "string"},
-                "field": {"type": "string"},
+                "field": {"type": "string", "description": "The first field refused"},
+                "errors": {
+                    "type": "array",
+                    "description": "Every field refused: `missing` or `invalid` from the body check, or the "
+                                   "refusal's own code (with its `reason` where it gives one)",
+                    "items": {"type": "object", "required": ["field", "code"],
+                              "properties": {"field": {"type": "string"}, "code": {"type": "string"},
+                                             "reason": {"type": "string"}}},
+                },
                 "retry_after": {"type": "integer"},
+                "attempts_left": {"type": "integer", "description": "A refused password or code: failures left "
+                                  "before the next lock (the same whether or not the name has an account)"},
+                "next_lock": {"type": "string", "enum": ["locked", "blocked"]},
+                "blocked": {"type": "boolean", "description": "This failure blocked the name"},
             },
         }
     },

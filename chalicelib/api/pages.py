@@ -41,6 +41,15 @@ def request_path(request: Any) -> str:
     return request.path.format(**{name: quote(value, safe="") for name, value in params.items()})
 
 
+def _chosen_language(headers: dict[str, str]) -> str | None:
+    """The language the visitor chose with ?lang=, remembered in the `lang` cookie (set in `headers`)."""
+    chosen = normalize_language((current_request().query_params or {}).get("lang"))
+    if chosen:
+        secure = "; Secure" if get_settings().cookie_secure else ""
+        headers["Set-Cookie"] = f"lang={chosen}; Path=/; SameSite=Lax; Max-Age=31536000{secure}"
+    return chosen
+
+
 def page(template: str, status: int = 200, **values: object) -> Response:
     from chalicelib.render.pages import render
 
@@ -48,11 +57,8 @@ def page(template: str, status: int = 200, **values: object) -> Response:
     lang = language(request)
     query = dict(request.query_params or {})
     headers = {"Content-Type": "text/html; charset=utf-8"}
-    chosen = normalize_language(query.get("lang"))
-    if chosen:
-        secure = "; Secure" if get_settings().cookie_secure else ""
-        headers["Set-Cookie"] = f"lang={chosen}; Path=/; SameSite=Lax; Max-Age=31536000{secure}"
-    elif request.path in DEVICE_COOKIE_PAGES and devices.device_id(context(request).device_cookie) is None:
+    chosen = _chosen_language(headers)
+    if not chosen and request.path in DEVICE_COOKIE_PAGES and devices.device_id(context(request).device_cookie) is None:
         # One cookie per answer: a page that sets the language hands the device cookie out on the next.
         headers["Set-Cookie"] = device_cookie(devices.new_device_cookie())
     # Where the login continues once done (a deep link): only ever a checked same-origin path.
@@ -63,7 +69,14 @@ def page(template: str, status: int = 200, **values: object) -> Response:
 
 
 def redirect(location: str) -> Response:
-    return Response(body="", status_code=302, headers={"Location": location})
+    """302 to a page of the portal; a language chosen with ?lang= goes along (in the cookie and in the
+    address), so /?lang=en lands on the English login page."""
+    headers: dict[str, str] = {}
+    chosen = _chosen_language(headers)
+    if chosen and "lang=" not in location:
+        location = f"{location}{'&' if '?' in location else '?'}lang={chosen}"
+    headers["Location"] = location
+    return Response(body="", status_code=302, headers=headers)
 
 
 # ---------------------------------------------------------------- pages behind a login

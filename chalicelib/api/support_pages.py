@@ -8,11 +8,13 @@ actions post JSON to that API (with the reason) from support.js.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 
 from chalice import Blueprint, Response
 
 from chalicelib.api.http import current_request
 from chalicelib.api.pages import guarded_page, page, page_for
+from chalicelib.clock import PORTAL_TIME
 from chalicelib.errors import HTTP_STATUS, PortalError
 from chalicelib.i18n import LANGUAGES
 from chalicelib.services import audit_trail, four_eyes, support_desk, support_requests
@@ -109,13 +111,27 @@ def approvals_page(current: Authenticated) -> Response:
     return desk_page(current, "support_approvals.html", four_eyes.waiting, items=[])
 
 
+def _island_day(value: str, end: bool) -> str:
+    """A date the desk picked (a day on the island, UTC-4) as the UTC moment the trail is searched by:
+    its first second (04:00 UTC) or its last (03:59:59 UTC the next day). Anything else as typed."""
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return value
+    start = datetime(day.year, day.month, day.day, tzinfo=PORTAL_TIME).astimezone(UTC)
+    moment = start + timedelta(days=1, seconds=-1) if end else start
+    return moment.strftime("%Y-%m-%dT%H:%M:%S")
+
+
 @staff_page("/support/audit")
 def audit_page(current: Authenticated) -> Response:
     filters = {name: _query(name) for name in ("target", "actor", "action", "from", "to")}
+    since = _island_day(filters["from"], end=False) if filters["from"] else None
+    until = _island_day(filters["to"], end=True) if filters["to"] else None
     return desk_page(
         current, "support_audit.html",
         lambda actor: audit_trail.search(actor, target=filters["target"], by=filters["actor"],
-                                         action=filters["action"], since=filters["from"], until=filters["to"],
+                                         action=filters["action"], since=since, until=until,
                                          cursor=_query("cursor") or None),
         filters=filters, items=[], cursor=None,
     )

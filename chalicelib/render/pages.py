@@ -27,6 +27,16 @@ def _environment():  # type: ignore[no-untyped-def]
     )
     # Templates name roles as the code does (Role.TAXPAYER), never by a string of their own.
     environment.globals["Role"] = Role
+    # The error summary's words (templates/error_summary.html).
+    from chalicelib.render import form_errors
+
+    environment.globals["form_messages"] = form_errors.messages
+    environment.globals["lockout_texts"] = form_errors.lockout_texts
+    # The audit trail's codes and times in words (render/labels.py).
+    from chalicelib.render import labels
+
+    environment.globals.update(action_label=labels.action_label, outcome_label=labels.outcome_label,
+                               action_choices=labels.action_choices, trail_time=labels.trail_time)
     return environment
 
 

@@ -4,8 +4,8 @@ first use), in the owner's language. It never touches the disk on our side."""
 from __future__ import annotations
 
 import io
-import time
 
+from chalicelib.clock import portal_time
 from chalicelib.i18n import t
 
 
@@ -31,8 +31,7 @@ def backup_codes_pdf(codes: list[str], username: str, lang: str, created_at: flo
     y -= 7 * mm
     canvas.drawString(left, y, t("mfa.pdf.account", lang, username=username))
     y -= 6 * mm
-    stamp = time.strftime("%d-%m-%Y %H:%M", time.gmtime(created_at))
-    canvas.drawString(left, y, t("mfa.pdf.date", lang, date=f"{stamp} UTC"))
+    canvas.drawString(left, y, t("mfa.pdf.date", lang, date=portal_time(created_at)))
 
     y -= 16 * mm
     for number, code in enumerate(codes, start=1):

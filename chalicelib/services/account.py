@@ -143,14 +143,26 @@ def _within_email_change_limit(user: User) -> None:
                           retry_after=rate_limits.window_end(now, EMAIL_CHANGE_WINDOW_SECONDS) - now)
 
 
-def verify_email(token: str, context: RequestContext) -> None:
-    """POST /account/email/verify: the link's owner confirms the new address (single use, 24 hours)."""
+def _email_link_owner(token: str, now: int) -> tuple[tuple[str, str], User]:
+    """The parsed token and account of a live e-mail verification link; invalid_token otherwise."""
     parsed = parse_link_token(token)
     user = get_user(parsed[1]) if parsed else None
-    now = int(clock.now())
     if (parsed is None or user is None or not user.pending_email or user.email_token_hash != parsed[0]
             or int(user.email_token_expires or 0) <= now):
         raise PortalError(ErrorCode.INVALID_TOKEN, field="token")
+    return parsed, user
+
+
+def check_email_link(token: str) -> None:
+    """POST /account/email/verify/check: is the link still good? Changes nothing (the page asks before
+    it shows its button, so a used or expired link says so at once)."""
+    _email_link_owner(token, int(clock.now()))
+
+
+def verify_email(token: str, context: RequestContext) -> None:
+    """POST /account/email/verify: the link's owner confirms the new address (single use, 24 hours)."""
+    now = int(clock.now())
+    parsed, user = _email_link_owner(token, now)
     address, old_address = user.pending_email, user.email
     # A friendly early refusal (also for accounts bound before reservations existed); the address's
     # reservation, taken in the same transaction as the change, is what guarantees one owner.

@@ -62,7 +62,9 @@ def replace_set(user: User, context: RequestContext, action: str, store: Store) 
     now = clock.now()
     codes = backup_codes.new_set()
     set_id = secrets.token_hex(16)
-    pdf_key = files.put_backup_codes_pdf(backup_codes_pdf(codes, user.username, user.language or "nl", now))
+    # The sheet speaks the language of the screen it was made from (the request's), like the page around it.
+    lang = context.lang or user.language or "nl"
+    pdf_key = files.put_backup_codes_pdf(backup_codes_pdf(codes, user.username, lang, now))
     hmac_key = get_keys().hmac_key
     code_set = backup_code_store.CodeSet(
         set_id, tuple(backup_codes.digest(hmac_key, user.username, set_id, backup_codes.canonical(code))

@@ -141,9 +141,9 @@ def confirm(current: Authenticated, code: str, context: RequestContext) -> None:
         key = totp.decode_secret(open_totp_secret(user.username, user.pending_totp_secret))
         step = totp.matching_step(key, code, now)
         if step is None:
-            lockout.count_failure(Factor.SECOND_FACTOR, user.username, user, attempt, context,
-                                  "mfa.enrollment.confirm")
-            raise PortalError(ErrorCode.INVALID_CODE)
+            left = lockout.count_failure(Factor.SECOND_FACTOR, user.username, user, attempt, context,
+                                         "mfa.enrollment.confirm")
+            raise PortalError(ErrorCode.INVALID_CODE, **left)
         event = new_event("mfa.enrollment.confirm", actor=user.username, target=user.username, outcome="success",
                           context=context)
         try:

@@ -160,14 +160,34 @@ def _lock_after(attempt: int) -> lockouts.Lock | None:
 
 
 def count_failure(factor: Factor, username: str, user: User | None, attempt: int, context: RequestContext,
-                  action: str, outcome: str = "failure") -> None:
+                  action: str, outcome: str = "failure") -> dict[str, object]:
     """A failed attempt: audited, and at a threshold locked or blocked in the same transaction; the
-    owner of an existing account is told that it was locked."""
+    owner of an existing account is told that it was locked, and for how long. Returns what the
+    refusal tells the person (`after_failure`)."""
     event = new_event(action, actor=username, target=username, outcome=outcome, context=context,
                       details={"attempt": attempt})
     result = record_failure(factor, username, attempt, event, context=context)
     if result and user is not None:
-        notifications.send(user, notifications.MailKind(f"account_{result}"))
+        lock_seconds = LOCK_SECONDS.get(attempt, 0)
+        notifications.send(user, notifications.MailKind(f"account_{result}"),
+                           **({"lock_seconds": lock_seconds} if lock_seconds else {}))
+    return after_failure(attempt)
+
+
+def after_failure(attempt: int) -> dict[str, object]:
+    """What the refusal of failed attempt number `attempt` adds (docs/api.md "Login"): `attempts_left`
+    before the next lock and whether that lock is a temporary one (`next_lock` "locked") or the block;
+    on the attempt that locked, `retry_after` (seconds) or `blocked`. It is computed from the name's
+    counter alone, which exists whether or not an account has the name: an unknown name gets the same
+    warnings as a known one, so they say nothing about who has an account."""
+    into = attempt % FIRST_THRESHOLD
+    if attempt >= FIRST_THRESHOLD and not into:
+        if attempt >= BLOCK_AT:
+            return {"attempts_left": 0, "blocked": True}
+        return {"attempts_left": 0, "retry_after": LOCK_SECONDS[attempt]}
+    next_threshold = attempt - into + FIRST_THRESHOLD
+    return {"attempts_left": FIRST_THRESHOLD - into,
+            "next_lock": "blocked" if next_threshold >= BLOCK_AT else "locked"}
 
 
 def succeeded(factor: Factor, username: str) -> None:

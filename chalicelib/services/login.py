@@ -53,8 +53,8 @@ def login(username: str, password: str, context: RequestContext) -> LoginResult:
     try:
         with lockout.attempt(Factor.PASSWORD, name, context, "login.password", user, seen=seen, slot=slot) as attempt:
             if not passwords.verify_password(user.password_hash if user else None, password):
-                lockout.count_failure(Factor.PASSWORD, name, user, attempt, context, "login.password")
-                raise PortalError(ErrorCode.INVALID_CREDENTIALS)
+                left = lockout.count_failure(Factor.PASSWORD, name, user, attempt, context, "login.password")
+                raise PortalError(ErrorCode.INVALID_CREDENTIALS, **left)
             assert user is not None  # verify_password never accepts a missing account
             result = _logged_in(user, slot, context, must_change=_now_refused(user, password))
     except AddressLimitReached:
@@ -130,6 +130,6 @@ def recheck_password(user: User, password: str, context: RequestContext, action:
     failed logins (401 invalid_credentials naming `field`)."""
     with lockout.attempt(Factor.PASSWORD, user.username, context, action, user) as attempt:
         if not passwords.verify_password(user.password_hash, password):
-            lockout.count_failure(Factor.PASSWORD, user.username, user, attempt, context, action)
-            raise PortalError(ErrorCode.INVALID_CREDENTIALS, field=field)
+            left = lockout.count_failure(Factor.PASSWORD, user.username, user, attempt, context, action)
+            raise PortalError(ErrorCode.INVALID_CREDENTIALS, field=field, **left)
         lockout.succeeded(Factor.PASSWORD, user.username)

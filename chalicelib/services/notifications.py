@@ -11,12 +11,11 @@ normal login with the second factor still applies.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 from urllib.parse import quote
 
 from chalicelib import clock
-from chalicelib.i18n import DEFAULT_LANGUAGE, catalogue, t
+from chalicelib.i18n import DEFAULT_LANGUAGE, catalogue, plural, t
 from chalicelib.services import audit
 from chalicelib.services.audit import RequestContext
 from chalicelib.storage import mail, outbox
@@ -42,7 +41,7 @@ class MailKind(StrEnum):
     BACKUP_CODE_USED = "backup_code_used"  # params: left
     BACKUP_CODES_LOW = "backup_codes_low"  # params: left
     TOTP_REPLAYED = "totp_replayed"  # a code that was already used was tried again
-    ACCOUNT_LOCKED = "account_locked"
+    ACCOUNT_LOCKED = "account_locked"  # params: lock_seconds (the mail says "1 minuut", "5 minuten")
     ACCOUNT_BLOCKED = "account_blocked"
     ACCOUNT_UNBLOCKED = "account_unblocked"
     REPRESENTATIVE_ACCESS = "representative_access"  # params: firm
@@ -85,14 +84,13 @@ CLAIM_LEASE_SECONDS = 300
 RECOVERY_KINDS = frozenset({MailKind.PASSWORD_RECOVERED, MailKind.MFA_RESET, MailKind.BACKUP_CODES_REGENERATED,
                             MailKind.BACKUP_CODE_USED, MailKind.BACKUP_CODES_LOW})
 
-# Curaçao keeps UTC-4 all year (no daylight saving), so a fixed offset is exact.
-PORTAL_TIME = timezone(timedelta(hours=-4))
+# Curaçao's time (clock.py): mails, pages and the backup-code sheet show the same.
+PORTAL_TIME = clock.PORTAL_TIME
 
 
 def event_time(timestamp: float | None = None) -> str:
     """When something happened, as people on the island read it."""
-    moment = datetime.fromtimestamp(clock.now() if timestamp is None else timestamp, PORTAL_TIME)
-    return moment.strftime("%d-%m-%Y %H:%M") + " (UTC-4)"
+    return clock.portal_time(timestamp)
 
 
 def mask_email(address: str) -> str:
@@ -130,6 +128,8 @@ def send_to(address: str, lang: str, kind: MailKind, **params: object) -> bool:
         return False
     kind = MailKind(kind)
     params.setdefault("time", event_time())
+    if "lock_seconds" in params:
+        params["duration"] = plural.minutes(int(params["lock_seconds"]), lang)  # type: ignore[call-overload]
     subject = t(f"mail.{kind}.subject", lang, **params)
     body = t(f"mail.{kind}.body", lang, **params)
     if kind in RECOVERY_KINDS:

@@ -100,6 +100,12 @@ def complete_reset(token: str, new_password: str, context: RequestContext) -> No
         notifications.send(user, notifications.MailKind.PASSWORD_RECOVERED, help_url=notifications.help_link(context))
 
 
+def check_link(token: str) -> None:
+    """POST /auth/password-reset/check: is the reset or activation link still good? Changes nothing (the
+    page asks before it shows the form, so a used or expired link says so before anything is typed)."""
+    _token_owner(token)
+
+
 def link_token(token: str, username: str) -> str:
     """What a link carries: the token and the account it belongs to."""
     return f"{token}.{username}"

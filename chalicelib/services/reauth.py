@@ -34,4 +34,4 @@ def reauthenticate(user: User, password: str, code: str | None, context: Request
         if error.code is not ErrorCode.INVALID_CODE:
             raise
         # The forms that ask this have several fields: the refusal says which one was wrong.
-        raise PortalError(ErrorCode.INVALID_CODE, field="code") from None
+        raise PortalError(ErrorCode.INVALID_CODE, field="code", **error.extra) from None

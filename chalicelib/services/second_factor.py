@@ -181,16 +181,16 @@ def _backup_code_hash(user: User, code: str) -> str | None:
 
 
 def _refused(user: User, attempt: int, context: RequestContext, action: str) -> PortalError:
-    lockout.count_failure(Factor.SECOND_FACTOR, user.username, user, attempt, context, action)
-    return PortalError(ErrorCode.INVALID_CODE)
+    left = lockout.count_failure(Factor.SECOND_FACTOR, user.username, user, attempt, context, action)
+    return PortalError(ErrorCode.INVALID_CODE, **left)
 
 
 def _replayed(user: User, attempt: int, context: RequestContext, action: str) -> PortalError:
     """A code of an already used step: the same answer as a wrong code, but a security event for the
     audit trail and a notice to the owner (someone may have watched the code being typed)."""
-    lockout.count_failure(Factor.SECOND_FACTOR, user.username, user, attempt, context, action, outcome="replay")
+    left = lockout.count_failure(Factor.SECOND_FACTOR, user.username, user, attempt, context, action, outcome="replay")
     notifications.send(user, notifications.MailKind.TOTP_REPLAYED)
-    return PortalError(ErrorCode.INVALID_CODE)
+    return PortalError(ErrorCode.INVALID_CODE, **left)
 
 
 def _report_backup_code_use(user: User, left: int, context: RequestContext) -> None:

@@ -254,7 +254,9 @@ def test_created_account_gets_an_activation_mail_and_must_enroll_at_first_login(
     assert response.status_code == 201
     assert body(response) == {"username": "firma.adviseur", "email": "adviseur@example.org", "crib": "200000017",
                               "roles": ["representative"], "mfa_enabled": False}
-    page, token = link_token(last_to("adviseur@example.org"))
+    mail = last_to("adviseur@example.org")
+    assert "Uw gebruikersnaam: firma.adviseur\n" in mail.body  # the owner learns the name to log in with
+    page, token = link_token(mail)
     owner = make_api()
     assert body(_login(owner, "firma.adviseur", "anything at all"))["error"]["code"] == "invalid_credentials"
     completed = owner.post("/api/v1/auth/password-reset/complete", {"token": token, "new_password": PASSWORD})

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pyotp
 import pytest
 
+from chalicelib.i18n import t
 from tests.api.conftest import body
 from tests.api.sent_mail import sent_to
 from tests.api.two_factor import PASSWORD, SECRET, code, enroll, password_step, stored_pdf
@@ -92,19 +93,38 @@ def test_enrollment_from_password_to_active_2fa(api, newcomer):
     api.cookie = partial_cookie
     assert api.get("/api/v1/me").status_code == 401
     assert [message.subject for message in sent_to("jan.jansen@example.org")] == [
-        "Twee-factor authenticatie is geactiveerd"]
+        "Tweestapsverificatie is geactiveerd"]
     actions = audit_actions("jan.jansen")
     for expected in (("mfa.enrollment.start", "success"), ("mfa.enrollment.confirm", "success"),
                      ("mfa.activated", "success")):
         assert expected in actions
 
 
-def test_pdf_is_in_the_owners_language(api, user_factory):
+def test_pdf_is_in_the_language_of_the_screen_it_was_made_from(api, user_factory):
+    """The sheet is printed from the page the person reads: its language, not the account's mail language."""
     user_factory("john.english", language="en")
     password_step(api, "john.english")
-    enroll(api, "john.english")
+    screen = {"Accept-Language": "pap"}
+    secret = body(api.post("/api/v1/mfa/enrollment", {"password": PASSWORD}, headers=screen))["secret"]
+    assert api.post("/api/v1/mfa/enrollment/confirm", {"code": code(secret)}, headers=screen).status_code == 200
+    assert api.post("/api/v1/mfa/enrollment/activate", headers=screen).status_code == 200
     text = sheet_text(stored_pdf("john.english")[0])
+    assert "Do not store this file on your computer." not in text
+    assert t("mfa.pdf.title", "pap") in text and t("mfa.pdf.do_not_store", "pap")[:30] in text
+
+
+def test_pdf_in_english_from_an_english_screen_with_curacao_time(api, user_factory, clock_pinned):
+    user_factory("jan.nederlands", language="nl")
+    password_step(api, "jan.nederlands")
+    api.get("/login?lang=en")  # the visitor chose English; pages and the sheet follow the cookie
+    screen = {"Cookie": f"portal_session={api.cookie}; lang=en"}
+    secret = body(api.post("/api/v1/mfa/enrollment", {"password": PASSWORD}, headers=screen))["secret"]
+    assert api.post("/api/v1/mfa/enrollment/confirm", {"code": code(secret)}, headers=screen).status_code == 200
+    assert api.post("/api/v1/mfa/enrollment/activate", headers=screen).status_code == 200
+    text = sheet_text(stored_pdf("jan.nederlands")[0])
     assert "Backup codes Digital Portal" in text and "Do not store this file on your computer." in text
+    # 1_800_000_000 is 15-01-2027 08:00 UTC: 04:00 on the island, written as such.
+    assert "15-01-2027 04:00 (UTC-4)" in text and "UTC\n" not in text
 
 
 def test_wrong_password_is_refused_and_counts_towards_the_lockout(clock_pinned, api, newcomer):

@@ -460,7 +460,7 @@ def test_notices_resume_after_the_sender_dies_and_reach_every_client(firm, monke
     assert all(count >= 1 for count in per_client)  # never none
     assert per_client[:20] == [1] * 20  # what was recorded as sent is not sent again
     assert sum(per_client) < len(clients) + 20
-    assert "2 " in sent_to(f"{clients[-1]}@example.org")[0].body
+    assert "(aantal: 2)" in sent_to(f"{clients[-1]}@example.org")[0].body
     from chalicelib.storage.import_jobs import get_job
 
     assert get_job(started["import_id"]).notices == "sent"

@@ -24,6 +24,7 @@ PARAMS = {
     MailKind.EMAIL_CHANGE_REQUESTED: {"new_email": "n***@example.org"},
     MailKind.EMAIL_CHANGED: {"new_email": "n***@example.org"},
     MailKind.BACKUP_CODE_USED: {"left": 3},
+    MailKind.ACCOUNT_LOCKED: {"lock_seconds": 300},
     MailKind.BACKUP_CODES_LOW: {"left": 2},
     MailKind.REPRESENTATIVE_ACCESS: {"firm": "Kantoor Scharloo"},
     MailKind.NEW_DEVICE: {"device": "Chrome op Windows", "place": "198.51.100.7",
@@ -46,6 +47,8 @@ def test_every_kind_is_sent_in_the_recipients_language(user_factory, kind, lang)
     assert notifications.send(user, kind, **PARAMS.get(kind, {}))
     message = last_to(f"ana.{lang}@example.org")
     params = {"username": "ana.maria", "time": notifications.event_time(), **PARAMS.get(kind, {})}
+    if "lock_seconds" in params:  # the lock notice says the lock's length in words of the language
+        params["duration"] = {"nl": "5 minuten", "en": "5 minutes", "pap": "5 minüt"}[lang]
     assert message.subject == t(f"mail.{kind}.subject", lang, **params)
     assert message.body.startswith(t(f"mail.{kind}.body", lang, **params))
     assert message.body.endswith(t("mail.footer", lang))
@@ -146,6 +149,10 @@ def test_lock_and_block_notices_in_the_accounts_language(clock_pinned, api, user
             clock_pinned.advance(900)
     subjects = [message.subject for message in sent_to("alice@example.org")]
     assert subjects.count(t("mail.account_locked.subject", "en")) == 3
+    # Each lock notice says how long the lock lasts, in the account's language, singular and plural.
+    waits = [re.search(r"try again in (\d+ minutes?)\.", message.body).group(1)
+             for message in sent_to("alice@example.org") if message.subject == t("mail.account_locked.subject", "en")]
+    assert sorted(waits) == ["1 minute", "15 minutes", "5 minutes"]
     assert subjects[-1] == t("mail.account_blocked.subject", "en")
     assert body(api.post("/api/v1/auth/login", {"username": "alice", "password": PASSWORD}))["error"]["code"] == \
         "account_blocked"

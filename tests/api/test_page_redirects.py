@@ -32,3 +32,19 @@ def test_full_session_sees_the_portal(api, full_login):
     response = api.get("/portal")
     assert response.status_code == 200
     assert "Mijn portaal" in response.body.decode()
+
+
+def test_a_chosen_language_goes_along_with_every_redirect(api, user_factory):
+    """/?lang=en -> /portal -> /login: each hop keeps English, in the address and in the cookie."""
+    first = api.get("/?lang=en")
+    assert first.status_code == 302 and first.headers["Location"] == "/portal?lang=en"
+    assert first.headers["Set-Cookie"].startswith("lang=en;")
+    second = api.get(first.headers["Location"])
+    assert second.status_code == 302 and second.headers["Location"] == "/login?lang=en"
+    login = api.get(second.headers["Location"])
+    assert login.status_code == 200 and '<html lang="en">' in login.body.decode()
+
+
+def test_an_unknown_language_is_not_carried(api):
+    response = api.get("/?lang=xx")
+    assert response.headers["Location"] == "/portal" and "Set-Cookie" not in response.headers

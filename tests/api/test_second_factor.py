@@ -54,7 +54,10 @@ def test_a_code_works_once_and_a_replay_is_a_security_event(api, piet, clock_pin
     replay = api.post("/api/v1/auth/totp", {"code": used})
     wrong = api.post("/api/v1/auth/totp", {"code": "000000" if used != "000000" else "111111"})
     assert replay.status_code == wrong.status_code == 401
-    assert body(replay) == body(wrong) and body(replay)["error"]["code"] == "invalid_code"
+    # The same refusal; only the attempts left before the lock count down, one per failure of either kind.
+    replayed, wronged = body(replay)["error"], body(wrong)["error"]
+    assert replayed.pop("attempts_left") == wronged.pop("attempts_left") + 1
+    assert replayed == wronged and replayed["code"] == "invalid_code"
     assert sorted(audit("piet", "login.totp")) == ["failure", "replay", "success"]
     assert [m.subject for m in sent_to("piet@example.org")] == ["Een al gebruikte code is opnieuw geprobeerd"]
     # An earlier step than the last accepted one is a replay too, even if never used itself.
@@ -115,7 +118,9 @@ def test_a_backup_code_logs_in_once_and_the_count_goes_down(clock_pinned, api, u
     unknown = api.post("/api/v1/auth/backup-code", {"code": "ABCD-EFGH-JKMN-PQRS"})
     malformed = api.post("/api/v1/auth/backup-code", {"code": "not a code"})
     assert used_again.status_code == unknown.status_code == malformed.status_code == 401
-    assert body(used_again) == body(unknown) == body(malformed)
+    refusals = [body(answer)["error"] for answer in (used_again, unknown, malformed)]
+    assert [refusal.pop("attempts_left") for refusal in refusals] == [4, 3, 2]  # each counts on the lockout
+    assert refusals[0] == refusals[1] == refusals[2]
     assert audit("jan.jansen", "login.backup_code").count("success") == 1
     assert "Er is een back-up code gebruikt" in [m.subject for m in sent_to("jan.jansen@example.org")]
 

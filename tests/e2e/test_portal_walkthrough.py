@@ -159,8 +159,15 @@ def test_first_login_and_2fa_enrollment_with_the_keyboard_only(portal, accounts,
     keyboard.press("Enter")
     alert = page.get_by_role("alert")
     alert.wait_for()
-    assert alert.inner_text() == me.t("error.invalid_credentials")
+    # The error summary: its heading, then the refusal as a link to the password field.
+    assert alert.inner_text().splitlines()[0] == me.t("form_errors.summary_title")
+    assert alert.locator(".error-summary-list a").inner_text() == me.t("error.invalid_credentials")
     me.look("login-error")
+    # Focus is on the summary; its link takes the keyboard to the field to put right.
+    assert page.evaluate("document.activeElement.id") == "login-error-summary"
+    tab_to(page, alert.locator(".error-summary-list a"))
+    keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "password"
     keyboard.press("Control+A")
     keyboard.type(PASSWORD)
     keyboard.press("Enter")
@@ -217,11 +224,15 @@ def test_first_login_and_2fa_enrollment_with_the_keyboard_only(portal, accounts,
     keyboard.press("Enter")
     error = page.locator("#confirm-code-error")
     error.wait_for()
-    assert error.inner_text().startswith(me.t("error.invalid_code"))
+    assert error.inner_text().startswith(me.t("form_errors.enrollment_confirm._.invalid_code"))
     assert code_field.get_attribute("aria-invalid") == "true"
     assert "confirm-code-error" in code_field.get_attribute("aria-describedby").split()
-    assert page.evaluate("document.activeElement.id") == "confirm-code"
+    # Focus on the error summary; its link leads back to the code.
+    assert page.evaluate("document.activeElement.id") == "enrollment_confirm-error-summary"
     me.look("enroll-step-09-error")
+    tab_to(page, page.locator("#enrollment_confirm-error-summary .error-summary-list a"))
+    keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "confirm-code"
     keyboard.press("Control+A")
     keyboard.type(fresh_code("wandel.burger", secret))
     assert me.button(SEED["print"]).is_visible()
@@ -439,14 +450,14 @@ def test_locked_out_help_request_unblock_2fa_reset_and_audit(portal, accounts, b
             me.button(me.t("login.submit")).click()
         if answer.value.status == 423:
             break
-    page.get_by_role("alert").filter(has_text=me.t("error.account_locked")).wait_for()
+    page.get_by_role("alert").filter(has_text=me.t("form_errors._.account_locked")).wait_for()
     me.look("login-locked")
 
-    # "Hulp nodig?": a request without logging in, answered with a reference.
-    page.get_by_role("link", name=me.t("help.link")).click()
-    page.wait_for_url("**/help")
+    # "Hulp nodig?" in the error summary: a request without logging in, the unblock option chosen already.
+    page.locator("#login-error-summary").get_by_role("link", name=me.t("help.link")).click()
+    page.wait_for_url("**/help?kind=unblock")
     me.look("help", phone=True)
-    page.get_by_label(me.t("help.kind")).select_option("unblock")
+    assert page.get_by_label(me.t("help.kind")).input_value() == "unblock"
     page.get_by_label(me.t("help.username")).fill("wandel.slot")
     page.get_by_label(me.t("help.email")).fill("wandel.slot@example.org")
     me.button(me.t("help.submit")).click()
@@ -528,7 +539,7 @@ def test_locked_out_help_request_unblock_2fa_reset_and_audit(portal, accounts, b
     desk.button(desk.t("support.audit.submit")).click()
     desk_page.locator("table.events tbody tr").first.wait_for()
     trail = desk_page.locator("table.events tbody").inner_text()
-    assert "support.unblock" in trail and "identiteit telefonisch vastgesteld" in trail
+    assert desk.t("labels.action.support.unblock") in trail and "identiteit telefonisch vastgesteld" in trail
     desk.look("support-audit", phone=True)
     desk_context.close()
 

@@ -94,7 +94,7 @@ def test_change_email_then_forget_and_reset_the_password(portal, page, check_acc
     page.get_by_label("Nieuw wachtwoord", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("Herhaal het nieuwe wachtwoord").fill("Iets-Anders-Dan-Hierboven-1")
     page.get_by_role("button", name="Wachtwoord opslaan").click()
-    page.get_by_text("De twee wachtwoorden zijn niet gelijk.").wait_for()
+    page.locator("#new_password_repeat-error").get_by_text("De twee wachtwoorden zijn niet gelijk.").wait_for()
     page.get_by_label("Herhaal het nieuwe wachtwoord").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Wachtwoord opslaan").click()
     page.get_by_text("Uw wachtwoord is ingesteld").wait_for()

@@ -52,10 +52,12 @@ def test_blocked_user_gets_help_and_logs_in_again(portal, browser, page, check_a
     alert = page.get_by_role("alert")
     alert.wait_for()
     assert "geblokkeerd" in alert.inner_text()
-    page.get_by_role("link", name="Hulp nodig?").click()
-    page.wait_for_url("**/help")
+    # The error summary says what unblocks the account and links the help form, unblocking chosen.
+    assert "klantenservice" in alert.inner_text()
+    alert.get_by_role("link", name="Hulp nodig?").click()
+    page.wait_for_url("**/help?kind=unblock")
     check_accessibility(page)
-    page.get_by_label("Waarmee kunnen wij u helpen?").select_option("unblock")
+    assert page.get_by_label("Waarmee kunnen wij u helpen?").input_value() == "unblock"
     page.get_by_label("Gebruikersnaam").fill("geblokkeerd.iemand")
     page.get_by_label("E-mailadres").fill("geblokkeerd.iemand@example.org")
     page.get_by_label("Toelichting (niet verplicht)").fill("Ik heb te vaak een verkeerd wachtwoord ingevuld.")
@@ -114,8 +116,10 @@ def test_blocked_user_gets_help_and_logs_in_again(portal, browser, page, check_a
     events = desk.locator("table.events tbody tr")
     events.first.wait_for()
     trail = events.all_inner_texts()
-    assert "support_request.closed" in trail[0] and "Account gedeblokkeerd" in trail[0]
-    assert "support.unblock" in trail[1] and "identiteit telefonisch vastgesteld" in trail[1]
+    # In words, not codes: "Hulpverzoek afgesloten" (support_request.closed), "Gelukt" (success).
+    assert "Hulpverzoek afgesloten" in trail[0] and "Account gedeblokkeerd" in trail[0] and "Gelukt" in trail[0]
+    assert "Klantenservice: account gedeblokkeerd" in trail[1] and "identiteit telefonisch vastgesteld" in trail[1]
+    assert "support.unblock" not in trail[1] and "(UTC-4)" in trail[1]
     assert "Teruggebeld op het bij ons bekende telefoonnummer; CRIB-nummer en geboortedatum gecontroleerd" in trail[1]
     check_accessibility(desk)
     screenshot(desk, "support-audit-nl")
@@ -143,24 +147,24 @@ def test_desk_finds_a_user_resets_2fa_and_creates_an_account(portal, browser, pa
     screenshot(page, "support-user-nl")
 
     # ASVS 6.4.4: no reset before the desk says how the identity was verified; "Anders" needs a note.
-    page.get_by_role("button", name="2FA resetten").click()
+    page.get_by_role("button", name="Tweestapsverificatie wissen").click()
     assert page.locator("#reset-identity-checks-error").inner_text() == (
         "Kies minstens één controle waarmee u de identiteit heeft vastgesteld.")
     page.locator("#reset-check-other").check()
     page.get_by_label("Reden", exact=True).nth(1).fill("Telefoon verloren, paspoort gezien aan de balie")
     page.get_by_label("Ik heb de identiteit van de eigenaar van dit account vastgesteld.").check()
-    page.get_by_role("button", name="2FA resetten").click()
+    page.get_by_role("button", name="Tweestapsverificatie wissen").click()
     page.locator("#reset-identity-note-error").wait_for()  # the server's refusal, next to the note
     assert page.locator("#reset-identity-note-error").inner_text().startswith(
         "Beschrijf in de toelichting hoe u de identiteit heeft vastgesteld.")
     page.locator("#reset-check-other").uncheck()
     page.get_by_label("Ik heb de identiteit van de eigenaar van dit account vastgesteld.").uncheck()
     page.locator("#reset-check-id_document_in_person").check()
-    page.get_by_role("button", name="2FA resetten").click()
+    page.get_by_role("button", name="Tweestapsverificatie wissen").click()
     assert page.locator("#reset-confirm-error").is_visible()
     page.get_by_label("Ik heb de identiteit van de eigenaar van dit account vastgesteld.").check()
-    page.get_by_role("button", name="2FA resetten").click()
-    page.get_by_text("De twee-factor authenticatie is gereset").wait_for()
+    page.get_by_role("button", name="Tweestapsverificatie wissen").click()
+    page.get_by_text("De tweestapsverificatie is gewist").wait_for()
     assert "Niet actief" in page.get_by_role("definition").filter(has_text="Niet actief").inner_text()
 
     # A new account for a representative: the owner gets an activation mail.

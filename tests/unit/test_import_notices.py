@@ -50,8 +50,9 @@ def test_each_client_account_gets_one_summary_with_its_count_naming_the_firm_and
     assert import_processing.process(import_id) == "done"
     [tien], [elf] = _mails("klant.tien"), _mails("klant.elf")
     assert tien.subject == elf.subject == "New authorizations awaiting your confirmation"
-    assert "Kantoor Punda has registered (through account rep.punda) 2 authorization(s)" in tien.body
-    assert "1 authorization(s)" in elf.body
+    assert "Kantoor Punda has registered (through account rep.punda) authorizations" in tien.body
+    assert "(number of authorizations: 2)" in tien.body
+    assert "(number of authorizations: 1)" in elf.body
     assert "100000010" not in tien.body and "100000011" not in elf.body
     assert _mails("rep") == []
     assert get_job(import_id).notices == "sent"
@@ -65,7 +66,7 @@ def test_a_signed_forms_import_by_the_desk_says_they_are_active_and_leaves_the_s
     import_processing.process(_uploaded(started))
     [tien] = _mails("klant.tien")
     assert tien.subject == "Authorizations registered from your signed forms"
-    assert "registered 2 authorization(s) for Kantoor Punda" in tien.body
+    assert "registered authorizations for Kantoor Punda (number of authorizations: 2)" in tien.body
     assert "sam.support" not in tien.body
 
 

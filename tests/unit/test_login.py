@@ -57,7 +57,9 @@ def test_with_2fa_active_the_password_leads_to_the_code(aws, clock_pinned):
 def test_a_wrong_password_and_an_unknown_name_get_the_same_refusal_and_no_session(alice):
     for name in ("alice", "nobody.here"):
         refusal = _refused(name, WRONG)
-        assert (refusal.code, refusal.field, refusal.extra) == (ErrorCode.INVALID_CREDENTIALS, None, {})
+        # The lockout's warning comes from the name's counter alone: the same for a name without account.
+        assert (refusal.code, refusal.field, refusal.extra) == (ErrorCode.INVALID_CREDENTIALS, None,
+                                                                {"attempts_left": 4, "next_lock": "locked"})
         assert _failures(name) == 1
         assert sessions_of(name) == []
         assert events_about(name) == [{"action": "login.password", "outcome": "failure", "actor": name,

@@ -154,7 +154,7 @@ def test_a_backup_code_logs_in_once_and_the_owner_hears_how_many_are_left(printe
     assert _refused(sessions.authenticate, partial.cookie_value).code is ErrorCode.NOT_AUTHENTICATED
     assert len(backup_code_store.codes_of("jan.jansen")) == 9
     mail = sent_to("jan@example.org")[-1]
-    assert mail.subject == "A backup code was used" and "You have 9 backup code(s) left" in mail.body
+    assert mail.subject == "A backup code was used" and "Unused backup codes left: 9." in mail.body
     again = _partial()
     assert _refused(second_factor.login_with_backup_code, again, printed_codes[0], CONTEXT).code is \
         ErrorCode.INVALID_CODE

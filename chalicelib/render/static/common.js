@@ -34,7 +34,10 @@ window.Portal = (function () {
     return { status: response.status, ok: response.ok, data: data };
   }
 
+  // A form with an error summary (templates/error_summary.html) shows its errors with form_errors.js;
+  // a part of a page without one (a row's button) gets the API's sentence in its .form-error.
   function clearErrors(form) {
+    if (window.PortalErrors && PortalErrors.handles(form)) { PortalErrors.clear(form); return; }
     form.querySelectorAll(".field-error").forEach(function (el) { el.hidden = true; el.textContent = ""; });
     form.querySelectorAll("[aria-invalid]").forEach(function (el) { el.removeAttribute("aria-invalid"); });
     const general = form.querySelector(".form-error");
@@ -52,6 +55,7 @@ window.Portal = (function () {
   // An error without a field (a wrong code) belongs to the form's only field when it has one; the
   // field gets focus and the message is announced too (focus alone says nothing if it was there).
   function showError(form, error) {
+    if (window.PortalErrors && PortalErrors.handles(form)) { PortalErrors.show(form, error); return; }
     const message = (error && error.message) || text("textNetworkError");
     const named = error && error.field && form.querySelector("[name='" + error.field + "']");
     const field = named || (error && !error.field ? onlyField(form) : null);
@@ -97,7 +101,7 @@ window.Portal = (function () {
         if (result.ok) { await onSuccess(result.data || {}, result); }
         else { showError(form, result.data && result.data.error); }
       } catch (e) {
-        showError(form, e && e.field ? e : null);  // a check in the page's own script names its field
+        showError(form, e && e.field ? e : null);  // a check in the page's own script names its field and code
       } finally {
         if (button) { button.disabled = false; }
       }

@@ -117,8 +117,8 @@ window.ImportUpload = (function () {
       event.preventDefault();
       Portal.clearErrors(form);
       const file = form.querySelector("input[type=file]").files[0];
-      if (!file) { Portal.showError(form, { field: "file", message: form.dataset.textChooseFile }); return; }
-      if (file.size > MAX_BYTES) { Portal.showError(form, { field: "file", message: form.dataset.textTooLarge }); return; }
+      if (!file) { Portal.showError(form, { field: "file", code: "choose_file", message: form.dataset.textChooseFile }); return; }
+      if (file.size > MAX_BYTES) { Portal.showError(form, { field: "file", code: "too_large", message: form.dataset.textTooLarge }); return; }
       const button = form.querySelector("button[type=submit]");
       button.disabled = true;
       try {
@@ -135,10 +135,10 @@ window.ImportUpload = (function () {
         });
         upload.append("file", file);  // S3 wants the file as the last field
         const sent = await fetch(started.data.upload.url, { method: "POST", body: upload });
-        if (!sent.ok) { Portal.showError(form, { message: form.dataset.textUploadFailed }); return; }
+        if (!sent.ok) { Portal.showError(form, { field: "file", code: "upload_failed", message: form.dataset.textUploadFailed }); return; }
         await follow(importId);
       } catch (e) {
-        Portal.showError(form, { message: form.dataset.textUploadFailed });
+        Portal.showError(form, { field: "file", code: "upload_failed", message: form.dataset.textUploadFailed });
       } finally {
         button.disabled = false;
       }

@@ -13,5 +13,6 @@ document.addEventListener("DOMContentLoaded", function () {
       code: document.getElementById("current-code").value.trim(),
     };
   });
-  BackupCodesPopup.bind(document.getElementById("open-form"), result, null);
+  const openForm = document.getElementById("open-form");  // absent once every code is used
+  if (openForm) { BackupCodesPopup.bind(openForm, result, null); }
 });
