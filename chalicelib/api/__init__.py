@@ -41,6 +41,7 @@ BLUEPRINTS = (
     ("authorization_pages", PAGES),
     ("import_events", PAGES),
     ("outbox_events", PAGES),
+    ("public_pages", PAGES),
 )
 
 

@@ -41,6 +41,19 @@ def error_page(code: ErrorCode, lang: str, reference: str | None = None) -> Resp
     return Response(body=body, status_code=status, headers=headers)
 
 
+def not_found(path: str, lang: str) -> Response:
+    """The answer to a path no route has: under /api/ the contract's JSON envelope, anywhere else the 404
+    page in the visitor's language (never API Gateway's {"message": "Missing Authentication Token"})."""
+    from chalicelib.api.http import error_response
+    from chalicelib.api.pages import language_links
+    from chalicelib.render.pages import render
+
+    if path.startswith(API_PREFIX) or path == API_PREFIX.rstrip("/"):
+        return error_response(PortalError(ErrorCode.NOT_FOUND), lang)
+    body = render("not_found.html", lang, path, language_links=language_links(path, {}))
+    return Response(body=body, status_code=404, headers={"Content-Type": "text/html; charset=utf-8"})
+
+
 def page_errors(view: Callable[..., Any]) -> Callable[..., Any]:
     """`view` answering its failures with an error page (see the module's docstring)."""
 

@@ -137,16 +137,21 @@ def logged_out_page() -> Response:
 
 @guarded_page(blueprint, "/portal")
 def portal_page(current: Authenticated) -> Response:
-    return page_for(current, "portal.html")
+    from chalicelib.services import portal_home
+    from chalicelib.services.notifications import event_time
+
+    return page_for(current, "portal.html", overview=portal_home.overview(current), when=event_time)
 
 
 @blueprint.route("/static/{name}", methods=["GET"])
 def static(name: str) -> Response:
+    """A static file by its plain name (cached briefly) or its fingerprinted one (render/assets.py: cached for
+    a year, immutable; a stale fingerprint is 404). Images go out as bytes (binary types on API Gateway)."""
     from chalicelib.render.pages import static_file
 
     found = static_file(name)
     if found is None:
         return Response(body="", status_code=404, headers={"Content-Type": "text/plain"})
-    content, content_type = found
-    return Response(body=content.decode("utf-8"), status_code=200,
-                    headers={"Content-Type": content_type, "Cache-Control": "public, max-age=300"})
+    content, content_type, cache_control = found
+    body: bytes | str = content if content_type.startswith("image/png") else content.decode("utf-8")
+    return Response(body=body, status_code=200, headers={"Content-Type": content_type, "Cache-Control": cache_control})

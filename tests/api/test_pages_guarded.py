@@ -11,10 +11,11 @@ from chalicelib.api.pages import GUARDED_PAGES, GuardedPage
 from chalicelib.roles import Role
 from chalicelib.services.sessions import Access
 
-# Pages anyone may open: the login and what leads to it, mailed links, help, static files, the local
-# mailbox. Every other page must be a guarded one.
+# Pages anyone may open: the login and what leads to it, mailed links, help and the public information
+# pages, static files, the local mailbox. Every other page must be a guarded one.
 PUBLIC_PAGES = {"/", "/login", "/logged-out", "/static/{name}", "/password/forgot", "/password/reset",
-                "/account/activate", "/account/email/verify", "/help", "/dev/mailbox"}
+                "/account/activate", "/account/email/verify", "/help", "/dev/mailbox",
+                "/ondersteuning", "/inloggen-met-2fa", "/privacy", "/toegankelijkheid"}
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
