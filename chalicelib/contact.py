@@ -78,7 +78,7 @@ def get_contact() -> Contact:
 
 def _days(value: str) -> int:
     if not value.strip().isdigit() or not 1 <= int(value) <= 30:
-        raise ContactSettingError(f"PORTAL_SUPPORT_RESPONSE_DAYS must be a number of working days (1-30), not {value!r}")
+        raise ContactSettingError(f"PORTAL_SUPPORT_RESPONSE_DAYS must be working days (1-30), not {value!r}")
     return int(value)
 
 

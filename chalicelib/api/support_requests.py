@@ -21,8 +21,9 @@ SUPPORT_REQUEST = Body({"username": optional(str), "email": Field(str),
 
 @route(blueprint, "/support-requests", methods=["POST"], body=SUPPORT_REQUEST)
 def file_request(body: dict) -> Response:
-    requester = support_requests.Requester(body["email"], username=body.get("username"), full_name=body.get("full_name"),
-                                           crib=body.get("crib"), phone=body.get("phone"))
+    requester = support_requests.Requester(body["email"], username=body.get("username"),
+                                           full_name=body.get("full_name"), crib=body.get("crib"),
+                                           phone=body.get("phone"))
     reference = support_requests.file_request(requester, body["kind"], body.get("message"), context(current_request()))
     return json_response({"reference": reference}, status=202)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 STATIC = Path(__file__).with_name("static")
@@ -33,7 +33,7 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:HASH_LENGTH]
 
 
-@lru_cache(maxsize=None)
+@cache
 def fingerprinted_name(name: str) -> str:
     """`portal.css` -> `portal.3f2a1c9e0b.css` (the hash of its content now)."""
     path = STATIC / name

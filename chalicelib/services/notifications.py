@@ -54,7 +54,7 @@ class MailKind(StrEnum):
     PASSKEY_ADDED = "passkey_added"  # params: name
     PASSKEY_REMOVED = "passkey_removed"  # params: name
     PASSKEY_COUNTER_REGRESSION = "passkey_counter_regression"  # a possibly copied passkey was refused (params: name)
-    # To the address a help request gave (params: name, reference, topic, days; closed also help_link)
+    # To the address a help request gave (params: name, reference, topic, days)
     SUPPORT_REQUEST_RECEIVED = "support_request_received"
     SUPPORT_REQUEST_CLOSED = "support_request_closed"
 

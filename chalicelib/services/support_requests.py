@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from chalicelib import clock
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.security.tokens import new_reference
-from chalicelib.services import cursors
-from chalicelib.services import notifications
+from chalicelib.services import cursors, notifications
 from chalicelib.services.accounts import validate_crib, validate_email, validate_username
 from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.services.staff import authorize, require_staff
@@ -92,7 +91,7 @@ def file_request(requester: Requester, kind: str, message: str | None, context: 
                                   outcome="success", context=context,
                                   details={"reference": request.reference, "kind": kind,
                                            "identified_by": "username" if who.username else "details"}))
-    _mail(request, notifications.MailKind.SUPPORT_REQUEST_RECEIVED, context)
+    _mail(request, notifications.MailKind.SUPPORT_REQUEST_RECEIVED)
     return request.reference
 
 
@@ -117,18 +116,17 @@ def _checked(requester: Requester) -> Requester:
     return Requester(address, full_name=full_name, crib=crib, phone=phone)
 
 
-def _mail(request: SupportRequest, kind: notifications.MailKind, context: RequestContext) -> None:
+def _mail(request: SupportRequest, kind: notifications.MailKind) -> None:
     """A mail about `request` to the address it gave, in the language it was filed in. It names the
     request only, never an account: whether the username exists is told to nobody."""
     from chalicelib.contact import get_contact
     from chalicelib.i18n import t
 
     lang = request.language or "nl"
-    origin = context.origin or ""
     notifications.send_to(request.email, lang, kind, username=request.username or "-",
-                          name=request.full_name or request.username or t("mail.support_request.someone", lang),
+                          name=request.full_name or request.username or t("helpform.mail_someone", lang),
                           reference=request.reference, topic=t(f"helpform.kind.{request.kind}", lang),
-                          days=get_contact().response_days, help_link=f"{origin}/help")
+                          days=get_contact().response_days)
 
 
 def _within_limits(who: Requester, context: RequestContext) -> None:
@@ -239,4 +237,4 @@ def close(actor: User, reference: str, reason: str | None, context: RequestConte
                                     details={"reference": request.reference, "kind": request.kind}))
     except Conflict:
         raise PortalError(ErrorCode.CONFLICT) from None
-    _mail(request, notifications.MailKind.SUPPORT_REQUEST_CLOSED, context)
+    _mail(request, notifications.MailKind.SUPPORT_REQUEST_CLOSED)

@@ -40,7 +40,8 @@ def test_a_filed_request_is_stored_open_and_recorded(aws, clock_pinned):
     assert re.fullmatch(r"SR-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", reference)
     assert support_requests.describe(get_request(reference)) == {
         "reference": reference, "status": "open", "kind": "unblock", "username": "jan.jansen",
-        "full_name": None, "crib": None, "phone": None, "email": "jan.jansen@example.org", "message": "my phone is gone", "language": "pap", "created_at": 1_800_000_000,
+        "full_name": None, "crib": None, "phone": None, "email": "jan.jansen@example.org",
+        "message": "my phone is gone", "language": "pap", "created_at": 1_800_000_000,
         "closed_at": None, "closed_by": None, "close_reason": None}
     assert events_about("jan.jansen") == [{"action": "support_request.filed", "outcome": "success",
                                           "actor": "anonymous", "reason": None,

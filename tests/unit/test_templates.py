@@ -1,5 +1,6 @@
 """The page templates' shared rules, checked on the sources so they hold for pages no browser test
-visits: the stylesheets in the layout only, static files named through the fingerprinting helper, no inline script or style (the CSP forbids them), scripts that exist, a label
+visits: the stylesheets in the layout only, static files named through the fingerprinting helper, no
+inline script or style (the CSP forbids them), scripts that exist, a label
 for every input, code fields that phones and password managers recognise."""
 
 from __future__ import annotations
