@@ -74,10 +74,10 @@ def test_the_eleven_steps_in_dutch_then_the_next_login(portal, page, check_acces
     assert re.fullmatch(r"([A-Z2-7]{4} ){7}[A-Z2-7]{4}", secret), secret
     secret = secret.replace(" ", "")
     assert page.locator("#manual-account").inner_text() == USERNAME
-    assert page.locator("#manual-issuer").inner_text() == "Belastingdienst"
+    assert page.locator("#manual-issuer").inner_text() == "Belastingdienst Curaçao"
     parts = urlsplit(uri)
-    assert (parts.scheme, parts.netloc, unquote(parts.path)) == ("otpauth", "totp", f"/Belastingdienst:{USERNAME}")
-    assert parse_qs(parts.query)["secret"] == [secret] and parse_qs(parts.query)["issuer"] == ["Belastingdienst"]
+    assert (parts.scheme, parts.netloc, unquote(parts.path)) == ("otpauth", "totp", f"/Belastingdienst Curaçao:{USERNAME}")
+    assert parse_qs(parts.query)["secret"] == [secret] and parse_qs(parts.query)["issuer"] == ["Belastingdienst Curaçao"]
     screenshot(page, "enrollment-step-07-manual")
     check_accessibility(page)
 

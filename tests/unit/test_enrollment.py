@@ -71,8 +71,8 @@ def _actions(username: str) -> list[tuple[str, str]]:
 
 def test_start_stores_a_sealed_pending_secret_for_15_minutes_bound_to_this_session(els):
     started = enrollment.start(els, PASSWORD, None, CONTEXT)
-    assert (len(started.secret), started.account, started.issuer) == (32, "els", "Belastingdienst")
-    assert started.otpauth_uri.startswith("otpauth://totp/Belastingdienst:els?")
+    assert (len(started.secret), started.account, started.issuer) == (32, "els", "Belastingdienst Curaçao")
+    assert started.otpauth_uri.startswith("otpauth://totp/Belastingdienst%20Cura%C3%A7ao:els?")
     assert f"secret={started.secret}" in started.otpauth_uri
     assert "<svg" in started.qr_svg
     stored = get_user("els")
