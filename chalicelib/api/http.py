@@ -346,9 +346,10 @@ CATCH_ALL_RESOURCE = "/{proxy+}"
 
 
 def _unknown_path(request: Request, lang: str) -> Response:
+    """The greedy resource's path parameter is the path asked for (request.path is the resource's)."""
     from chalicelib.api.errors import not_found
 
-    return not_found(request.path or "/", lang)
+    return not_found("/" + ((request.uri_params or {}).get("proxy") or ""), lang)
 
 
 def _respond(request: Request, get_response: Callable[[Request], Response]) -> Response:

@@ -131,11 +131,13 @@ def open_sheet(current: Authenticated, token: str, context: RequestContext) -> s
     user = current.user
     ends, _, _ = token.partition(".")
     fresh = ends.isdigit() and int(clock.now()) < int(ends) <= int(clock.now()) + SHEET_LINK_SECONDS
-    taken = f"taken:{secrets.token_hex(8)}"
-    if not (fresh and user.backup_pdf_key and len(token) <= 80
-            and backup_code_store.take_sheet(user.username, _stored(token, int(ends)), taken)):
-        record("mfa.backup_codes.sheet", actor=user.username, target=user.username, outcome="denied",
-               context=context)
-        raise PortalError(ErrorCode.ALREADY_DOWNLOADED)
-    record("mfa.backup_codes.sheet", actor=user.username, target=user.username, outcome="success", context=context)
-    return files.backup_codes_pdf_link(user.backup_pdf_key, seconds=S3_LINK_SECONDS)
+    if fresh and user.backup_pdf_key and len(token) <= 80:
+        event = new_event("mfa.backup_codes.sheet", actor=user.username, target=user.username, outcome="success",
+                          context=context)
+        try:
+            backup_code_store.take_sheet(user.username, _stored(token, int(ends)), event)
+            return files.backup_codes_pdf_link(user.backup_pdf_key, seconds=S3_LINK_SECONDS)
+        except Conflict:
+            pass
+    record("mfa.backup_codes.sheet", actor=user.username, target=user.username, outcome="denied", context=context)
+    raise PortalError(ErrorCode.ALREADY_DOWNLOADED)

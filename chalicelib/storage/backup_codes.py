@@ -144,18 +144,11 @@ def hand_out(username: str, pdf_key: str, handout: str) -> bool:
 
 
 
-def take_sheet(username: str, handout: str, taken: str) -> bool:
-    """Use up the PDF's hand-out `handout` (the portal link to the sheet works once): it becomes `taken`,
-    the marker of this request; False when the account's hand-out is another one (used, replaced, or
-    never this account's).
 
-    One conditional update; a refusal that finds this request's own marker is its lost answer."""
-    try:
-        User(username).update(actions=[User.backup_pdf_handout.set(taken)],
-                              condition=(User.backup_pdf_handout == handout) & User.backup_pdf_key.exists())
-    except UpdateError as error:
-        if not is_condition_failure(error):
-            raise
-        current = get_user(username)
-        return current is not None and current.backup_pdf_handout == taken
-    return True
+def take_sheet(username: str, handout: str, event: AuditEvent) -> None:
+    """Use up the PDF's hand-out `handout` (the portal link to the sheet works once) with its audit
+    event, in one transaction; Conflict when the account's hand-out is another one (used, replaced, or
+    never this account's). A resend after a lost answer is recognised by the event (recorded_transaction)."""
+    with recorded_transaction(event) as transaction:
+        transaction.update(User(username), actions=[User.backup_pdf_handout.set(f"taken:{event.event_id}")],
+                           condition=(User.backup_pdf_handout == handout) & User.backup_pdf_key.exists())
