@@ -211,3 +211,10 @@ def test_a_changed_file_gets_a_new_name_and_the_old_name_is_not_served(api, tmp_
     assert api.get(second).body == b"body { color: navy; }\n"
     assert api.get(first).status_code == 404  # the old name never serves the new content
     assets.clear()
+
+
+def test_pictures_are_binary_for_api_gateway_whatever_image_type_a_browser_asks_first():
+    from app import app
+
+    assert "image/png" in app.api.binary_types and "image/*" in app.api.binary_types
+    assert "text/html" not in app.api.binary_types and "image/svg+xml" not in app.api.binary_types
