@@ -22,7 +22,7 @@ from chalicelib import logs
 from chalicelib.api import csp
 from chalicelib.api.bodies import Body
 from chalicelib.errors import HTTP_STATUS, ErrorCode, PortalError
-from chalicelib.i18n import catalogue, pick_language, t
+from chalicelib.i18n import catalogue, normalize_language, pick_language, t
 from chalicelib.roles import Role
 from chalicelib.services import sessions
 from chalicelib.services.audit import RequestContext
@@ -349,7 +349,8 @@ def _unknown_path(request: Request, lang: str) -> Response:
     """The greedy resource's path parameter is the path asked for (request.path is the resource's)."""
     from chalicelib.api.errors import not_found
 
-    return not_found("/" + ((request.uri_params or {}).get("proxy") or ""), lang)
+    chosen = normalize_language((request.query_params or {}).get("lang"))
+    return not_found("/" + ((request.uri_params or {}).get("proxy") or ""), lang, chosen)
 
 
 def _respond(request: Request, get_response: Callable[[Request], Response]) -> Response:
@@ -396,7 +397,7 @@ def gateway_not_found(request_headers: dict[str, str], path: str) -> dict[str, A
     path_only = path.split("?", 1)[0] or "/"
     query = dict(part.partition("=")[::2] for part in path.partition("?")[2].split("&") if part)
     lang = pick_language(query.get("lang"), jar.get("lang"), lowered.get("accept-language"))
-    response = not_found(path_only, lang)
+    response = not_found(path_only, lang, normalize_language(query.get("lang")))
     _secure_headers(response, path_only)
     return response.to_dict()
 

@@ -27,6 +27,12 @@ def language_links(path: str, query: dict[str, str]) -> dict[str, str]:
     return {code: f"{path}?{urlencode({**others, 'lang': code})}" for code in LANGUAGES}
 
 
+def language_cookie(lang: str) -> str:
+    """The visitor's language choice (?lang=), kept for the next pages."""
+    secure = "; Secure" if get_settings().cookie_secure else ""
+    return f"lang={lang}; Path=/; SameSite=Lax; Max-Age=31536000{secure}"
+
+
 def page(template: str, status: int = 200, **values: object) -> Response:
     from chalicelib.render.pages import render
 
@@ -36,8 +42,7 @@ def page(template: str, status: int = 200, **values: object) -> Response:
     headers = {"Content-Type": "text/html; charset=utf-8"}
     chosen = normalize_language(query.get("lang"))
     if chosen:
-        secure = "; Secure" if get_settings().cookie_secure else ""
-        headers["Set-Cookie"] = f"lang={chosen}; Path=/; SameSite=Lax; Max-Age=31536000{secure}"
+        headers["Set-Cookie"] = language_cookie(chosen)
     body = render(template, lang, request.path, language_links=language_links(request.path, query), **values)
     return Response(body=body, status_code=status, headers=headers)
 
