@@ -1,7 +1,8 @@
 """The backup-code sheet through the portal's own address (GET /mfa/backup-codes/sheet/<token>): the
 link works once, for its owner's full session, within its 5 minutes; then it redirects to a one-minute
 presigned S3 GET. Another user's link, a used one, an expired one, a replaced one and a forged one are
-refused with the 410 page, and the refusal is on the owner's audit trail."""
+refused with the 410 page, and the refusal is on the owner's audit trail. (Parallel opens of one link:
+tests/e2e/test_backup_sheet_e2e.py, against the real stage.)"""
 
 from __future__ import annotations
 
@@ -80,12 +81,3 @@ def test_a_forged_or_replaced_link_is_refused_and_audited(make_api, user_factory
     actions = audit_actions("jan.jansen")
     assert ("mfa.backup_codes.sheet", "denied") in actions and ("mfa.backup_codes.sheet", "success") in actions
 
-
-def test_parallel_opens_of_one_link_redirect_once(make_api, user_factory):
-    from concurrent.futures import ThreadPoolExecutor
-
-    api, enrolled = _enrolled(make_api, user_factory, "jan.jansen")
-    path = _path(enrolled.pdf_link)
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        statuses = sorted(pool.map(lambda _: api.get(path).status_code, range(6)))
-    assert statuses == [302, 410, 410, 410, 410, 410]

@@ -107,7 +107,7 @@ def test_confirm_and_activate_make_the_secret_active_with_ten_backup_codes_and_a
     enrollment.confirm(_again(els), _code(started.secret), CONTEXT)
     assert get_user("els").mfa_enabled is False  # confirmed is not yet active
     activated = enrollment.activate(_again(els), CONTEXT)
-    assert activated.backup_codes_pdf.startswith("http")
+    assert "/mfa/backup-codes/sheet/" in activated.backup_codes_pdf
     stored = get_user("els")
     assert (stored.mfa_enabled, open_totp_secret("els", stored.totp_secret)) == (True, started.secret)
     assert (stored.pending_totp_secret, stored.pending_totp_session, int(stored.backup_codes_left)) == (None, None, 10)
