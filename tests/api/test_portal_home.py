@@ -50,7 +50,7 @@ def test_pending_authorizations_wait_for_the_clients_action(make_api, full_login
     assert register(firm, tax_type="OB").status_code == 201
     page = _portal(client)
     assert "Er wachten 2 machtigingen op uw bevestiging." in page
-    assert re.search(r'<a href="/authorizations">Machtigingen bekijken en bevestigen</a>', page)
+    assert re.search(r'<a href="/authorizations">Bekijken en bevestigen</a>', page)
     assert "2 authorizations are waiting for your confirmation." in _portal(client, "en")
 
 
