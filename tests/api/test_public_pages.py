@@ -218,3 +218,13 @@ def test_pictures_are_binary_for_api_gateway_whatever_image_type_a_browser_asks_
 
     assert "image/png" in app.api.binary_types and "image/*" in app.api.binary_types
     assert "text/html" not in app.api.binary_types and "image/svg+xml" not in app.api.binary_types
+
+
+def test_the_local_stages_gateway_serves_the_404_page_for_an_unknown_page(client):
+    import infra.chalice_local  # noqa: F401 - the local stage's gateway, as `make run` serves it
+
+    response = client.http.get("/deze/pagina/bestaat-niet?lang=pap", headers={"Accept": "text/html"})
+    assert response.status_code == 404 and response.headers["Content-Type"].startswith("text/html")
+    assert f"<h1>{t('not_found.title', 'pap')}</h1>" in response.body.decode()
+    assert response.headers["Set-Cookie"].startswith("lang=pap;")
+    assert all(name in response.headers for name in SECURITY_HEADERS)
