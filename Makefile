@@ -80,15 +80,20 @@ bench: venv
 bench-load: venv
 	$(BIN)/python -m bench.load
 
-# docs/screenshots/ (shown in the README): the main pages as the browser walkthrough leaves them.
+# docs/screenshots/ (shown in the README): the main pages as the browser walkthrough leaves them, and the
+# public pages; the pictures of "Inloggen met 2FA" (static/guide-step-NN.png) from the enrollment's test.
 SCREENSHOTS := login-nl login-pap-phone enroll-step-07-manual-nl enroll-step-09-error-nl enroll-step-11-nl \
 	login-second-step-nl portal-nl portal-nl-phone account-nl sessions-nl-phone help-nl support-request-nl \
 	representative-import-done-nl client-authorizations-nl session-expiry-warning-nl logged-out-idle-nl \
 	client-authorization-check-nl representative-date-input-nl representative-date-input-error-nl \
-	form-errors-login-nl form-errors-lockout-nl
+	form-errors-login-nl form-errors-lockout-nl \
+	public-header-footer-nl public-help-done-nl public-support-nl public-2fa-guide-nl public-2fa-guide-pap-phone \
+	public-not-found-en
 screenshots: system-deps venv $(AXE)
 	$(BIN)/python -m pytest -q tests/e2e/test_portal_walkthrough.py tests/e2e/test_session_expiry.py \
-		tests/e2e/test_representative_browser.py tests/e2e/test_form_errors_browser.py
+		tests/e2e/test_representative_browser.py tests/e2e/test_form_errors_browser.py \
+		tests/e2e/test_enrollment_browser.py tests/e2e/test_public_pages_browser.py
+	$(BIN)/python -m infra.guide_images
 	mkdir -p docs/screenshots
 	for name in $(SCREENSHOTS); do cp test-output/screenshots/$$name.png docs/screenshots/; done
 

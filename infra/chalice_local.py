@@ -23,7 +23,7 @@ from chalice.cli import main
 from chalice.local import ChaliceRequestHandler, ForbiddenError, LocalGateway
 
 from chalicelib import logs
-from chalicelib.api.http import RETRY_AFTER_SECONDS, gateway_refusal
+from chalicelib.api.http import RETRY_AFTER_SECONDS, gateway_not_found, gateway_refusal
 from chalicelib.errors import ErrorCode
 
 socketserver.TCPServer.request_queue_size = 128
@@ -96,14 +96,15 @@ _handle_request = LocalGateway.handle_request
 
 
 def _gateway_in_the_envelope(gateway: LocalGateway, method: str, path: str, headers: dict, body: bytes | None):  # type: ignore[no-untyped-def]
-    """Like the deployed gateway's responses (infra/template.py): an unknown path is 404 and an OPTIONS
-    request (no route takes one; no CORS is configured) 405, both in the contract's envelope with the
+    """Like the deployed gateway (infra/template.py): an unknown path is 404, the page in the visitor's
+    language (the contract's envelope under /api/), as the deployed catch-all route answers, and an
+    OPTIONS request (no route takes one; no CORS is configured) 405 in the envelope, both with the
     security headers, instead of the emulated gateway's {"message": "Missing Authentication Token"} and
     its empty 200 preflight answer."""
     try:
         response = _handle_request(gateway, method, path, headers, body)
     except ForbiddenError:
-        return gateway_refusal(ErrorCode.NOT_FOUND, headers, path)
+        return gateway_not_found(headers, path)
     if method == "OPTIONS":
         return gateway_refusal(ErrorCode.METHOD_NOT_ALLOWED, headers, path)
     return response

@@ -461,6 +461,29 @@ def gateway_responses() -> dict[str, Any]:
     return resources
 
 
+def catch_all_route() -> dict[str, Any]:
+    """A greedy `/{proxy+}` resource, merged into chalice's own API definition: API Gateway then hands a
+    path no route has to the function (a more specific resource always wins), which answers it with the
+    404 page, or the JSON envelope under /api/ (api/http.py CATCH_ALL_RESOURCE), instead of the gateway's
+    JSON "Missing Authentication Token". Chalice itself has no greedy routes, hence the merge."""
+    integration = {
+        "type": "aws_proxy",
+        "httpMethod": "POST",
+        "uri": _sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31"
+                    "/functions/${APIHandler.Arn}/invocations"),
+        "passthroughBehavior": "when_no_match",
+        "contentHandling": "CONVERT_TO_TEXT",
+        "responses": {"default": {"statusCode": "200"}},
+    }
+    operation = {
+        "consumes": ["application/json"], "produces": ["application/json"],
+        "parameters": [{"name": "proxy", "in": "path", "required": True, "type": "string"}],
+        "responses": {"200": {"description": "200 response", "schema": {"$ref": "#/definitions/Empty"}}},
+        "x-amazon-apigateway-integration": integration,
+    }
+    return {"Properties": {"DefinitionBody": {"paths": {"/{proxy+}": {"x-amazon-apigateway-any-method": operation}}}}}
+
+
 # ---------------------------------------------------------------- the template
 
 
@@ -485,6 +508,7 @@ def build(stage: str = "prod", functions: list[str] | None = None) -> dict:
     })
     if API_HANDLER in functions:
         resources.update(gateway_responses())
+        resources["RestAPI"] = catch_all_route()
     for function in functions:
         logical = function_id(function)
         resources[logical] = function_overrides(function, prefix)

@@ -48,6 +48,7 @@ BLUEPRINTS = (
     ("import_events", PAGES),
     ("outbox_events", PAGES),
     ("audit_seal_events", PAGES),
+    ("public_pages", PAGES),
 )
 
 

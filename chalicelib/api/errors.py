@@ -41,6 +41,23 @@ def error_page(code: ErrorCode, lang: str, reference: str | None = None) -> Resp
     return Response(body=body, status_code=status, headers=headers)
 
 
+def not_found(path: str, lang: str, chosen: str | None = None) -> Response:
+    """The answer to a path no route has: under /api/ the contract's JSON envelope, anywhere else the 404
+    page in the visitor's language (never API Gateway's {"message": "Missing Authentication Token"});
+    a language `chosen` with ?lang= is kept for the next pages, as every page keeps it."""
+    from chalicelib.api.http import error_response
+    from chalicelib.api.pages import language_cookie, language_links
+    from chalicelib.render.pages import render
+
+    if path.startswith(API_PREFIX) or path == API_PREFIX.rstrip("/"):
+        return error_response(PortalError(ErrorCode.NOT_FOUND), lang)
+    body = render("not_found.html", lang, path, language_links=language_links(path, {}))
+    headers = {"Content-Type": "text/html; charset=utf-8"}
+    if chosen:
+        headers["Set-Cookie"] = language_cookie(chosen)
+    return Response(body=body, status_code=404, headers=headers)
+
+
 def page_errors(view: Callable[..., Any]) -> Callable[..., Any]:
     """`view` answering its failures with an error page (see the module's docstring)."""
 

@@ -22,7 +22,7 @@ from chalicelib import logs
 from chalicelib.api import csp
 from chalicelib.api.bodies import Body
 from chalicelib.errors import HTTP_STATUS, ErrorCode, PortalError
-from chalicelib.i18n import catalogue, pick_language, t
+from chalicelib.i18n import catalogue, normalize_language, pick_language, t
 from chalicelib.roles import Role
 from chalicelib.services import sessions
 from chalicelib.services.audit import RequestContext
@@ -367,11 +367,26 @@ def _error_code(response: Response) -> str | None:
         return None
 
 
+# The deployed API's greedy resource (infra/template.py): API Gateway hands every path no route has to
+# the function under this resource path, which chalice itself has no route for.
+CATCH_ALL_RESOURCE = "/{proxy+}"
+
+
+def _unknown_path(request: Request, lang: str) -> Response:
+    """The greedy resource's path parameter is the path asked for (request.path is the resource's)."""
+    from chalicelib.api.errors import not_found
+
+    chosen = normalize_language((request.query_params or {}).get("lang"))
+    return not_found("/" + ((request.uri_params or {}).get("proxy") or ""), lang, chosen)
+
+
 def _respond(request: Request, get_response: Callable[[Request], Response]) -> Response:
     lang = language(request)
     refusal = _guard(request)
     if refusal is not None:
         response = error_response(refusal, lang)
+    elif (request.context or {}).get("resourcePath") == CATCH_ALL_RESOURCE:
+        response = _unknown_path(request, lang)
     else:
         try:
             response = get_response(request)
@@ -396,6 +411,21 @@ def gateway_refusal(code: ErrorCode, request_headers: dict[str, str], path: str,
     lang = pick_language(None, jar.get("lang"), lowered.get("accept-language"))
     response = error_response(PortalError(code, **extra), lang)
     _secure_headers(response, path)
+    return response.to_dict()
+
+
+def gateway_not_found(request_headers: dict[str, str], path: str) -> dict[str, Any]:
+    """A path no route has, answered by the local stage's gateway as the deployed one's catch-all route
+    does: the 404 page (JSON envelope under /api/) with the security headers, as a Lambda proxy response."""
+    from chalicelib.api.errors import not_found
+
+    lowered = {name.lower(): value for name, value in (request_headers or {}).items()}
+    jar = _first_of_each(_parse_cookie_header(lowered.get("cookie")))
+    path_only = path.split("?", 1)[0] or "/"
+    query = dict(part.partition("=")[::2] for part in path.partition("?")[2].split("&") if part)
+    lang = pick_language(query.get("lang"), jar.get("lang"), lowered.get("accept-language"))
+    response = not_found(path_only, lang, normalize_language(query.get("lang")))
+    _secure_headers(response, path_only)
     return response.to_dict()
 
 

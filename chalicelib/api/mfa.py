@@ -113,11 +113,12 @@ OPENAPI = {
         _ok("New set; link to its PDF", "BackupCodesPdf"), 409, 423)},
     "/mfa/backup-codes/pdf": {"post": _operation(
         "The link to the current set's PDF, handed out once",
-        _ok("Presigned link, valid at most 5 minutes", "BackupCodesPdf"), 410)},
+        _ok("The portal's one-time link, valid at most 5 minutes", "BackupCodesPdf"), 410)},
 }
 
 _PDF_LINK = {"type": ["string", "null"], "format": "uri",
-             "description": "Presigned S3 GET of the application/pdf sheet, valid at most 5 minutes"}
+             "description": "The portal's one-time link to the application/pdf sheet (/mfa/backup-codes/sheet/...): "
+                            "the owner's session only, at most 5 minutes, then a 60-second presigned S3 GET"}
 
 
 OPENAPI_COMPONENTS = {

@@ -1,6 +1,7 @@
 """The pages of the second factor: /login/totp (the login's second step), /mfa/activate and
 /mfa/activate/<step> (the seed's enrollment steps, one address each, so Back, Forward, a reload and the
-language switch keep the step) and /mfa/backup-codes. Their scripts talk to api/mfa.py."""
+language switch keep the step), /mfa/backup-codes, and the portal's one-time link to a backup-code
+sheet. Their scripts talk to api/mfa.py."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from html import escape
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.http import current_request, header, language
+from chalicelib.api.http import context, current_request, header, language
 from chalicelib.api.pages import guarded_page, page_for, redirect, with_return
+from chalicelib.errors import PortalError
 from chalicelib.i18n import t
 from chalicelib.security.return_paths import safe_return_path
-from chalicelib.services import enrollment
+from chalicelib.services import backup_codes, enrollment
 from chalicelib.services.sessions import Access, Authenticated
 
 blueprint = Blueprint(__name__)
@@ -68,3 +70,14 @@ def _accessible_qr(svg: str, alt: str) -> str:
 @guarded_page(blueprint, "/mfa/backup-codes")
 def backup_codes_page(current: Authenticated) -> Response:
     return page_for(current, "mfa_backup_codes.html")
+
+
+@guarded_page(blueprint, "/mfa/backup-codes/sheet/{token}")
+def backup_codes_sheet(current: Authenticated, token: str) -> Response:
+    """The owner's one-time link to the sheet (services/backup_codes.open_sheet); a spent one is a page
+    saying so, with the way to a new list."""
+    try:
+        location = backup_codes.open_sheet(current, token, context(current_request()))
+    except PortalError:
+        return page_for(current, "sheet_gone.html", status=410)
+    return redirect(location)

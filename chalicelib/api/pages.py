@@ -29,6 +29,12 @@ def language_links(path: str, query: dict[str, str]) -> dict[str, str]:
     return {code: f"{path}?{urlencode({**others, 'lang': code})}" for code in LANGUAGES}
 
 
+def language_cookie(lang: str) -> str:
+    """The visitor's language choice (?lang=), kept for the next pages."""
+    secure = "; Secure" if get_settings().cookie_secure else ""
+    return f"lang={lang}; Path=/; SameSite=Lax; Max-Age=31536000{secure}"
+
+
 # The pages of the login's steps hand out the device cookie that the login's last step remembers
 # (services/device_notices.py).
 DEVICE_COOKIE_PAGES = frozenset({"/login", "/login/totp", "/login/passkey", "/mfa/activate"})
@@ -45,8 +51,7 @@ def _chosen_language(headers: dict[str, str]) -> str | None:
     """The language the visitor chose with ?lang=, remembered in the `lang` cookie (set in `headers`)."""
     chosen = normalize_language((current_request().query_params or {}).get("lang"))
     if chosen:
-        secure = "; Secure" if get_settings().cookie_secure else ""
-        headers["Set-Cookie"] = f"lang={chosen}; Path=/; SameSite=Lax; Max-Age=31536000{secure}"
+        headers["Set-Cookie"] = language_cookie(chosen)
     return chosen
 
 
@@ -192,16 +197,21 @@ def logged_out_page() -> Response:
 
 @guarded_page(blueprint, "/portal")
 def portal_page(current: Authenticated) -> Response:
-    return page_for(current, "portal.html")
+    from chalicelib.services import portal_home
+    from chalicelib.services.notifications import event_time
+
+    return page_for(current, "portal.html", overview=portal_home.overview(current), when=event_time)
 
 
 @blueprint.route("/static/{name}", methods=["GET"])
 def static(name: str) -> Response:
+    """A static file by its plain name (cached briefly) or its fingerprinted one (render/assets.py: cached for
+    a year, immutable; a stale fingerprint is 404). Images go out as bytes (binary types on API Gateway)."""
     from chalicelib.render.pages import static_file
 
     found = static_file(name)
     if found is None:
         return Response(body="", status_code=404, headers={"Content-Type": "text/plain"})
-    content, content_type = found
-    return Response(body=content.decode("utf-8"), status_code=200,
-                    headers={"Content-Type": content_type, "Cache-Control": "public, max-age=300"})
+    content, content_type, cache_control = found
+    body: bytes | str = content if content_type.startswith("image/png") else content.decode("utf-8")
+    return Response(body=body, status_code=200, headers={"Content-Type": content_type, "Cache-Control": cache_control})

@@ -58,7 +58,8 @@ def desk_page(current: Authenticated, template: str, load: Callable[[User], dict
 
 @blueprint.route("/help", methods=["GET"])
 def help_page() -> Response:
-    kind = _query("kind")
+    """The help form; ?reden= (or ?kind=) preselects what the visitor needs help with."""
+    kind = support_requests.REASONS.get(_query("reden"), _query("kind"))
     return page("help.html", kinds=support_requests.KINDS, chosen=kind if kind in support_requests.KINDS else "")
 
 

@@ -12,15 +12,19 @@ from chalicelib.services import support_requests
 
 blueprint = Blueprint(__name__)
 
-SUPPORT_REQUEST = Body({"username": Field(str), "email": Field(str),
+SUPPORT_REQUEST = Body({"username": optional(str), "email": Field(str),
                         "kind": Field(str, schema={"enum": list(support_requests.KINDS)}),
-                        "message": optional(str, maxLength=support_requests.MESSAGE_MAX)})
+                        "message": optional(str, maxLength=support_requests.MESSAGE_MAX),
+                        "full_name": optional(str, maxLength=support_requests.NAME_MAX),
+                        "crib": optional(str), "phone": optional(str)})
 
 
 @route(blueprint, "/support-requests", methods=["POST"], body=SUPPORT_REQUEST)
 def file_request(body: dict) -> Response:
-    reference = support_requests.file_request(body["username"], body["email"], body["kind"], body.get("message"),
-                                              context(current_request()))
+    requester = support_requests.Requester(body["email"], username=body.get("username"),
+                                           full_name=body.get("full_name"), crib=body.get("crib"),
+                                           phone=body.get("phone"))
+    reference = support_requests.file_request(requester, body["kind"], body.get("message"), context(current_request()))
     return json_response({"reference": reference}, status=202)
 
 
@@ -29,7 +33,9 @@ OPENAPI = {
         "post": {
             "summary": "Ask the support desk for help without logging in",
             "description": "The answer is the same whether or not the account exists; rate-limited per IP "
-                           "address and per username.",
+                           "address, per username (or CRIB number or phone) and per e-mail address. Without a "
+                           "username, `full_name` and `crib` or `phone` identify the person. The address gets a "
+                           "confirmation with the reference, and a notice when the desk closes the request.",
             "tags": ["support requests"],
             "responses": {
                 "202": response("Filed", {"type": "object", "required": ["reference"],

@@ -7,11 +7,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from chalicelib.contact import get_contact
 from chalicelib.i18n import LANGUAGES, t
+from chalicelib.render.assets import asset, resolve
 from chalicelib.roles import Role
 
 TEMPLATES = Path(__file__).with_name("templates")
-STATIC = Path(__file__).with_name("static")
 
 
 @lru_cache(maxsize=1)
@@ -37,6 +38,8 @@ def _environment():  # type: ignore[no-untyped-def]
 
     environment.globals.update(action_label=labels.action_label, outcome_label=labels.outcome_label,
                                action_choices=labels.action_choices, trail_time=labels.trail_time)
+    # Static files by their fingerprinted names (render/assets.py).
+    environment.globals["asset"] = asset
     return environment
 
 
@@ -46,6 +49,7 @@ def render(template: str, lang: str, path: str, **values: Any) -> str:
     def translate(key: str, **params: object) -> str:
         return t(key, lang, **params)
 
+    values.setdefault("contact", get_contact())
     return _environment().get_template(template).render(
         t=translate, lang=lang, languages=LANGUAGES, path=path, **values
     )
@@ -60,12 +64,13 @@ STATIC_TYPES = {
 }
 
 
-def static_file(name: str) -> tuple[bytes, str] | None:
-    """A file under static/ and its content type; None for anything else (no path traversal)."""
-    candidate = (STATIC / name).resolve()
-    if STATIC.resolve() not in candidate.parents or not candidate.is_file():
+def static_file(name: str) -> tuple[bytes, str, str] | None:
+    """A file under static/ (by its plain or fingerprinted name), its content type and cache rule; None
+    for anything else (no path traversal, no stale fingerprint)."""
+    found = resolve(name)
+    if found is None:
         return None
-    content_type = STATIC_TYPES.get(candidate.suffix)
+    content_type = STATIC_TYPES.get(found.path.suffix)
     if content_type is None:
         return None
-    return candidate.read_bytes(), content_type
+    return found.path.read_bytes(), content_type, found.cache_control

@@ -7,10 +7,16 @@ set id, count and PDF key change together, conditional on the set being the one 
 parallel replacements cannot both win). The same write records the PDF's one hand-out, so the link
 comes with the answer; a set whose link was never taken is handed out by POST /mfa/backup-codes/pdf
 with one conditional update (`handed out: false -> true`).
+
+The link handed out is the portal's own (/mfa/backup-codes/sheet/<token>), never S3's: the token names
+its end (5 minutes) and only its hash is stored, as the hand-out. Opening it needs the owner's full
+session and uses the hand-out up (one conditional update); only then is the PDF fetched through a
+presigned S3 link of one minute, so the sheet opens once, for its owner, within its lifetime.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +38,30 @@ from chalicelib.storage.users import User
 # How a flow stores the new set: (the set, its audit event, the hand-out id) -> None; Conflict when
 # the user changed in the meantime.
 Store = Callable[[backup_code_store.CodeSet, AuditEvent, str], None]
+
+SHEET_PATH = "/mfa/backup-codes/sheet/"
+# How long the portal's link to a sheet works (docs/security.md: at most five minutes), and the S3
+# link it redirects to once opened.
+SHEET_LINK_SECONDS = files.LINK_SECONDS
+S3_LINK_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Handout:
+    """One hand-out of a sheet: the link given to the owner and what is stored of it."""
+
+    link: str
+    stored: str  # "<end>:<sha256 of the token>", the account's backup_pdf_handout
+
+
+def new_handout(context: RequestContext) -> Handout:
+    ends = int(clock.now()) + SHEET_LINK_SECONDS
+    token = f"{ends}.{secrets.token_urlsafe(24)}"
+    return Handout(f"{context.origin or ''}{SHEET_PATH}{token}", _stored(token, ends))
+
+
+def _stored(token: str, ends: int) -> str:
+    return f"{ends}:{hashlib.sha256(token.encode()).hexdigest()}"
 
 
 @dataclass(frozen=True)
@@ -71,8 +101,9 @@ def replace_set(user: User, context: RequestContext, action: str, store: Store) 
                       for code in codes), pdf_key, int(now))
     event = new_event(action, actor=user.username, target=user.username, outcome="success", context=context,
                       details={"codes": len(codes)})
+    handout = new_handout(context)
     try:
-        store(code_set, event, secrets.token_hex(8))
+        store(code_set, event, handout.stored)
     except Exception as error:
         files.delete_backup_codes_pdf(pdf_key)
         if isinstance(error, Conflict):
@@ -80,15 +111,35 @@ def replace_set(user: User, context: RequestContext, action: str, store: Store) 
         raise
     if user.backup_pdf_key:
         files.delete_backup_codes_pdf(user.backup_pdf_key)
-    return NewSet(set_id, files.backup_codes_pdf_link(pdf_key))
+    return NewSet(set_id, handout.link)
 
 
 def pdf_link(current: Authenticated, context: RequestContext) -> str:
     """POST /mfa/backup-codes/pdf: the current set's link, if it has not been handed out yet (410 after)."""
     user = current.user
+    handout = new_handout(context)
     handed_out = user.backup_pdf_key and backup_code_store.hand_out(user.username, user.backup_pdf_key,
-                                                                    secrets.token_hex(8))
+                                                                    handout.stored)
     if not handed_out:
         raise PortalError(ErrorCode.ALREADY_DOWNLOADED)
     record("mfa.backup_codes.pdf", actor=user.username, target=user.username, outcome="success", context=context)
-    return files.backup_codes_pdf_link(user.backup_pdf_key)
+    return handout.link
+
+
+def open_sheet(current: Authenticated, token: str, context: RequestContext) -> str:
+    """GET /mfa/backup-codes/sheet/<token>: the owner's link, once, within its lifetime -> a one-minute
+    presigned S3 link to the PDF. 410 already_downloaded (audited as denied) for a link that was used,
+    has expired, was replaced by a newer one, or is another account's."""
+    user = current.user
+    ends, _, _ = token.partition(".")
+    fresh = ends.isdigit() and int(clock.now()) < int(ends) <= int(clock.now()) + SHEET_LINK_SECONDS
+    if fresh and user.backup_pdf_key and len(token) <= 80:
+        event = new_event("mfa.backup_codes.sheet", actor=user.username, target=user.username, outcome="success",
+                          context=context)
+        try:
+            backup_code_store.take_sheet(user.username, _stored(token, int(ends)), event)
+            return files.backup_codes_pdf_link(user.backup_pdf_key, seconds=S3_LINK_SECONDS)
+        except Conflict:
+            pass
+    record("mfa.backup_codes.sheet", actor=user.username, target=user.username, outcome="denied", context=context)
+    raise PortalError(ErrorCode.ALREADY_DOWNLOADED)

@@ -28,7 +28,7 @@ from chalicelib.storage import second_factors
 from chalicelib.storage.base import Conflict
 
 # The name apps show above the code. No ':' (it separates issuer and account in the URI's label).
-ISSUER = "Belastingdienst"
+ISSUER = "Belastingdienst Curaçao"
 # An enrollment not confirmed and activated within this time must start again.
 PENDING_SECONDS = 15 * 60
 

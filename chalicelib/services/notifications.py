@@ -55,6 +55,9 @@ class MailKind(StrEnum):
     PASSKEY_COUNTER_REGRESSION = "passkey_counter_regression"  # a possibly copied passkey was refused (params: name)
     PASSWORD_RECOVERED = "password_recovered"  # noqa: S105 - a mail kind; a new password set through a reset link
     NEW_DEVICE = "new_device"  # a login from an unknown device (params: device, place, link, help)
+    # To the address a help request gave (params: name, reference, topic, days)
+    SUPPORT_REQUEST_RECEIVED = "support_request_received"
+    SUPPORT_REQUEST_CLOSED = "support_request_closed"
 
     @classmethod
     def backup_code_notice(cls, *, low: bool) -> MailKind:

@@ -142,3 +142,13 @@ def hand_out(username: str, pdf_key: str, handout: str) -> bool:
         return current is not None and current.backup_pdf_key == pdf_key and current.backup_pdf_handout == handout
     return True
 
+
+
+
+def take_sheet(username: str, handout: str, event: AuditEvent) -> None:
+    """Use up the PDF's hand-out `handout` (the portal link to the sheet works once) with its audit
+    event, in one transaction; Conflict when the account's hand-out is another one (used, replaced, or
+    never this account's). A resend after a lost answer is recognised by the event (recorded_transaction)."""
+    with recorded_transaction(event) as transaction:
+        transaction.update(User(username), actions=[User.backup_pdf_handout.set(f"taken:{event.event_id}")],
+                           condition=(User.backup_pdf_handout == handout) & User.backup_pdf_key.exists())

@@ -37,7 +37,11 @@ class SupportRequest(Model):
     reference = UnicodeAttribute(hash_key=True)  # e.g. SR-7KQ2-M9XD
     status = UnicodeAttribute(default=OPEN)
     kind = UnicodeAttribute()
-    username = UnicodeAttribute()  # as given (normalized); the account may not exist
+    username = UnicodeAttribute(null=True)  # as given (normalized); the account may not exist; None: forgotten
+    # Without a username: who the person says they are, for the desk to find the account and check them.
+    full_name = UnicodeAttribute(null=True)
+    crib = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
     email = UnicodeAttribute()
     message = UnicodeAttribute(null=True)
     language = UnicodeAttribute(default="nl")

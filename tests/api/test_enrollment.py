@@ -50,10 +50,12 @@ def test_enrollment_from_password_to_active_2fa(api, newcomer):
     enrollment = body(started)
     secret = enrollment["secret"]
     assert len(secret) == 32 and pyotp.TOTP(secret).byte_secret().__len__() == 20
+    # The issuer authenticator apps show: the authority's name, "ç" percent-encoded in label and parameter.
     assert enrollment["otpauth_uri"] == (
-        f"otpauth://totp/Belastingdienst:jan.jansen?secret={secret}&issuer=Belastingdienst")
+        f"otpauth://totp/Belastingdienst%20Cura%C3%A7ao:jan.jansen?secret={secret}"
+        "&issuer=Belastingdienst%20Cura%C3%A7ao")
     assert enrollment["qr_svg"].startswith("<svg") and "<title>" in enrollment["qr_svg"]
-    assert (enrollment["account"], enrollment["issuer"]) == ("jan.jansen", "Belastingdienst")
+    assert (enrollment["account"], enrollment["issuer"]) == ("jan.jansen", "Belastingdienst Curaçao")
 
     # Pending, sealed, not active.
     stored = get_user("jan.jansen")
@@ -66,10 +68,14 @@ def test_enrollment_from_password_to_active_2fa(api, newcomer):
     assert body(activated)["next"] == "done"
     assert api.cookie != partial_cookie
 
+    # The portal's own one-time link; it redirects its owner to a one-minute presigned S3 GET.
     link = urlsplit(body(activated)["backup_codes_pdf"])
-    query = parse_qs(link.query)
+    assert link.path.startswith("/mfa/backup-codes/sheet/") and not link.query
+    opened = api.get(link.path)
+    assert opened.status_code == 302
+    query = parse_qs(urlsplit(opened.headers["Location"]).query)
     assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
-    assert int(query["X-Amz-Expires"][0]) <= 300
+    assert int(query["X-Amz-Expires"][0]) <= 60
     assert query["response-content-type"] == ["application/pdf"]
 
     me = body(api.get("/api/v1/me"))
@@ -79,7 +85,8 @@ def test_enrollment_from_password_to_active_2fa(api, newcomer):
 
     pdf, meta = stored_pdf("jan.jansen")
     assert meta["ContentType"] == "application/pdf" and meta["ServerSideEncryption"] == "AES256"
-    assert link.path.endswith(stored.backup_pdf_key)
+    assert urlsplit(opened.headers["Location"]).path.endswith(stored.backup_pdf_key)
+    assert stored.backup_pdf_key not in link.path
     codes = codes_in(pdf)
     assert len(codes) == 10 == len(set(codes))
     text = sheet_text(pdf)
@@ -238,7 +245,7 @@ def test_new_backup_codes_void_the_old_set_and_its_pdf(clock_pinned, api, newcom
     assert wrong_code.status_code == 401 and body(wrong_code)["error"]["code"] == "invalid_code"
 
     renewed = api.post("/api/v1/mfa/backup-codes", {"password": PASSWORD, "code": code(enrolled.secret)})
-    assert renewed.status_code == 200 and body(renewed)["backup_codes_pdf"].startswith("https://")
+    assert renewed.status_code == 200 and "/mfa/backup-codes/sheet/" in body(renewed)["backup_codes_pdf"]
     new_codes = codes_in(stored_pdf("jan.jansen")[0])
     assert len(new_codes) == 10 and not set(new_codes) & set(enrolled.codes)
     with pytest.raises(ClientError):
@@ -266,7 +273,7 @@ def test_pdf_link_of_a_set_not_yet_handed_out_is_given_once(api, newcomer):
     # As if the activation's answer never reached the browser.
     User("jan.jansen").update(actions=[User.backup_pdf_handed_out.set(False)])
     first = api.post("/api/v1/mfa/backup-codes/pdf")
-    assert first.status_code == 200 and "X-Amz-Signature=" in body(first)["backup_codes_pdf"]
+    assert first.status_code == 200 and "/mfa/backup-codes/sheet/" in body(first)["backup_codes_pdf"]
     second = api.post("/api/v1/mfa/backup-codes/pdf")
     assert second.status_code == 410
     assert ("mfa.backup_codes.pdf", "success") in audit_actions("jan.jansen")

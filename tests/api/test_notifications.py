@@ -36,6 +36,8 @@ PARAMS = {
        for kind in (MailKind.AUTHORIZATIONS_IMPORTED, MailKind.AUTHORIZATIONS_REGISTERED)},
     **{kind: {"name": "Telefoon"}
        for kind in (MailKind.PASSKEY_ADDED, MailKind.PASSKEY_REMOVED, MailKind.PASSKEY_COUNTER_REGRESSION)},
+    **{kind: {"name": "ana.maria", "reference": "SR-7KQ2-M9XD", "topic": "Deblokkeren", "days": 3}
+       for kind in (MailKind.SUPPORT_REQUEST_RECEIVED, MailKind.SUPPORT_REQUEST_CLOSED)},
 }
 LINK_KINDS = {MailKind.PASSWORD_RESET, MailKind.ACCOUNT_ACTIVATION, MailKind.EMAIL_VERIFY, MailKind.NEW_DEVICE}
 

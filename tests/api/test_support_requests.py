@@ -14,7 +14,12 @@ QUEUE = "/api/v1/admin/support-requests"
 
 
 def _file(api, username: str = "jan.jansen", kind: str = "unblock", **extra):
-    return api.post(PATH, {"username": username, "email": "jan@example.org", "kind": kind, **extra})
+    return api.post(PATH, {"username": username, "email": address_of(username), "kind": kind, **extra})
+
+
+def address_of(username: str) -> str:
+    """An address per name: the per-address limit is not what these tests are about."""
+    return f"{re.sub(r'[^a-z0-9.]', '', username.lower()) or 'someone'}@example.org"
 
 
 @pytest.fixture
@@ -86,7 +91,7 @@ def test_the_desk_sees_open_requests_first_newest_first(staff, make_api, clock_p
     assert queue["cursor"] is None
     assert [item["reference"] for item in body(staff.get(f"{QUEUE}?status=closed"))["items"]] == [references[3]]
     first = queue["items"][0]
-    assert first["username"] == "person.2" and first["kind"] == "unblock" and first["email"] == "jan@example.org"
+    assert first["username"] == "person.2" and first["kind"] == "unblock" and first["email"] == "person.2@example.org"
 
 
 def test_the_queue_pages_across_open_and_closed(staff, make_api, clock_pinned):

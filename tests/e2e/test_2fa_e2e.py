@@ -72,7 +72,7 @@ def test_enrollment_qr_code_pdf_and_every_code_over_http(portal, browser):
     assert decode_qr(browser, enrollment["qr_svg"], "qr-e2e") == enrollment["otpauth_uri"]
     assert parse_qs(urlsplit(enrollment["otpauth_uri"]).query)["secret"] == [enrollment["secret"]]
 
-    sheet = requests.get(link, timeout=10)
+    sheet = http.get(link, timeout=10)
     assert sheet.status_code == 200 and sheet.headers["Content-Type"] == "application/pdf"
     codes = codes_in(sheet.content)
     assert len(codes) == 10 == len(set(codes))
@@ -109,8 +109,8 @@ def test_twenty_parallel_submissions_of_one_totp_code_succeed_once(portal):
 
 
 def test_twenty_parallel_submissions_of_one_backup_code_succeed_once(portal):
-    _, _, link = enroll(portal, "e2e.backup.race")
-    backup_code = codes_in(requests.get(link, timeout=10).content)[0]
+    http, _, link = enroll(portal, "e2e.backup.race")
+    backup_code = codes_in(http.get(link, timeout=10).content)[0]
     sessions = [password_step(portal, "e2e.backup.race") for _ in range(PARALLEL)]
     statuses = in_parallel([
         lambda http=http: http.post(f"{portal.url}/api/v1/auth/backup-code", json={"code": backup_code})
@@ -142,7 +142,7 @@ def test_twenty_parallel_requests_for_the_pdf_link_hand_it_out_once(portal):
     statuses = in_parallel([ask] * PARALLEL)
     assert statuses.count(200) == 1 and statuses.count(410) == PARALLEL - 1, statuses
     link = next(answer for answer in answers if answer.status_code == 200).json()["backup_codes_pdf"]
-    assert requests.get(link, timeout=10).headers["Content-Type"] == "application/pdf"
+    assert http.get(link, timeout=10).headers["Content-Type"] == "application/pdf"
 
 
 def test_wrong_codes_lock_the_second_factor(portal):

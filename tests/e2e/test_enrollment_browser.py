@@ -21,6 +21,15 @@ USERNAME = "browser.burger"
 def step(page, number: int) -> None:
     page.get_by_text(f"Stap {number} van 11", exact=True).wait_for()
     screenshot(page, f"enrollment-step-{number:02d}")
+    guide_picture(page, number)
+
+
+def guide_picture(page, number: int) -> None:
+    """The page's main content as the picture of this step on "Inloggen met 2FA" (`make screenshots`
+    copies it to the static files, infra/guide_images.py)."""
+    folder = OUTPUT / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.locator("main").screenshot(path=str(folder / f"guide-step-{number:02d}.png"))
 
 
 def read_qr(page) -> str:
@@ -39,6 +48,7 @@ def test_the_eleven_steps_in_dutch_then_the_next_login(portal, page, check_acces
     page.goto(f"{portal.url}/login")
     page.get_by_label("Gebruikersnaam").fill(USERNAME)
     page.get_by_label("Wachtwoord").fill(PASSWORD)
+    guide_picture(page, 1)
     page.get_by_role("button", name="Inloggen").click()
     page.wait_for_url("**/mfa/activate")
 
@@ -74,10 +84,11 @@ def test_the_eleven_steps_in_dutch_then_the_next_login(portal, page, check_acces
     assert re.fullmatch(r"([A-Z2-7]{4} ){7}[A-Z2-7]{4}", secret), secret
     secret = secret.replace(" ", "")
     assert page.locator("#manual-account").inner_text() == USERNAME
-    assert page.locator("#manual-issuer").inner_text() == "Belastingdienst"
+    assert page.locator("#manual-issuer").inner_text() == "Belastingdienst Curaçao"
     parts = urlsplit(uri)
-    assert (parts.scheme, parts.netloc, unquote(parts.path)) == ("otpauth", "totp", f"/Belastingdienst:{USERNAME}")
-    assert parse_qs(parts.query)["secret"] == [secret] and parse_qs(parts.query)["issuer"] == ["Belastingdienst"]
+    issuer = "Belastingdienst Curaçao"
+    assert (parts.scheme, parts.netloc, unquote(parts.path)) == ("otpauth", "totp", f"/{issuer}:{USERNAME}")
+    assert parse_qs(parts.query)["secret"] == [secret] and parse_qs(parts.query)["issuer"] == [issuer]
     screenshot(page, "enrollment-step-07-manual")
     check_accessibility(page)
 
@@ -104,9 +115,10 @@ def test_the_eleven_steps_in_dutch_then_the_next_login(portal, page, check_acces
     page.get_by_text("De Two-Factor Authenticatie is nu geactiveerd.", exact=True).wait_for()
     assert page.get_by_text("het opslaan van het document op uw computer wordt niet aanbevolen").is_visible()
     link = page.get_by_role("link", name="Back-up code document openen").get_attribute("href")
-    popup.wait_for_url(link)
+    assert urlsplit(link).path.startswith("/mfa/backup-codes/sheet/")  # the portal's own one-time link
+    popup.wait_for_url(lambda url: "X-Amz-Signature=" in url)  # opened once, then sent on to S3
     check_accessibility(page)
-    sheet = requests.get(link, timeout=10)
+    sheet = requests.get(popup.url, timeout=10)
     assert sheet.headers["Content-Type"] == "application/pdf"
     assert len(codes_in(sheet.content)) == 10
     assert "Sla dit bestand niet op uw computer op." in sheet_text(sheet.content)
@@ -138,7 +150,7 @@ def test_a_backup_code_logs_in_from_the_second_step_page(portal, page, check_acc
     secret = http.post(f"{portal.url}/api/v1/mfa/enrollment", json={"password": PASSWORD}).json()["secret"]
     http.post(f"{portal.url}/api/v1/mfa/enrollment/confirm", json={"code": totp(secret)})
     link = http.post(f"{portal.url}/api/v1/mfa/enrollment/activate", json={}).json()["backup_codes_pdf"]
-    backup_code = codes_in(requests.get(link, timeout=10).content)[0]
+    backup_code = codes_in(http.get(link, timeout=10).content)[0]
 
     page.goto(f"{portal.url}/login")
     page.get_by_label("Gebruikersnaam").fill("browser.backup")

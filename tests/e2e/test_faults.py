@@ -140,9 +140,16 @@ class FaultStage:
         http = self.portal.session()
         return http, self.post(http, "/auth/login", {"username": username, "password": password})
 
-    def pdf(self, url: str) -> bytes:
-        """The backup-code sheet, fetched from moto itself (the link names the proxy the app talks to)."""
-        parts = urlsplit(url)
+    def pdf(self, http: requests.Session, url: str) -> bytes:
+        """The backup-code sheet: the portal's one-time link opened with the owner's session (a 503 left it
+        unused: the link is taken in one transaction), then the S3 link it redirects to fetched from moto
+        itself (the link names the proxy the app talks to)."""
+        for _ in range(10):
+            opened = http.get(url, allow_redirects=False, timeout=30)
+            if opened.status_code != 503:
+                break
+        assert opened.status_code == 302, opened.text
+        parts = urlsplit(opened.headers["Location"])
         direct = urlunsplit(parts._replace(netloc=f"127.0.0.1:{self.portal.moto_port}"))
         response = requests.get(direct, timeout=10)
         assert response.status_code == 200
@@ -261,7 +268,7 @@ def test_activation_and_password_change_whose_answers_were_lost_still_succeed(st
     activated = stage.post(http, "/mfa/enrollment/activate")
     assert stage.injected_now() == 1
     assert activated.status_code == 200, activated.text
-    codes = codes_in(stage.pdf(activated.json()["backup_codes_pdf"]))
+    codes = codes_in(stage.pdf(http, activated.json()["backup_codes_pdf"]))
     assert _user_is_whole(stage, "fault.lost2")["mfa_enabled"]["BOOL"] is True
 
     _lose_one_transaction_answer(stage)
@@ -292,7 +299,7 @@ def test_a_pdf_hand_out_whose_answer_was_lost_still_gives_the_link(stage):
     assert stage.injected_now() == 1
     stage.faults(0.0, seed=0)
     assert handed_out.status_code == 200, handed_out.text
-    assert len(codes_in(stage.pdf(handed_out.json()["backup_codes_pdf"]))) == 10
+    assert len(codes_in(stage.pdf(http, handed_out.json()["backup_codes_pdf"]))) == 10
     assert stage.post(http, "/mfa/backup-codes/pdf").status_code == 410  # and only once
 
 
@@ -368,7 +375,7 @@ def test_enrollment_backup_codes_and_password_change_stay_whole(stage, rate, rou
         link = activated.json()["backup_codes_pdf"]
         if link is None:  # the hand-out met trouble after activation: the link endpoint gives it
             link = stage.post(http, "/mfa/backup-codes/pdf").json()["backup_codes_pdf"]
-        codes = codes_in(stage.pdf(link))
+        codes = codes_in(stage.pdf(http, link))
         assert len(codes) == 10
 
         # One backup code from two partial sessions at once: one login at most.
@@ -589,7 +596,7 @@ def _enrolled(stage: FaultStage, name: str) -> tuple[requests.Session, list[str]
     assert stage.post(http, "/mfa/enrollment/confirm", {"code": _code_of(secret)}).status_code == 200
     activated = stage.post(http, "/mfa/enrollment/activate")
     assert activated.status_code == 200
-    return http, codes_in(stage.pdf(activated.json()["backup_codes_pdf"]))
+    return http, codes_in(stage.pdf(http, activated.json()["backup_codes_pdf"]))
 
 
 @pytest.mark.parametrize(("rate", "rounds"), RATES)

@@ -57,12 +57,13 @@ def test_blocked_user_gets_help_and_logs_in_again(portal, browser, page, check_a
     alert.get_by_role("link", name="Hulp nodig?").click()
     page.wait_for_url("**/help?kind=unblock")
     check_accessibility(page)
-    assert page.get_by_label("Waarmee kunnen wij u helpen?").input_value() == "unblock"
-    page.get_by_label("Gebruikersnaam").fill("geblokkeerd.iemand")
-    page.get_by_label("E-mailadres").fill("geblokkeerd.iemand@example.org")
+    assert page.get_by_role("group", name="Waarmee kunnen wij u helpen?").get_by_role(
+        "radio", name="Mijn account is geblokkeerd").is_checked()  # preselected by the link
+    page.get_by_label("Gebruikersnaam", exact=True).fill("geblokkeerd.iemand")
+    page.get_by_label("E-mailadres", exact=True).fill("geblokkeerd.iemand@example.org")
     page.get_by_label("Toelichting (niet verplicht)").fill("Ik heb te vaak een verkeerd wachtwoord ingevuld.")
     page.get_by_role("button", name="Verzoek versturen").click()
-    page.get_by_text("Uw verzoek is ontvangen").wait_for()
+    page.get_by_role("heading", name="Uw verzoek is verstuurd").wait_for()
     reference = page.locator("#help-reference").inner_text()
     assert re.fullmatch(r"SR-[0-9A-Z]{4}-[0-9A-Z]{4}", reference)
     screenshot(page, "support-request-filed-nl")

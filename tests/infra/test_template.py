@@ -307,3 +307,19 @@ def test_api_gateways_own_answers_use_the_envelope_and_the_security_headers():
         assert headers["gatewayresponse.header.Cache-Control"] == "'no-store'"
         error = json.loads(properties["ResponseTemplates"]["application/json"])["error"]
         assert error["code"] and error["message"]
+
+
+def test_unknown_paths_reach_the_function_through_a_greedy_resource(packaged):
+    """API Gateway hands a path no route has to the API function (which answers with the 404 page, or the
+    envelope under /api/), instead of answering "Missing Authentication Token" itself; every route of
+    chalice's own stays its own resource (a more specific one always wins)."""
+    paths = packaged.template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    catch_all = paths["/{proxy+}"]["x-amazon-apigateway-any-method"]
+    integration = catch_all["x-amazon-apigateway-integration"]
+    assert integration["type"] == "aws_proxy" and integration["httpMethod"] == "POST"
+    assert "${APIHandler.Arn}" in integration["uri"]["Fn::Sub"]
+    assert catch_all["parameters"] == [{"name": "proxy", "in": "path", "required": True, "type": "string"}]
+    assert "/login" in paths and "/api/v1/auth/login" in paths
+    from chalicelib.api.http import CATCH_ALL_RESOURCE
+
+    assert CATCH_ALL_RESOURCE == "/{proxy+}"

@@ -71,8 +71,8 @@ def _actions(username: str) -> list[tuple[str, str]]:
 
 def test_start_stores_a_sealed_pending_secret_for_15_minutes_bound_to_this_session(els):
     started = enrollment.start(els, PASSWORD, None, CONTEXT)
-    assert (len(started.secret), started.account, started.issuer) == (32, "els", "Belastingdienst")
-    assert started.otpauth_uri.startswith("otpauth://totp/Belastingdienst:els?")
+    assert (len(started.secret), started.account, started.issuer) == (32, "els", "Belastingdienst Curaçao")
+    assert started.otpauth_uri.startswith("otpauth://totp/Belastingdienst%20Cura%C3%A7ao:els?")
     assert f"secret={started.secret}" in started.otpauth_uri
     assert "<svg" in started.qr_svg
     stored = get_user("els")
@@ -107,7 +107,7 @@ def test_confirm_and_activate_make_the_secret_active_with_ten_backup_codes_and_a
     enrollment.confirm(_again(els), _code(started.secret), CONTEXT)
     assert get_user("els").mfa_enabled is False  # confirmed is not yet active
     activated = enrollment.activate(_again(els), CONTEXT)
-    assert activated.backup_codes_pdf.startswith("http")
+    assert "/mfa/backup-codes/sheet/" in activated.backup_codes_pdf
     stored = get_user("els")
     assert (stored.mfa_enabled, open_totp_secret("els", stored.totp_secret)) == (True, started.secret)
     assert (stored.pending_totp_secret, stored.pending_totp_session, int(stored.backup_codes_left)) == (None, None, 10)

@@ -1,5 +1,6 @@
 """The page templates' shared rules, checked on the sources so they hold for pages no browser test
-visits: one stylesheet, no inline script or style (the CSP forbids them), scripts that exist, a label
+visits: the stylesheets in the layout only, static files named through the fingerprinting helper, no
+inline script or style (the CSP forbids them), scripts that exist, a label
 for every input, code fields that phones and password managers recognise."""
 
 from __future__ import annotations
@@ -27,9 +28,14 @@ class _Markup(HTMLParser):
     handle_startendtag = handle_starttag
 
 
+# `{{ asset('portal.css') }}` is the fingerprinted /static/portal.<hash>.css; read here as the file it names.
+_ASSET = re.compile(r"\{\{ asset\('([^']+)'\) \}\}")
+
+
 def markup(path: Path) -> list[tuple[str, dict[str, str | None]]]:
     parser = _Markup()
-    parser.feed(re.sub(r"\{%.*?%\}|\{#.*?#\}", "", path.read_text(encoding="utf-8"), flags=re.S))
+    source = re.sub(r"\{%.*?%\}|\{#.*?#\}", "", path.read_text(encoding="utf-8"), flags=re.S)
+    parser.feed(_ASSET.sub(lambda found: f"/static/{found.group(1)}", source))
     return parser.tags
 
 
@@ -37,11 +43,19 @@ def templates() -> list[Path]:
     return sorted(TEMPLATES.glob("*.html"))
 
 
-def test_one_stylesheet_linked_from_the_layout_only():
-    assert [path.name for path in STATIC.glob("*.css")] == ["portal.css"]
+def test_stylesheets_linked_from_the_layout_only():
+    assert sorted(path.name for path in STATIC.glob("*.css")) == ["portal.css", "site.css"]
     for path in templates():
         links = [attrs.get("href") for tag, attrs in markup(path) if tag == "link" and attrs.get("rel") == "stylesheet"]
-        assert links == (["/static/portal.css"] if path.name == "base.html" else []), path.name
+        expected = ["/static/portal.css", "/static/site.css"] if path.name == "base.html" else []
+        assert links == expected, path.name
+
+
+def test_static_files_are_named_through_the_fingerprinting_helper():
+    """A literal /static/ path would be served with the short cache rule and never change name."""
+    for path in templates():
+        literal = re.findall(r'(?:src|href)="/static/', path.read_text(encoding="utf-8"))
+        assert not literal, f"{path.name}: /static/ path not through asset()"
 
 
 def test_no_inline_script_style_or_event_handlers():
