@@ -43,7 +43,7 @@ class Settings:
     client_id: str
     client_secret: str | None
     public_url: str  # this application's own origin, e.g. http://127.0.0.1:8001
-    scope: str = "openid profile"
+    scope: str = "openid profile email crib representation"
     token_endpoint_auth_method: str = "client_secret_basic"  # noqa: S105 - a method name, not a secret
     secure_cookies: bool = False
 
@@ -106,7 +106,8 @@ def create_app(settings: Settings) -> Flask:
         others = {name: value for name, value in request.args.items() if name == "reason"}
         links = {code: "?" + "&".join([*(f"{k}={v}" for k, v in others.items()), f"lang={code}"])
                  for code in LANGUAGES}
-        return {"t": catalogue.__getitem__, "lang": g.lang, "languages": LANGUAGES, "language_links": links}
+        return {"t": catalogue.__getitem__, "lang": g.lang, "languages": LANGUAGES, "language_links": links,
+                "tax_type": lambda code: catalogue.get(f"tax.{code}", code)}
 
     def current_login() -> Login | None:
         return logins.get(session.get("login_id"))
@@ -209,36 +210,31 @@ def create_app(settings: Settings) -> Flask:
 
 def describe(login: Login) -> dict:
     """What the logged-in page shows: the person, the login's assurance and, for an adviser, the client
-    acted for (RFC 8693 `act`: the adviser; the subject: the client) with the authorized tax types and
-    periods."""
+    acted for (the token's subject, with the portal's `representation` claim: CRIB and authorizations)
+    and the adviser acting (RFC 8693 `act`)."""
     claims = {**login.userinfo, **login.claims}
     act = claims.get("act") if isinstance(claims.get("act"), dict) else None
+    representation = claims.get("representation") if isinstance(claims.get("representation"), dict) else {}
     auth_time = claims.get("auth_time")
     when = datetime.fromtimestamp(int(auth_time), UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if auth_time else None
     amr = claims.get("amr")
     return {
-        "claims": claims,
-        "person": {
-            "name": claims.get("name"),
-            "username": claims.get("preferred_username"),
-            "sub": claims.get("sub"),
-            "crib": claims.get("crib"),
-            "email": claims.get("email"),
-        },
+        "person": {"name": claims.get("name"), "sub": claims.get("sub"), "crib": claims.get("crib"),
+                   "email": claims.get("email")},
         "assurance": {"acr": claims.get("acr"), "amr": ", ".join(amr) if isinstance(amr, list) else amr,
                       "auth_time": when},
         "act": act,
-        "adviser": {"name": _name_of(act), "firm": act.get("firm_name")} if act else None,
-        "client": {"name": _name_of(claims), "crib": claims.get("crib")} if act else None,
-        "authorized": authorized_items(claims),
+        "client": {"sub": claims.get("sub"), "crib": representation.get("client_crib")} if act else None,
+        "authorized": authorized_items(representation),
     }
 
 
-def _name_of(claims: dict) -> str | None:
-    return claims.get("name") or claims.get("preferred_username") or claims.get("sub")
-
-
-def authorized_items(claims: dict) -> list[dict]:
-    """The (tax type, period) pairs the adviser is authorized for."""
-    found = claims.get("authorizations") or []
-    return [item for item in found if isinstance(item, dict)] if isinstance(found, list) else []
+def authorized_items(representation: dict) -> list[dict]:
+    """The tax types and periods the adviser is authorized for, as the representation claim lists them."""
+    found = representation.get("authorizations")
+    items = []
+    for item in found if isinstance(found, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("tax_type"), str):
+            items.append({"tax_type": item["tax_type"], "start_date": item.get("start_date"),
+                          "end_date": item.get("end_date")})
+    return items
