@@ -76,6 +76,10 @@ def provision() -> None:
         s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
             {"ID": "expire", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": days}}]})
     boto3.client("ses", region_name=settings.region).verify_email_identity(EmailAddress=settings.mail_sender)
+    from chalicelib import clock
+    from chalicelib.storage.signing_keys import ensure_secret
+
+    ensure_secret(int(clock.now()))  # the OpenID Connect provider's first signing key
     from infra.local_authorizations import provision_import_events
 
     provision_import_events()
@@ -95,7 +99,32 @@ def seed_demo() -> list[dict]:
     from infra.local_authorizations import seed_demo_authorizations
 
     seed_demo_authorizations()
+    register_demo_client()
     return DEMO_ACCOUNTS
+
+
+# The demo relying party ("Mijn Aangifte", its own process in `make run`): where it runs, and the
+# client id and secret it uses (local stage only, like the demo passwords).
+DEMO_CLIENT_ID = "mijn-aangifte-demo"
+DEMO_CLIENT_SECRET = "Mijn-Aangifte-Demo-Secret-2031"  # noqa: S105 - a local-stage demo value
+
+
+def demo_rp_url() -> str:
+    return os.environ.get("PORTAL_DEMO_RP_URL", "http://127.0.0.1:8001").rstrip("/")
+
+
+def register_demo_client() -> None:
+    from chalicelib.services.oidc_clients import register
+    from chalicelib.storage.oidc import ClientTakenError
+
+    base = demo_rp_url()
+    try:
+        register(name="Mijn Aangifte (demo)", client_id=DEMO_CLIENT_ID, secret=DEMO_CLIENT_SECRET,
+                 redirect_uris=[f"{base}/callback"], post_logout_redirect_uris=[f"{base}/", f"{base}/logged-out"],
+                 backchannel_logout_uri=f"{base}/backchannel-logout",
+                 scopes=["openid", "profile", "email", "crib", "representation"])
+    except ClientTakenError:
+        pass  # seeded before (same emulation)
 
 
 def print_accounts(port: int) -> None:
@@ -103,6 +132,8 @@ def print_accounts(port: int) -> None:
     for account in DEMO_ACCOUNTS:
         secret = f"  TOTP secret {account['totp_secret']}" if account.get("totp_secret") else ""
         print(f"  {account['username']:<14} {account['password']:<26} {account['about']}{secret}")
+    print(f"  OpenID Connect: http://127.0.0.1:{port}/.well-known/openid-configuration  demo client "
+          f"{DEMO_CLIENT_ID} / {DEMO_CLIENT_SECRET} for {demo_rp_url()}")
     print(f"  Sent e-mails: http://127.0.0.1:{port}/dev/mailbox   (Ctrl-C stops everything)\n", flush=True)
 
 

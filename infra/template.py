@@ -68,6 +68,21 @@ OUTBOX_TABLE_ACTIONS = {
     "outbox": [DELETE, QUERY, UPDATE],
     AUDIT_TABLE: [PUT],
 }
+# The back-channel logout runner reads the due client logins (their index), each one's account and
+# sessions (is the session still running?), the client and the authorizations a representation was
+# issued under, moves the grant on (UpdateItem) and audits a delivery: nothing else.
+LOGOUT_TABLE_ACTIONS = {
+    "oidc_grants": [GET, QUERY, UPDATE],
+    "oidc_clients": [GET],
+    "users": [GET],
+    "sessions": [QUERY],
+    "authorizations": [GET],
+    AUDIT_TABLE: [PUT],
+}
+SCHEDULED_TABLE_ACTIONS = {"send_outbox": OUTBOX_TABLE_ACTIONS, "deliver_logouts": LOGOUT_TABLE_ACTIONS}
+# The functions that sign tokens with the OpenID Connect provider's keys (read-only: the operations
+# command's rotate-signing-key writes the secret with an operator's credentials).
+SIGNING_FUNCTIONS = (API_HANDLER, "deliver_logouts")
 INDEX_ACTIONS = [QUERY]
 
 KEY_ADMIN_ACTIONS = [
@@ -298,6 +313,21 @@ def key() -> dict:
     }
 
 
+def signing_keys_secret() -> dict:
+    """The OpenID Connect provider's signing keys (private JWKs): created empty; `python -m
+    chalicelib.manage rotate-signing-key` adds the first key after the first deployment."""
+    return {
+        "Type": "AWS::SecretsManager::Secret",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            "Description": "Digitaal Portaal: OpenID Connect signing keys (ES256 JWKs, rotated by the operations command)",
+            "KmsKeyId": {"Ref": "PortalKey"},
+            "SecretString": "{}",
+        },
+    }
+
+
 def secret() -> dict:
     """The key material: 64 random characters, from which the service derives its two keys (HKDF)."""
     from chalicelib.storage.keys import KEY_MATERIAL
@@ -336,6 +366,7 @@ def environment(prefix: str) -> dict:
         "PORTAL_BACKUP_CODES_BUCKET": {"Ref": "BackupCodesBucket"},
         "PORTAL_IMPORTS_BUCKET": imports_bucket_name(prefix),
         "PORTAL_SECRETS_ARN": {"Ref": "KeyMaterialSecret"},
+        "PORTAL_SIGNING_KEYS_SECRET": {"Ref": "SigningKeysSecret"},
         "PORTAL_MAIL_SENDER": {"Ref": "MailSender"},
         "PORTAL_PUBLIC_ORIGIN": {"Ref": "PublicOrigin"},
     }
@@ -345,7 +376,7 @@ def table_actions(function: str, models: list[Any]) -> dict[Any, list[str]]:
     """The tables a function may use (by model) and the actions on each."""
     if function == API_HANDLER:
         return {model: AUDIT_ACTIONS if model.Meta.table == AUDIT_TABLE else ITEM_ACTIONS for model in models}
-    actions = OUTBOX_TABLE_ACTIONS if function in scheduled_functions() else IMPORT_TABLE_ACTIONS
+    actions = SCHEDULED_TABLE_ACTIONS[function] if function in scheduled_functions() else IMPORT_TABLE_ACTIONS
     return {model: actions[model.Meta.table] for model in models if model.Meta.table in actions}
 
 
@@ -384,6 +415,9 @@ def resource_policy(function: str, models: list[Any], prefix: str) -> dict:
         statements.append({"Sid": "Indexes", "Effect": "Allow", "Action": INDEX_ACTIONS, "Resource": indexes})
     statements += [{"Sid": _sid(action, "Files"), "Effect": "Allow", "Action": [action], "Resource": resources}
                    for action, resources in object_resources(function, prefix).items()]
+    if function in SIGNING_FUNCTIONS:
+        statements.append({"Sid": "SigningKeys", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
+                           "Resource": {"Ref": "SigningKeysSecret"}})
     statements += [
         {"Sid": "KeyMaterial", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
          "Resource": {"Ref": "KeyMaterialSecret"}},
@@ -478,6 +512,7 @@ def build(stage: str = "prod", functions: list[str] | None = None) -> dict:
         "PortalKeyAlias": {"Type": "AWS::KMS::Alias", "Properties": {
             "AliasName": _sub("alias/${AWS::StackName}-key-material"), "TargetKeyId": {"Ref": "PortalKey"}}},
         "KeyMaterialSecret": secret(),
+        "SigningKeysSecret": signing_keys_secret(),
     })
     if API_HANDLER in functions:
         resources.update(gateway_responses())
@@ -497,6 +532,7 @@ def build(stage: str = "prod", functions: list[str] | None = None) -> dict:
             "BackupCodesBucketName": {"Value": {"Ref": "BackupCodesBucket"}},
             "ImportsBucketName": {"Value": imports_bucket_name(prefix)},
             "KeyMaterialSecretArn": {"Value": {"Ref": "KeyMaterialSecret"}},
+            "SigningKeysSecretArn": {"Value": {"Ref": "SigningKeysSecret"}},
         },
     }
 

@@ -41,6 +41,9 @@ BLUEPRINTS = (
     ("authorization_pages", PAGES),
     ("import_events", PAGES),
     ("outbox_events", PAGES),
+    ("oidc", PAGES),
+    ("oidc_choice", API),
+    ("oidc_events", PAGES),
 )
 
 

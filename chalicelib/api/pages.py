@@ -137,6 +137,10 @@ def logged_out_page() -> Response:
 
 @guarded_page(blueprint, "/portal")
 def portal_page(current: Authenticated) -> Response:
+    from chalicelib.api.oidc import CONTINUE_PAGE, pending_request
+
+    if pending_request() is not None:
+        return redirect(CONTINUE_PAGE)  # the login was made for a tax application: back to its request
     return page_for(current, "portal.html")
 
 

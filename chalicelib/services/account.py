@@ -23,7 +23,7 @@ from chalicelib.services.audit import RequestContext, new_event, record
 from chalicelib.services.devices import describe
 from chalicelib.services.password_reset import link_token, parse_link_token
 from chalicelib.services.reauth import reauthenticate
-from chalicelib.services.sessions import Authenticated, Level, list_for, new_session
+from chalicelib.services.sessions import Authenticated, Level, continue_login, list_for, new_session
 from chalicelib.storage import rate_limits, users
 from chalicelib.storage import sessions as session_store
 from chalicelib.storage.audit import AuditEvent
@@ -81,9 +81,7 @@ def _successor(current: Authenticated, context: RequestContext) -> tuple[session
     user, old = current.user, current.session
     fresh, cookie = new_session(user, Level.FULL, "done", context)
     fresh.epoch = int(user.session_epoch or 0) + 1
-    fresh.created_at = old.created_at
-    fresh.absolute_expiry = old.absolute_expiry
-    fresh.expires_at = min(int(fresh.expires_at), int(old.absolute_expiry))
+    continue_login(fresh, old)
     return session_store.Replacement(old.token_hash, user.username, fresh), cookie
 
 

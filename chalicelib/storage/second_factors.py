@@ -22,6 +22,13 @@ from chalicelib.storage.rate_limits import RateCounter
 from chalicelib.storage.sessions import Session
 from chalicelib.storage.users import User
 
+# How a login's second step was made, as RFC 8176 method names on the session (the ID token's `amr`).
+# A printed backup code is a look-up secret: no registered name fits it ("otp" means HOTP/TOTP, "kba"
+# knowledge questions), so it is "mfa" (several factors) beside "pwd" and the provider's own
+# collision-resistant name for it.
+TOTP_LOGIN_AMR = ("pwd", "otp", "mfa")
+BACKUP_CODE_LOGIN_AMR = ("pwd", "mfa", "urn:digitaal-portaal:amr:lookup-secret")
+
 
 def read_login(username: str, lockout_key: str) -> tuple[User | None, LockoutState]:
     """The account (None when there is none) and its password counter, in one TransactGetItems."""
@@ -88,7 +95,9 @@ def commit_totp_login(username: str, sealed_secret: str, step: int, now: int, cu
                       session: Session, event: AuditEvent, reset: CounterReset) -> None:
     """A TOTP code of `step` logs in: the step recorded by the replay guard, last login, the session
     rotated, the counter reset and the audit event in one transaction. Conflict when the step was
-    used meanwhile (a replay), the secret changed, or the session was stepped up already."""
+    used meanwhile (a replay), the secret changed, or the session was stepped up already. The new
+    session records how it was made (`amr`, RFC 8176: password and one-time password)."""
+    session.amr = set(TOTP_LOGIN_AMR)
     with recorded_transaction(event) as writes:
         writes.update(User(username), actions=[User.totp_last_step.set(step), User.last_login.set(now)],
                       condition=_replay_guard(sealed_secret, step))
@@ -110,7 +119,9 @@ def use_totp_step(username: str, sealed_secret: str, step: int) -> None:
 def commit_backup_code_login(username: str, code_hash: str, set_id: str, now: int, current: Session,
                              session: Session, event: AuditEvent, reset: CounterReset) -> None:
     """A backup code logs in: the code used up, last login, the session rotated, the counter reset and
-    the audit event in one transaction. Conflict when the code is unknown, used or of a replaced set."""
+    the audit event in one transaction. Conflict when the code is unknown, used or of a replaced set.
+    The new session records how it was made (`amr`; docs/architecture.md explains the values)."""
+    session.amr = set(BACKUP_CODE_LOGIN_AMR)
     with recorded_transaction(event) as writes:
         backup_codes.consume_in(writes, username, code_hash, set_id, User.last_login.set(now))
         _replace_session(writes, current, session)
@@ -177,7 +188,9 @@ def activate_enrollment(user: User, now: int, current: Session, session: Session
                         event: AuditEvent, handout: str) -> None:
     """The confirmed pending secret becomes the active one with the first backup-code set `codes`, and
     the session is rotated, in one transaction. The confirming code's step becomes the last used one,
-    so that code cannot log in afterwards. Conflict when the enrollment changed meanwhile."""
+    so that code cannot log in afterwards. Conflict when the enrollment changed meanwhile. The new
+    session was made with the password and the confirming one-time password (`amr`)."""
+    session.amr = set(TOTP_LOGIN_AMR)
     backup_codes.replace(
         user.username, user.backup_set_id, codes, event, handout=handout,
         user_actions=[

@@ -41,6 +41,9 @@ class Session(Model):
     # How the second step was made (RFC 8176 method names, e.g. ["pwd", "hwk", "user"] for a passkey
     # that verified the person); absent for logins before passkeys and for TOTP and backup codes.
     amr = UnicodeSetAttribute(null=True)
+    # The login's id towards relying parties (the ID token's `sid`): random, kept when the token is
+    # replaced within one login (re-enrollment, a password change's successor); absent on older sessions.
+    sid = UnicodeAttribute(null=True)
 
     username_index = UsernameIndex()
 

@@ -84,6 +84,7 @@ class Resolver:
                             "BackupCodesBucket": settings.backup_codes_bucket,
                             "BackupCodesBucket.Arn": f"arn:aws:s3:::{settings.backup_codes_bucket}",
                             "KeyMaterialSecret": f"arn:aws:secretsmanager:{region}:{account}:secret:keys-AbCdEf",
+                            "SigningKeysSecret": f"arn:aws:secretsmanager:{region}:{account}:secret:signing-AbCdEf",
                             "PortalKey.Arn": f"arn:aws:kms:{region}:{account}:key/1234"})
         for name, resource in doc["Resources"].items():
             if resource.get("Type") == "AWS::DynamoDB::Table":
