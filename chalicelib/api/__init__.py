@@ -44,6 +44,8 @@ BLUEPRINTS = (
     ("oidc", PAGES),
     ("oidc_choice", API),
     ("oidc_events", PAGES),
+    ("oidc_clients_admin", API),
+    ("oidc_client_pages", PAGES),
 )
 
 

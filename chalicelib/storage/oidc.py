@@ -51,6 +51,8 @@ class OidcClient(Model):
     scopes = ListAttribute(of=UnicodeAttribute)
     min_acr = UnicodeAttribute(null=True)  # the lowest acr value its logins must reach
     created_at = NumberAttribute()
+    # Set by the desk (storage/oidc_client_register.py): a disabled client is unknown to get_client.
+    disabled = BooleanAttribute(null=True)
 
     @property
     def public_jwks(self) -> dict:
@@ -67,12 +69,14 @@ def register_client(client: OidcClient) -> None:
 
 
 def get_client(client_id: str) -> OidcClient | None:
+    """The client, while it is enabled: a disabled one gets no login, no token and no logout token."""
     if not client_id or len(client_id) > 128:
         return None
     try:
-        return OidcClient.get(client_id)
+        client = OidcClient.get(client_id)
     except DoesNotExist:
         return None
+    return None if client.disabled else client
 
 
 def clients() -> list[OidcClient]:
