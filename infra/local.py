@@ -1,7 +1,10 @@
 """The local stage: moto's server embedded in this process, every table and bucket created, demo
 accounts seeded, and `chalice local --stage local` serving the portal.
 
-    python -m infra.local [--port 8000] [--moto-port 5000] [--no-seed] [--app-aws-endpoint URL]
+    python -m infra.local [--port 8000] [--moto-port 5000] [--rp-port 8001] [--no-seed] [--app-aws-endpoint URL]
+
+`--rp-port` is where Mijn Aangifte, the demo relying party (infra/demo_rp), runs beside the portal
+(0: not at all); the demo client is registered for it.
 
 `--app-aws-endpoint` points only the portal's own process elsewhere (the fault-injecting proxy of
 tests/faults/); provisioning, seeding and the import worker keep talking to moto directly.
@@ -137,6 +140,15 @@ def print_accounts(port: int) -> None:
     print(f"  Sent e-mails: http://127.0.0.1:{port}/dev/mailbox   (Ctrl-C stops everything)\n", flush=True)
 
 
+def start_relying_party(port: int, rp_port: int) -> subprocess.Popen:
+    """Mijn Aangifte beside the portal, with the demo client registered for it (register_demo_client)."""
+    from infra.demo_rp import launch
+
+    print(f"Mijn Aangifte (demo tax application, logs in through the portal): http://127.0.0.1:{rp_port}\n",
+          flush=True)
+    return launch.start(rp_port, f"http://127.0.0.1:{port}", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+
+
 def make_dynamodb_requests_atomic() -> None:
     """DynamoDB applies each request (a conditional update, a transaction) atomically; moto's threaded
     server does not. Serializing its DynamoDB requests restores that guarantee, so parallel-request
@@ -164,7 +176,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT", "5000")))
     parser.add_argument("--no-seed", action="store_true")
     parser.add_argument("--app-aws-endpoint", default=None)
+    parser.add_argument("--rp-port", type=int, default=int(os.environ.get("DEMO_RP_PORT", "8001")),
+                        help="port of Mijn Aangifte, the demo relying party (0: not started)")
     args = parser.parse_args(argv)
+    if args.rp_port:  # the demo client is registered for the relying party's address
+        os.environ["PORTAL_DEMO_RP_URL"] = f"http://127.0.0.1:{args.rp_port}"
 
     environment = local_environment(args.moto_port)
     os.environ.update(environment)
@@ -177,11 +193,14 @@ def main(argv: list[str] | None = None) -> int:
     server.start()
     chalice = None
     stop_imports = None
+    relying_party = None
     try:
         provision()
         if not args.no_seed:
             seed_demo()
             print_accounts(args.port)
+            if args.rp_port:
+                relying_party = start_relying_party(args.port, args.rp_port)
         from infra.local_authorizations import start_import_worker
 
         stop_imports = start_import_worker()  # uploads start their processing, as the S3 event does on AWS
@@ -199,6 +218,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        if relying_party is not None:
+            from infra.demo_rp import launch
+
+            launch.stop(relying_party)
         if chalice is not None and chalice.poll() is None:
             chalice.terminate()
             try:
