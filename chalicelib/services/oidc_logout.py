@@ -26,6 +26,7 @@ from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.settings import get_settings
 from chalicelib.storage import oidc as store
 from chalicelib.storage import sessions as session_store
+from chalicelib.storage import signing_keys
 from chalicelib.storage.sessions import Session
 from chalicelib.storage.users import get_user
 
@@ -105,7 +106,7 @@ def logout_token(grant: store.Grant, issuer: str) -> str:
     claims = {"iss": issuer, "aud": grant.client_id, "iat": now, "exp": now + LOGOUT_TOKEN_SECONDS,
               "jti": new_token()[:32], "sub": _subject(grant), "sid": grant.sid,
               "events": {BACKCHANNEL_EVENT: {}}}
-    return jwt.encode({"alg": "ES256", "typ": "logout+jwt"}, claims, oidc._signing_key())
+    return jwt.encode({"alg": signing_keys.ALGORITHM, "typ": "logout+jwt"}, claims, oidc._signing_key())
 
 
 def _subject(grant: store.Grant) -> str:
