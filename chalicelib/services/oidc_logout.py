@@ -84,6 +84,16 @@ def session_ended(username: str) -> int:
     return ended
 
 
+def after_sessions_ended(usernames: list[str]) -> None:
+    """Best effort right after sessions ended (logout, password change, 2FA reset, ...): the client
+    logins of those sessions end now. A failure here only delays it to the runner's next check."""
+    for username in {name for name in usernames if name}:
+        try:
+            session_ended(username)
+        except Exception:  # noqa: BLE001 - the runner's check is the guarantee; this only hastens it
+            log.warning("client logins of ended sessions left to the runner", exc_info=True)
+
+
 def end_portal_session(sid: str, context: RequestContext) -> None:
     """RP-initiated logout named the session (`sid` of a valid ID token): that portal session ends
     (audited), and so does every client login made with it."""

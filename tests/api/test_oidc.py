@@ -265,3 +265,119 @@ def test_userinfo_refuses_a_missing_or_forged_token(client):
     forged = client.http.get("/oidc/userinfo", headers={"Authorization": "Bearer eyJhbGciOiJub25lIn0.e30.",
                                                          "Host": "127.0.0.1:8000"})
     assert forged.status_code == 401
+
+
+def _deliveries(monkeypatch) -> list[tuple[str, str]]:
+    from chalicelib.services import oidc_logout
+
+    sent: list[tuple[str, str]] = []
+    monkeypatch.setattr(oidc_logout, "post_logout_token", lambda uri, token: sent.append((uri, token)) or True)
+    return sent
+
+
+def _logout_claims(token: str, client) -> dict:
+    import json
+
+    import jwt as pyjwt
+
+    jwks = json.loads(client.http.get("/oidc/jwks", headers={"Host": "127.0.0.1:8000"}).body)
+    kid = pyjwt.get_unverified_header(token)["kid"]
+    key = pyjwt.PyJWK(next(key for key in jwks["keys"] if key["kid"] == kid))
+    return pyjwt.decode(token, key.key, algorithms=["RS256"], audience="mijn-aangifte")
+
+
+def test_logout_sends_a_signed_back_channel_logout_token_and_ends_the_refresh_tokens(browser, client, monkeypatch):
+    from chalicelib.services import oidc_logout
+    from tests.api.oidc_flow import refresh
+
+    sent = _deliveries(monkeypatch)
+    tokens = _ok_tokens(browser, client)
+    sid = _id_claims(tokens)["sid"]
+    response = browser.api.post("/api/v1/auth/logout", {}, headers={"Cookie": f"portal_session={browser.api.cookie}; "
+                                                                              "oidc_client_logins=1"})
+    assert response.status_code == 204
+    assert payload(refresh(client, tokens["refresh_token"]))["error"] == "invalid_grant"
+    assert oidc_logout.run()["delivered"] == 1
+    uri, token = sent[0]
+    assert uri == "https://aangifte.example/backchannel"
+    claims = _logout_claims(token, client)
+    assert claims["sid"] == sid and claims["sub"] == _id_claims(tokens)["sub"]
+    assert "http://schemas.openid.net/event/backchannel-logout" in claims["events"] and "nonce" not in claims
+    assert oidc_logout.run()["delivered"] == 0  # delivered once
+
+
+def test_an_ended_session_is_found_by_the_runner_without_any_hook(browser, client, monkeypatch):
+    from chalicelib.services import oidc_logout
+    from chalicelib.storage.sessions import Session
+
+    sent = _deliveries(monkeypatch)
+    _ok_tokens(browser, client)
+    for session in Session.scan():
+        session.delete()  # gone however it ended (expiry, an epoch bump): the runner sees it
+    assert oidc_logout.run()["delivered"] == 1 and len(sent) == 1
+
+
+def test_a_failed_delivery_is_retried_later_and_audited_when_given_up(browser, client, monkeypatch):
+    import time
+
+    from chalicelib import clock
+    from chalicelib.services import oidc_logout
+    from chalicelib.storage.audit import AuditEvent
+    from chalicelib.storage.sessions import Session
+
+    monkeypatch.setattr(oidc_logout, "post_logout_token", lambda uri, token: False)
+    _ok_tokens(browser, client)
+    for session in Session.scan():
+        session.delete()
+    now = int(time.time())
+    assert oidc_logout.run(now)["waiting"] == 1
+    assert oidc_logout.run(now)["waiting"] == 0  # not due before its back-off
+    for attempt in range(1, oidc_logout.MAX_ATTEMPTS):
+        now += 60 * 2 ** attempt
+        clock.pin(now)
+        try:
+            oidc_logout.run(now)
+        finally:
+            clock.pin(None)
+    events = [event for event in AuditEvent.scan() if event.action == "oidc.backchannel_logout"]
+    assert [event.outcome for event in events] == ["failure"]
+
+
+def test_private_key_jwt_client_authentication_and_its_refusals(api, client, full_login):
+    import time
+    import uuid
+
+    import jwt as pyjwt
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from joserfc.jwk import ECKey
+
+    from tests.api.oidc_flow import REDIRECT, token
+
+    private = ec.generate_private_key(ec.SECP256R1())
+    public_jwk = ECKey.import_key(private.public_key()).as_dict(private=False)
+    public_jwk["kid"] = "rp-key-1"
+    register("keyed-app", auth_method="private_key_jwt", jwks={"keys": [public_jwk]}, secret=None)
+    full_login(api, "jan.jansen")
+    browser = Browser(api)
+
+    def assertion(key=private, expires_in=60, jti=None):  # type: ignore[no-untyped-def]
+        now = int(time.time())
+        claims = {"iss": "keyed-app", "sub": "keyed-app", "aud": "http://127.0.0.1:8000/oidc/token",
+                  "iat": now, "exp": now + expires_in, "jti": jti or str(uuid.uuid4())}
+        return pyjwt.encode(claims, key, algorithm="ES256", headers={"kid": "rp-key-1"})
+
+    def exchange_with(signed: str, code: str, verifier: str):  # type: ignore[no-untyped-def]
+        return token(client, {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
+                              "code_verifier": verifier, "client_assertion": signed,
+                              "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"})
+
+    code, verifier = code_for(browser, client_id="keyed-app")
+    other_key = ec.generate_private_key(ec.SECP256R1())
+    assert payload(exchange_with(assertion(key=other_key), code, verifier))["error"] == "invalid_client"
+    assert payload(exchange_with(assertion(expires_in=-120), code, verifier))["error"] == "invalid_client"
+    used = assertion()
+    assert exchange_with(used, code, verifier).status_code == 200
+    code, verifier = code_for(browser, client_id="keyed-app")
+    replayed = exchange_with(used, code, verifier)
+    assert replayed.status_code in (400, 401) and payload(replayed)["error"] == "invalid_client"
+    assert exchange_with(assertion(), code, verifier).status_code == 200
