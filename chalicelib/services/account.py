@@ -208,6 +208,9 @@ def end_session(current: Authenticated, session_ref: str, context: RequestContex
     if not matches:
         raise PortalError(ErrorCode.NOT_FOUND, field="id")
     session_store.end_one(matches[0].token_hash, current.user.username)
+    from chalicelib.services.oidc_logout import after_sessions_ended
+
+    after_sessions_ended([current.user.username])
     record("session.end", actor=current.user.username, target=current.user.username, outcome="success",
            context=context, details={"session": session_ref})
 

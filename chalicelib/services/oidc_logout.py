@@ -26,6 +26,7 @@ from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.settings import get_settings
 from chalicelib.storage import oidc as store
 from chalicelib.storage import sessions as session_store
+from chalicelib.storage import signing_keys
 from chalicelib.storage.sessions import Session
 from chalicelib.storage.users import get_user
 
@@ -83,6 +84,16 @@ def session_ended(username: str) -> int:
     return ended
 
 
+def after_sessions_ended(usernames: list[str]) -> None:
+    """Best effort right after sessions ended (logout, password change, 2FA reset, ...): the client
+    logins of those sessions end now. A failure here only delays it to the runner's next check."""
+    for username in {name for name in usernames if name}:
+        try:
+            session_ended(username)
+        except Exception:  # noqa: BLE001 - the runner's check is the guarantee; this only hastens it
+            log.warning("client logins of ended sessions left to the runner", exc_info=True)
+
+
 def end_portal_session(sid: str, context: RequestContext) -> None:
     """RP-initiated logout named the session (`sid` of a valid ID token): that portal session ends
     (audited), and so does every client login made with it."""
@@ -105,7 +116,7 @@ def logout_token(grant: store.Grant, issuer: str) -> str:
     claims = {"iss": issuer, "aud": grant.client_id, "iat": now, "exp": now + LOGOUT_TOKEN_SECONDS,
               "jti": new_token()[:32], "sub": _subject(grant), "sid": grant.sid,
               "events": {BACKCHANNEL_EVENT: {}}}
-    return jwt.encode({"alg": "ES256", "typ": "logout+jwt"}, claims, oidc._signing_key())
+    return jwt.encode({"alg": signing_keys.ALGORITHM, "typ": "logout+jwt"}, claims, oidc._signing_key())
 
 
 def _subject(grant: store.Grant) -> str:

@@ -91,6 +91,9 @@ def complete_reset(token: str, new_password: str, context: RequestContext) -> No
                              first_threshold=lockout.FIRST_THRESHOLD)
     except Conflict:
         raise PortalError(ErrorCode.INVALID_TOKEN, field="token") from None
+    from chalicelib.services.oidc_logout import after_sessions_ended
+
+    after_sessions_ended([user.username])
     if purpose == RESET:
         notifications.send(user, notifications.MailKind.PASSWORD_CHANGED)
 

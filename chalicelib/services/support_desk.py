@@ -142,6 +142,9 @@ def reset_second_factor(actor: User, username: str, reason: str | None, identity
         if get_user(user.username) is None:
             raise PortalError(ErrorCode.NOT_FOUND) from None  # the account was removed meanwhile
         raise PortalError(ErrorCode.CONFLICT) from None  # a passkey was added or removed meanwhile: try again
+    from chalicelib.services.oidc_logout import after_sessions_ended
+
+    after_sessions_ended([user.username])
     _remove_backup_codes(user)
     notifications.send(user, notifications.MailKind.MFA_RESET)
 

@@ -1,4 +1,5 @@
-"""The OpenID Connect provider's signing keys (ES256, P-256), kept in one Secrets Manager secret as
+"""The OpenID Connect provider's signing keys (RS256, RSA 2048: the algorithm OpenID Connect requires
+every provider to offer, so every client library can check its tokens), kept in one Secrets Manager secret as
 {"keys": [{"jwk": <private JWK with kid>, "active_from": t, "retire_at": t | null}]}.
 
 The deployment template creates the secret empty (encrypted under the portal's KMS key; the functions
@@ -19,7 +20,8 @@ from dataclasses import dataclass
 from chalicelib import clock
 from chalicelib.settings import get_settings
 
-ALGORITHM = "ES256"
+ALGORITHM = "RS256"
+KEY_BITS = 2048
 # How long a container keeps the key set it read (and so how long a new key waits before it signs).
 KEY_CACHE_SECONDS = 300
 # The longest a token signed by a key lives (ID, access and logout tokens: services/oidc.py).
@@ -100,9 +102,9 @@ def published(now: float | None = None) -> list[KeyEntry]:
 
 
 def new_private_jwk() -> dict:
-    from joserfc.jwk import ECKey
+    from joserfc.jwk import RSAKey
 
-    key = ECKey.generate_key("P-256", parameters={"alg": ALGORITHM, "use": "sig"}, private=True)
+    key = RSAKey.generate_key(KEY_BITS, parameters={"alg": ALGORITHM, "use": "sig"}, private=True)
     key.ensure_kid()  # the RFC 7638 thumbprint
     return key.as_dict(private=True)
 

@@ -66,6 +66,8 @@ class Browser:
 
 def _set_cookies(response) -> list[str]:  # type: ignore[no-untyped-def]
     value = response.headers.get("Set-Cookie")
+    if isinstance(value, list):
+        return value
     return [value] if value else []
 
 

@@ -14,7 +14,10 @@ from chalicelib.services.sessions import Access
 # Pages anyone may open: the login and what leads to it, mailed links, help, static files, the local
 # mailbox. Every other page must be a guarded one.
 PUBLIC_PAGES = {"/", "/login", "/logged-out", "/static/{name}", "/password/forgot", "/password/reset",
-                "/account/activate", "/account/email/verify", "/help", "/dev/mailbox"}
+                "/account/activate", "/account/email/verify", "/help", "/dev/mailbox",
+                # The OpenID Connect provider: reached from a tax application's site (api/oidc.py).
+                "/.well-known/openid-configuration", "/oidc/jwks", "/oidc/authorize", "/oidc/authorize/continue",
+                "/oidc/userinfo", "/oidc/logout"}
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
