@@ -321,7 +321,7 @@ def signing_keys_secret() -> dict:
         "DeletionPolicy": "Retain",
         "UpdateReplacePolicy": "Retain",
         "Properties": {
-            "Description": "Digitaal Portaal: OpenID Connect signing keys (RS256 JWKs, rotated by the operations command)",
+            "Description": "Digitaal Portaal: OpenID Connect signing keys (RS256 JWKs; rotate-signing-key)",
             "KmsKeyId": {"Ref": "PortalKey"},
             "SecretString": "{}",
         },

@@ -15,7 +15,6 @@ from chalicelib.api.http import (
     session_cookie,
     session_cookie_values,
 )
-from chalicelib.api.oidc import CLIENT_LOGINS_COOKIE
 from chalicelib.api.openapi_fragments import errors, response
 from chalicelib.services import login as login_service
 from chalicelib.services import sessions
@@ -42,7 +41,7 @@ def logout() -> Response:
     request = current_request()
     # A planted second cookie must not keep the user's own session alive: each one named is ended.
     sessions.logout(session_cookie_values(request), context(request))
-    if cookies(request).get(CLIENT_LOGINS_COOKIE):
+    if cookies(request).get("oidc_client_logins"):  # api/oidc.py CLIENT_LOGINS_COOKIE
         from chalicelib.services import oidc_logout
 
         oidc_logout.after_sessions_ended([value.partition(".")[2] for value in session_cookie_values(request)])

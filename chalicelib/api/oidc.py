@@ -17,8 +17,8 @@ from urllib.parse import parse_qsl, urlencode
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.http import cookies, current_request, json_response
 from chalicelib.api.http import context as request_context
+from chalicelib.api.http import cookies, current_request, json_response
 from chalicelib.api.http import origin as request_origin
 from chalicelib.api.pages import LOGIN_PAGE, guarded_page, page, page_for, redirect
 from chalicelib.errors import PortalError
@@ -181,9 +181,6 @@ def authorize_continue() -> Response:
 def chooser(current: Authenticated) -> Response:
     from chalicelib.services import oidc_representation
 
-    pending = pending_request()
-    if pending is None:
-        return _error_page("expired")
     ended = (current_request().query_params or {}).get("ended") == "1"
     return page_for(current, "oidc_represent.html", clients=oidc_representation.choices(current.user), ended=ended)
 

@@ -58,7 +58,8 @@ def test_the_id_token_validates_against_the_served_jwks_with_another_jose_librar
                           issuer="http://127.0.0.1:8000")
     assert claims["nonce"] == "n-456"
     assert claims["sid"] and claims["auth_time"] and claims["acr"]
-    discovery = json.loads(client.http.get("/.well-known/openid-configuration", headers={"Host": "127.0.0.1:8000"}).body)
+    discovery = json.loads(client.http.get("/.well-known/openid-configuration",
+                                           headers={"Host": "127.0.0.1:8000"}).body)
     assert discovery["issuer"] == claims["iss"] and discovery["code_challenge_methods_supported"] == ["S256"]
     assert claims["acr"] in discovery["acr_values_supported"]
 
