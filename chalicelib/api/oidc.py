@@ -202,7 +202,8 @@ def userinfo() -> Response:
     return _response(oidc_endpoints.userinfo(issuer(), oauth_request("/oidc/userinfo")))
 
 
-@blueprint.route("/oidc/logout", methods=["GET", "POST"], content_types=[FORM])
+# A browser's GET (the RP-initiated logout redirect) has no Content-Type, which Chalice takes as JSON.
+@blueprint.route("/oidc/logout", methods=["GET", "POST"], content_types=[FORM, "application/json"])
 def logout() -> Response:
     outcome = oidc_endpoints.logout(issuer(), oauth_request("/oidc/logout"), request_context(current_request()))
     if outcome.kind == "redirect":
