@@ -72,6 +72,9 @@ def _keep_only_current_session(current: Authenticated, context: RequestContext, 
                         context=context), fresh)
     except Conflict:
         raise PortalError(ErrorCode.CONFLICT) from None
+    from chalicelib.services.oidc_logout import after_sessions_ended
+
+    after_sessions_ended([current.user.username])  # the ended sessions' client logins end now, not later
     return cookie
 
 
