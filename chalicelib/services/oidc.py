@@ -42,6 +42,9 @@ from chalicelib.storage.keys import get_keys
 ACCESS_TOKEN_SECONDS = 300
 ID_TOKEN_SECONDS = 300
 CODE_SECONDS = 60
+# The userinfo endpoint is a resource of the JSON API (api/oidc_resource.py): it answers 401 and 503 in
+# JSON like the API, never an HTML page. It is also the access tokens' second audience.
+USERINFO_PATH = "/api/v1/oidc/userinfo"
 SCOPES = ("openid", "profile", "email", "crib", "representation")
 CLAIMS = ("sub", "sid", "auth_time", "acr", "amr", "name", "email", "crib", "act",
           "representation")
@@ -466,7 +469,7 @@ class Provider(AuthorizationServer):
 
     @property
     def userinfo_endpoint(self) -> str:
-        return f"{self.issuer}/oidc/userinfo"
+        return f"{self.issuer}{USERINFO_PATH}"
 
     def query_client(self, client_id: str) -> Client | None:
         item = store.get_client(client_id) if isinstance(client_id, str) else None
