@@ -15,7 +15,7 @@ from chalicelib.services.sessions import Access, Authenticated
 
 blueprint = Blueprint(__name__)
 
-CHOICE = Body({"client_crib": Field(str, nullable=True)}, name="RepresentationChoice")
+CHOICE = Body({"client_crib": Field(str, required=False, nullable=True)}, name="RepresentationChoice")
 
 
 @route(blueprint, "/oidc/representation", methods=["POST"], access=Access.FULL,

@@ -518,17 +518,30 @@ def _represented(login: Login) -> str | None:
     return f"{login.representation['adviser_crib']}#{login.representation['client_crib']}"
 
 
+# The audit actions of an issuance: for the account itself, and for a client (an adviser acting for it).
+TOKENS_ISSUED = "oidc.tokens_issued"
+TOKEN_ON_BEHALF = "oidc.token_on_behalf"
+
+
 def _issued_event(login: Login, client_id: str, grant_type: str, context: RequestContext):  # type: ignore[no-untyped-def]
-    """Every issuance is audited; one made for a client names the adviser as actor and the client as
-    target, so it is on both trails."""
+    """Every issuance is audited. One made for a client is `oidc.token_on_behalf`: the adviser is the
+    actor and the client the target, so it is on both trails (the client's activity shows it), with the
+    authorizations, tax types and periods it was issued under."""
     details: dict[str, Any] = {"client_id": client_id, "grant_type": grant_type, "grant_id": login.grant_id,
                                "acr": login.acr}
-    target = login.username
-    if login.representation:
-        target = login.representation["client_username"]
-        details["authorizations"] = [item["authorization_id"] for item in login.representation["authorizations"]]
-    return new_event("oidc.tokens_issued", actor=login.username, target=target, outcome="success",
-                     context=context, details=details)
+    if not login.representation:
+        return new_event(TOKENS_ISSUED, actor=login.username, target=login.username, outcome="success",
+                         context=context, details=details)
+    represented = login.representation
+    details.update({
+        "client_crib": represented["client_crib"], "adviser_crib": represented.get("adviser_crib"),
+        "authorizations": [item["authorization_id"] for item in represented["authorizations"]],
+        "tax_types": sorted({item["tax_type"] for item in represented["authorizations"]}),
+        "periods": [{"tax_type": item["tax_type"], "start_date": item["start_date"], "end_date": item["end_date"]}
+                    for item in represented["authorizations"]],
+    })
+    return new_event(TOKEN_ON_BEHALF, actor=login.username, target=represented["client_username"],
+                     outcome="success", context=context, details=details)
 
 
 # ---------------------------------------------------------------- ending grants
