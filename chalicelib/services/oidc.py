@@ -519,8 +519,8 @@ def _represented(login: Login) -> str | None:
 
 
 # The audit actions of an issuance: for the account itself, and for a client (an adviser acting for it).
-TOKENS_ISSUED = "oidc.tokens_issued"
-TOKEN_ON_BEHALF = "oidc.token_on_behalf"
+ISSUED_ACTION = "oidc.tokens_issued"
+ON_BEHALF_ACTION = "oidc.token_on_behalf"
 
 
 def _issued_event(login: Login, client_id: str, grant_type: str, context: RequestContext):  # type: ignore[no-untyped-def]
@@ -530,7 +530,7 @@ def _issued_event(login: Login, client_id: str, grant_type: str, context: Reques
     details: dict[str, Any] = {"client_id": client_id, "grant_type": grant_type, "grant_id": login.grant_id,
                                "acr": login.acr}
     if not login.representation:
-        return new_event(TOKENS_ISSUED, actor=login.username, target=login.username, outcome="success",
+        return new_event(ISSUED_ACTION, actor=login.username, target=login.username, outcome="success",
                          context=context, details=details)
     represented = login.representation
     details.update({
@@ -540,7 +540,7 @@ def _issued_event(login: Login, client_id: str, grant_type: str, context: Reques
         "periods": [{"tax_type": item["tax_type"], "start_date": item["start_date"], "end_date": item["end_date"]}
                     for item in represented["authorizations"]],
     })
-    return new_event(TOKEN_ON_BEHALF, actor=login.username, target=represented["client_username"],
+    return new_event(ON_BEHALF_ACTION, actor=login.username, target=represented["client_username"],
                      outcome="success", context=context, details=details)
 
 
