@@ -301,6 +301,13 @@ class RefreshGrant(grants.RefreshTokenGrant):
         grant = store.get_grant(item.grant_id)
         if grant is None or grant.state != store.LIVE:
             return None
+        from chalicelib.services.oidc_logout import live_session
+
+        if live_session(grant) is None:
+            # The portal session ended in a way no hook saw (or before the runner's next look): the
+            # client login ends here, and its back-channel logout is due at once.
+            end_grant(grant.grant_id, "session_ended")
+            return None
         return _RefreshToken(item, grant)
 
     def authenticate_user(self, refresh_token: _RefreshToken) -> Login | None:
@@ -501,6 +508,7 @@ class Provider(AuthorizationServer):
                     scope=token["scope"], auth_time=login.auth_time, amr=login.amr, acr=login.acr,
                     representation=code.representation, represented=_represented(login), state=store.LIVE,
                     watch=store.WATCHED, check_at=now, created_at=now, expires_at=login.session_ends)
+                store.mark_client_logins(login.username, now)
                 store.redeem_code(code, now, grant, refresh, event)
             else:
                 store.rotate_refresh_token(request.refresh_token.item, now, refresh, event)
