@@ -43,6 +43,7 @@ BLUEPRINTS = (
     ("outbox_events", PAGES),
     ("oidc", PAGES),
     ("oidc_choice", API),
+    ("oidc_resource", API),
     ("oidc_events", PAGES),
     ("oidc_clients_admin", API),
     ("oidc_client_pages", PAGES),

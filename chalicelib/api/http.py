@@ -283,7 +283,7 @@ def _same_origin(request: Request, origin: str) -> bool:
 # OpenID Connect endpoints that take form posts (RFC 6749, RP-initiated logout): called by a client's
 # server (it authenticates itself) or by a form on the client's site, so neither JSON nor the Origin
 # check applies; they answer in OAuth's own formats (api/oidc.py).
-OAUTH_FORM_PATHS = frozenset({"/oidc/token", "/oidc/userinfo", "/oidc/logout"})
+OAUTH_FORM_PATHS = frozenset({"/oidc/token", "/api/v1/oidc/userinfo", "/oidc/logout"})
 
 
 def _guard(request: Request) -> PortalError | None:

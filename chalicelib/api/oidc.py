@@ -13,6 +13,7 @@ pages, and /portal sends them back there (pages.portal_page).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode
 
 from chalice import Blueprint, Response
@@ -23,12 +24,16 @@ from chalicelib.api.http import origin as request_origin
 from chalicelib.api.pages import LOGIN_PAGE, guarded_page, page, page_for, redirect
 from chalicelib.errors import PortalError
 from chalicelib.roles import Role
-from chalicelib.services import oidc_endpoints
-from chalicelib.services.oidc import Answer, Request
-from chalicelib.services.oidc_endpoints import Pending
 from chalicelib.services.sessions import Access, Authenticated
 from chalicelib.settings import get_settings
 from chalicelib.storage.signing_keys import NoSigningKeyError
+
+if TYPE_CHECKING:
+    from chalicelib.services.oidc import Answer, Request
+    from chalicelib.services.oidc_endpoints import Outcome, Pending
+
+# Authlib, joserfc and cryptography are imported by the views that use them, never at module level:
+# importing the app (every cold start) and the login path stay without them (tests/unit/test_cold_imports.py).
 
 blueprint = Blueprint(__name__)
 
@@ -41,7 +46,15 @@ def pending_cookie_name() -> str:
     return "oidc_pending" if get_settings().is_local else "__Host-oidc_pending"
 
 
-def pending_cookie(value: str, max_age: int = oidc_endpoints.PENDING_SECONDS) -> str:
+def _endpoints():  # type: ignore[no-untyped-def]
+    from chalicelib.services import oidc_endpoints
+
+    return oidc_endpoints
+
+
+def pending_cookie(value: str, max_age: int | None = None) -> str:
+    if max_age is None:
+        max_age = _endpoints().PENDING_SECONDS
     secure = "" if get_settings().is_local else "; Secure"
     return f"{pending_cookie_name()}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
 
@@ -63,6 +76,8 @@ def client_logins_cookie() -> str:
 
 def pending_request() -> Pending | None:
     """The authorization request the browser is logging in for (None when there is none or it expired)."""
+    from chalicelib.services.oidc_endpoints import Pending
+
     return Pending.open(cookies(current_request()).get(pending_cookie_name()))
 
 
@@ -90,6 +105,8 @@ def _form_pairs() -> list[tuple[str, str]]:
 
 def oauth_request(path: str) -> Request:
     """Authlib's request for the current Chalice request."""
+    from chalicelib.services.oidc import Request
+
     request = current_request()
     method = request.method.upper()
     query = _query_pairs()
@@ -98,7 +115,7 @@ def oauth_request(path: str) -> Request:
     return Request(method, uri, dict(request.headers or {}), query, form)
 
 
-def _response(answer: Answer) -> Response:
+def oauth_response(answer: Answer) -> Response:
     headers = {name: value for name, value in answer.headers.items() if name.lower() != "content-type"}
     if isinstance(answer.body, dict):
         return json_response(answer.body, answer.status, headers)
@@ -115,13 +132,13 @@ def _unavailable() -> Response:
 
 @blueprint.route("/.well-known/openid-configuration", methods=["GET"])
 def configuration() -> Response:
-    return json_response(oidc_endpoints.discovery(issuer()), headers={"Cache-Control": "public, max-age=300"})
+    return json_response(_endpoints().discovery(issuer()), headers={"Cache-Control": "public, max-age=300"})
 
 
 @blueprint.route("/oidc/jwks", methods=["GET"])
 def jwks() -> Response:
     try:
-        return json_response(oidc_endpoints.jwks(), headers={"Cache-Control": "public, max-age=300"})
+        return json_response(_endpoints().jwks(), headers={"Cache-Control": "public, max-age=300"})
     except NoSigningKeyError:
         return _unavailable()
 
@@ -133,7 +150,7 @@ def _error_page(reason: str) -> Response:
     return page("oidc_error.html", status=400, reason=reason)
 
 
-def _outcome_response(outcome: oidc_endpoints.Outcome) -> Response:
+def _outcome_response(outcome: Outcome) -> Response:
     if outcome.kind == "redirect":
         response = redirect(outcome.location or "/")
         issued = "code=" in (outcome.location or "")
@@ -158,7 +175,7 @@ def _outcome_response(outcome: oidc_endpoints.Outcome) -> Response:
 
 @blueprint.route("/oidc/authorize", methods=["GET"])
 def authorize() -> Response:
-    outcome = oidc_endpoints.start(issuer(), _query_pairs(), request_context(current_request()))
+    outcome = _endpoints().start(issuer(), _query_pairs(), request_context(current_request()))
     return _outcome_response(outcome)
 
 
@@ -173,7 +190,7 @@ def _current() -> Authenticated | None:
 
 @blueprint.route(CONTINUE_PAGE, methods=["GET"])
 def authorize_continue() -> Response:
-    outcome = oidc_endpoints.resume(issuer(), pending_request(), _current(), request_context(current_request()))
+    outcome = _endpoints().resume(issuer(), pending_request(), _current(), request_context(current_request()))
     return _outcome_response(outcome)
 
 
@@ -185,27 +202,32 @@ def chooser(current: Authenticated) -> Response:
     return page_for(current, "oidc_represent.html", clients=oidc_representation.choices(current.user), ended=ended)
 
 
-# ---------------------------------------------------------------- token, userinfo, logout
+# ---------------------------------------------------------------- token and logout (userinfo: api/oidc_resource.py)
 
 
 @blueprint.route("/oidc/token", methods=["POST"], content_types=[FORM])
 def token() -> Response:
     try:
-        return _response(oidc_endpoints.token(issuer(), oauth_request("/oidc/token"),
+        return oauth_response(_endpoints().token(issuer(), oauth_request("/oidc/token"),
                                               request_context(current_request())))
     except NoSigningKeyError:
         return _unavailable()
 
 
-@blueprint.route("/oidc/userinfo", methods=["GET", "POST"], content_types=[FORM, "application/json", "*/*"])
-def userinfo() -> Response:
-    return _response(oidc_endpoints.userinfo(issuer(), oauth_request("/oidc/userinfo")))
-
-
-# A browser's GET (the RP-initiated logout redirect) has no Content-Type, which Chalice takes as JSON.
-@blueprint.route("/oidc/logout", methods=["GET", "POST"], content_types=[FORM, "application/json"])
+# A browser's GET has no body and no Content-Type (Chalice would answer 415 for a route bound to the
+# form type), so the two methods are two routes.
+@blueprint.route("/oidc/logout", methods=["GET"])
 def logout() -> Response:
-    outcome = oidc_endpoints.logout(issuer(), oauth_request("/oidc/logout"), request_context(current_request()))
+    return _logout()
+
+
+@blueprint.route("/oidc/logout", methods=["POST"], content_types=[FORM])
+def logout_form() -> Response:
+    return _logout()
+
+
+def _logout() -> Response:
+    outcome = _endpoints().logout(issuer(), oauth_request("/oidc/logout"), request_context(current_request()))
     if outcome.kind == "redirect":
         return redirect(outcome.location or "/")
     if outcome.kind == "confirm":
@@ -249,14 +271,6 @@ OPENAPI = {
         "tags": ["oidc"], "requestBody": _FORM_BODY,
         "responses": {"200": {"description": "access_token, id_token, refresh_token, expires_in", **_JSON_OBJECT},
                       "400": _OAUTH_ERROR, "401": _OAUTH_ERROR}}},
-    "/oidc/userinfo": {
-        "get": {"summary": "Claims about the access token's subject (Bearer token)", "tags": ["oidc"],
-                "responses": {"200": {"description": "Claims", **_JSON_OBJECT},
-                              "401": {"description": "Missing, invalid, expired or revoked token"}}},
-        "post": {"summary": "Claims about the access token's subject (Bearer token)", "tags": ["oidc"],
-                 "requestBody": {**_FORM_BODY, "required": False},
-                 "responses": {"200": {"description": "Claims", **_JSON_OBJECT},
-                               "401": {"description": "Missing, invalid, expired or revoked token"}}}},
     "/oidc/logout": {
         method: {"summary": "RP-initiated logout (id_token_hint, post_logout_redirect_uri, state)",
                  "tags": ["oidc"], **({"requestBody": _FORM_BODY} if method == "post" else {}),

@@ -11,8 +11,6 @@ from chalicelib.api.oidc import CONTINUE_PAGE, pending_cookie, pending_request
 from chalicelib.api.openapi_fragments import errors, response
 from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.roles import Role
-from chalicelib.services import oidc_representation
-from chalicelib.services.oidc_endpoints import Pending
 from chalicelib.services.sessions import Access, Authenticated
 
 blueprint = Blueprint(__name__)
@@ -23,6 +21,9 @@ CHOICE = Body({"client_crib": Field(str, required=False, nullable=True)}, name="
 @route(blueprint, "/oidc/representation", methods=["POST"], access=Access.FULL,
        roles=frozenset({Role.REPRESENTATIVE}), body=CHOICE)
 def choose(current: Authenticated, body: dict) -> Response:
+    from chalicelib.services import oidc_representation
+    from chalicelib.services.oidc_endpoints import Pending
+
     pending = pending_request()
     if pending is None:
         raise PortalError(ErrorCode.NOT_FOUND)

@@ -72,9 +72,10 @@ def _keep_only_current_session(current: Authenticated, context: RequestContext, 
                         context=context), fresh)
     except Conflict:
         raise PortalError(ErrorCode.CONFLICT) from None
-    from chalicelib.services.oidc_logout import after_sessions_ended
+    if current.user.client_logins_since is not None:  # ever logged in to a tax application
+        from chalicelib.services.oidc_logout import after_sessions_of_ended
 
-    after_sessions_ended([current.user.username])  # the ended sessions' client logins end now, not later
+        after_sessions_of_ended(current.user)
     return cookie
 
 
@@ -211,9 +212,10 @@ def end_session(current: Authenticated, session_ref: str, context: RequestContex
     if not matches:
         raise PortalError(ErrorCode.NOT_FOUND, field="id")
     session_store.end_one(matches[0].token_hash, current.user.username)
-    from chalicelib.services.oidc_logout import after_sessions_ended
+    if current.user.client_logins_since is not None:  # ever logged in to a tax application
+        from chalicelib.services.oidc_logout import after_sessions_of_ended
 
-    after_sessions_ended([current.user.username])
+        after_sessions_of_ended(current.user)
     record("session.end", actor=current.user.username, target=current.user.username, outcome="success",
            context=context, details={"session": session_ref})
 

@@ -42,6 +42,9 @@ from chalicelib.storage.keys import get_keys
 ACCESS_TOKEN_SECONDS = 300
 ID_TOKEN_SECONDS = 300
 CODE_SECONDS = 60
+# The userinfo endpoint is a resource of the JSON API (api/oidc_resource.py): it answers 401 and 503 in
+# JSON like the API, never an HTML page. It is also the access tokens' second audience.
+USERINFO_PATH = "/api/v1/oidc/userinfo"
 SCOPES = ("openid", "profile", "email", "crib", "representation")
 CLAIMS = ("sub", "sid", "auth_time", "acr", "amr", "name", "email", "crib", "act",
           "representation")
@@ -298,6 +301,13 @@ class RefreshGrant(grants.RefreshTokenGrant):
         grant = store.get_grant(item.grant_id)
         if grant is None or grant.state != store.LIVE:
             return None
+        from chalicelib.services.oidc_logout import live_session
+
+        if live_session(grant) is None:
+            # The portal session ended in a way no hook saw (or before the runner's next look): the
+            # client login ends here, and its back-channel logout is due at once.
+            end_grant(grant.grant_id, "session_ended")
+            return None
         return _RefreshToken(item, grant)
 
     def authenticate_user(self, refresh_token: _RefreshToken) -> Login | None:
@@ -466,7 +476,7 @@ class Provider(AuthorizationServer):
 
     @property
     def userinfo_endpoint(self) -> str:
-        return f"{self.issuer}/oidc/userinfo"
+        return f"{self.issuer}{USERINFO_PATH}"
 
     def query_client(self, client_id: str) -> Client | None:
         item = store.get_client(client_id) if isinstance(client_id, str) else None
@@ -498,6 +508,7 @@ class Provider(AuthorizationServer):
                     scope=token["scope"], auth_time=login.auth_time, amr=login.amr, acr=login.acr,
                     representation=code.representation, represented=_represented(login), state=store.LIVE,
                     watch=store.WATCHED, check_at=now, created_at=now, expires_at=login.session_ends)
+                store.mark_client_logins(login.username, now)
                 store.redeem_code(code, now, grant, refresh, event)
             else:
                 store.rotate_refresh_token(request.refresh_token.item, now, refresh, event)
@@ -515,17 +526,30 @@ def _represented(login: Login) -> str | None:
     return f"{login.representation['adviser_crib']}#{login.representation['client_crib']}"
 
 
+# The audit actions of an issuance: for the account itself, and for a client (an adviser acting for it).
+ISSUED_ACTION = "oidc.tokens_issued"
+ON_BEHALF_ACTION = "oidc.token_on_behalf"
+
+
 def _issued_event(login: Login, client_id: str, grant_type: str, context: RequestContext):  # type: ignore[no-untyped-def]
-    """Every issuance is audited; one made for a client names the adviser as actor and the client as
-    target, so it is on both trails."""
+    """Every issuance is audited. One made for a client is `oidc.token_on_behalf`: the adviser is the
+    actor and the client the target, so it is on both trails (the client's activity shows it), with the
+    authorizations, tax types and periods it was issued under."""
     details: dict[str, Any] = {"client_id": client_id, "grant_type": grant_type, "grant_id": login.grant_id,
                                "acr": login.acr}
-    target = login.username
-    if login.representation:
-        target = login.representation["client_username"]
-        details["authorizations"] = [item["authorization_id"] for item in login.representation["authorizations"]]
-    return new_event("oidc.tokens_issued", actor=login.username, target=target, outcome="success",
-                     context=context, details=details)
+    if not login.representation:
+        return new_event(ISSUED_ACTION, actor=login.username, target=login.username, outcome="success",
+                         context=context, details=details)
+    represented = login.representation
+    details.update({
+        "client_crib": represented["client_crib"], "adviser_crib": represented.get("adviser_crib"),
+        "authorizations": [item["authorization_id"] for item in represented["authorizations"]],
+        "tax_types": sorted({item["tax_type"] for item in represented["authorizations"]}),
+        "periods": [{"tax_type": item["tax_type"], "start_date": item["start_date"], "end_date": item["end_date"]}
+                    for item in represented["authorizations"]],
+    })
+    return new_event(ON_BEHALF_ACTION, actor=login.username, target=represented["client_username"],
+                     outcome="success", context=context, details=details)
 
 
 # ---------------------------------------------------------------- ending grants

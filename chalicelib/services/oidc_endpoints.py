@@ -51,7 +51,7 @@ def discovery(issuer: str) -> dict[str, Any]:
         "issuer": issuer,
         "authorization_endpoint": f"{issuer}/oidc/authorize",
         "token_endpoint": f"{issuer}/oidc/token",
-        "userinfo_endpoint": f"{issuer}/oidc/userinfo",
+        "userinfo_endpoint": f"{issuer}{oidc.USERINFO_PATH}",
         "jwks_uri": f"{issuer}/oidc/jwks",
         "end_session_endpoint": f"{issuer}/oidc/logout",
         "scopes_supported": list(oidc.SCOPES),
@@ -267,9 +267,9 @@ class _AccessTokenValidator(JWTBearerTokenValidator):
 
 
 def userinfo(issuer: str, request: Request) -> Answer:
-    """GET/POST /oidc/userinfo: the bearer access token's claims about its subject, while its grant is live."""
+    """GET/POST /api/v1/oidc/userinfo: the bearer access token's claims about its subject, while its grant is live."""
     protector = ResourceProtector()
-    protector.register_token_validator(_AccessTokenValidator(issuer, f"{issuer}/oidc/userinfo"))
+    protector.register_token_validator(_AccessTokenValidator(issuer, f"{issuer}{oidc.USERINFO_PATH}"))
     try:
         claims = protector.validate_request(["openid"], request)
     except OAuth2Error as error:

@@ -28,7 +28,7 @@ from chalicelib.storage import oidc as store
 from chalicelib.storage import sessions as session_store
 from chalicelib.storage import signing_keys
 from chalicelib.storage.sessions import Session
-from chalicelib.storage.users import get_user
+from chalicelib.storage.users import User, get_user
 
 log = logging.getLogger("portal.oidc.logout")
 
@@ -43,7 +43,8 @@ DELIVERY_TIMEOUT_SECONDS = 5
 REPRESENTATION_CHECK_SECONDS = 3600
 
 
-def _live_session(grant: store.Grant) -> Session | None:
+def live_session(grant: store.Grant) -> Session | None:
+    """The full portal session the grant was issued with, while it lives (None once it ended)."""
     user = get_user(grant.username)
     if user is None:
         return None
@@ -67,7 +68,7 @@ def _still_holds(grant: store.Grant) -> bool:
 
 def check(grant: store.Grant) -> bool:
     """Look at a live grant: True when it ended (its session is gone or its authorization ended)."""
-    session = _live_session(grant)
+    session = live_session(grant)
     if session is not None and _still_holds(grant):
         store.recheck_at(grant, _next_check(grant, session))
         return False
@@ -92,6 +93,14 @@ def after_sessions_ended(usernames: list[str]) -> None:
             session_ended(username)
         except Exception:  # noqa: BLE001 - the runner's check is the guarantee; this only hastens it
             log.warning("client logins of ended sessions left to the runner", exc_info=True)
+
+
+def after_sessions_of_ended(user: User) -> None:
+    """`user`'s sessions (some or all) just ended: when the account ever logged in to a tax application
+    (`client_logins_since`, on the account the caller already read), its client logins whose session is
+    gone end now, with their back-channel logouts due at once. An account that never did costs nothing."""
+    if user.client_logins_since is not None:
+        after_sessions_ended([user.username])
 
 
 def end_portal_session(sid: str, context: RequestContext) -> None:

@@ -91,9 +91,10 @@ def complete_reset(token: str, new_password: str, context: RequestContext) -> No
                              first_threshold=lockout.FIRST_THRESHOLD)
     except Conflict:
         raise PortalError(ErrorCode.INVALID_TOKEN, field="token") from None
-    from chalicelib.services.oidc_logout import after_sessions_ended
+    if user.client_logins_since is not None:  # ever logged in to a tax application
+        from chalicelib.services.oidc_logout import after_sessions_of_ended
 
-    after_sessions_ended([user.username])
+        after_sessions_of_ended(user)
     if purpose == RESET:
         notifications.send(user, notifications.MailKind.PASSWORD_CHANGED)
 

@@ -142,9 +142,10 @@ def reset_second_factor(actor: User, username: str, reason: str | None, identity
         if get_user(user.username) is None:
             raise PortalError(ErrorCode.NOT_FOUND) from None  # the account was removed meanwhile
         raise PortalError(ErrorCode.CONFLICT) from None  # a passkey was added or removed meanwhile: try again
-    from chalicelib.services.oidc_logout import after_sessions_ended
+    if user.client_logins_since is not None:  # ever logged in to a tax application
+        from chalicelib.services.oidc_logout import after_sessions_of_ended
 
-    after_sessions_ended([user.username])
+        after_sessions_of_ended(user)
     _remove_backup_codes(user)
     notifications.send(user, notifications.MailKind.MFA_RESET)
 

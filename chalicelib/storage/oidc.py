@@ -217,6 +217,20 @@ def get_refresh_token(token_hash: str) -> RefreshToken | None:
         return None
 
 
+def mark_client_logins(username: str, now: int) -> None:
+    """The account has (or is about to have) a client login: kept on the account (the first time
+    only), so that ending its sessions looks for client logins. Written before the code is redeemed:
+    if this fails the code is still unused and the client may try again."""
+    from chalicelib.storage.users import User
+
+    try:
+        User(username).update(actions=[User.client_logins_since.set(User.client_logins_since | now)],
+                              condition=User.username.exists())
+    except UpdateError as error:
+        if not is_condition_failure(error):
+            raise
+
+
 def redeem_code(code: AuthorizationCode, now: int, grant: Grant, refresh: RefreshToken | None,
                 event: AuditEvent) -> None:
     """The code's one use: marked used (while unused and unexpired), its grant and first refresh token

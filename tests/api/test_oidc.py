@@ -22,7 +22,7 @@ def test_code_flow_issues_tokens_and_userinfo_answers(browser, client):
     tokens = payload(response)
     assert tokens["token_type"].lower() == "bearer" and tokens["expires_in"] == 300
     assert {"access_token", "id_token", "refresh_token"} <= set(tokens)
-    info = client.http.get("/oidc/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}",
+    info = client.http.get("/api/v1/oidc/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}",
                                                        "Host": "127.0.0.1:8000"})
     assert info.status_code == 200, info.body
     assert payload(info)["email"] == "jan.jansen@example.org"
@@ -103,7 +103,7 @@ def test_a_reused_code_is_refused_and_revokes_the_tokens_issued_from_it(browser,
     tokens = payload(exchange(client, code, verifier))
     again = exchange(client, code, verifier)
     assert again.status_code == 400 and payload(again)["error"] == "invalid_grant"
-    info = client.http.get("/oidc/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}",
+    info = client.http.get("/api/v1/oidc/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}",
                                                        "Host": "127.0.0.1:8000"})
     assert info.status_code == 401
     assert payload(refresh(client, tokens["refresh_token"]))["error"] == "invalid_grant"
@@ -182,7 +182,7 @@ def test_refresh_rotates_and_reusing_a_used_refresh_token_revokes_the_family(bro
     assert payload(reused)["error"] == "invalid_grant"
     # The whole family ends: the newest refresh token and access token stop working too.
     assert payload(refresh(client, second["refresh_token"]))["error"] == "invalid_grant"
-    info = client.http.get("/oidc/userinfo", headers={"Authorization": f"Bearer {second['access_token']}",
+    info = client.http.get("/api/v1/oidc/userinfo", headers={"Authorization": f"Bearer {second['access_token']}",
                                                        "Host": "127.0.0.1:8000"})
     assert info.status_code == 401
 
@@ -262,8 +262,8 @@ def test_a_passkey_session_meets_the_client_s_required_acr_and_tokens_carry_it(a
 
 
 def test_userinfo_refuses_a_missing_or_forged_token(client):
-    assert client.http.get("/oidc/userinfo", headers={"Host": "127.0.0.1:8000"}).status_code == 401
-    forged = client.http.get("/oidc/userinfo", headers={"Authorization": "Bearer eyJhbGciOiJub25lIn0.e30.",
+    assert client.http.get("/api/v1/oidc/userinfo", headers={"Host": "127.0.0.1:8000"}).status_code == 401
+    forged = client.http.get("/api/v1/oidc/userinfo", headers={"Authorization": "Bearer eyJhbGciOiJub25lIn0.e30.",
                                                          "Host": "127.0.0.1:8000"})
     assert forged.status_code == 401
 
@@ -382,3 +382,27 @@ def test_private_key_jwt_client_authentication_and_its_refusals(api, client, ful
     replayed = exchange_with(used, code, verifier)
     assert replayed.status_code in (400, 401) and payload(replayed)["error"] == "invalid_client"
     assert exchange_with(assertion(), code, verifier).status_code == 200
+
+
+def test_userinfo_under_temporary_trouble_is_a_json_503_not_a_page(browser, client, monkeypatch):
+    import botocore.exceptions
+
+    from chalicelib.storage import oidc as store
+
+    tokens = _ok_tokens(browser, client)
+
+    def throttled(*_args, **_kwargs):
+        raise botocore.exceptions.ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"},
+                                               "ResponseMetadata": {"HTTPStatusCode": 400}}, "GetItem")
+
+    monkeypatch.setattr(store, "get_grant", throttled)
+    info = client.http.get("/api/v1/oidc/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}",
+                                                             "Host": "127.0.0.1:8000"})
+    assert info.status_code == 503 and info.headers["Content-Type"].startswith("application/json")
+    assert payload(info)["error"] == "temporarily_unavailable" and info.headers["Retry-After"] == "2"
+
+
+def test_a_browsers_logout_get_without_a_content_type_gets_the_confirmation_page(client):
+    response = client.http.get("/oidc/logout?lang=en", headers={"Host": "127.0.0.1:8000"})
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/html")
+    assert "Log out?" in response.body.decode("utf-8")

@@ -17,7 +17,7 @@ PUBLIC_PAGES = {"/", "/login", "/logged-out", "/static/{name}", "/password/forgo
                 "/account/activate", "/account/email/verify", "/help", "/dev/mailbox",
                 # The OpenID Connect provider: reached from a tax application's site (api/oidc.py).
                 "/.well-known/openid-configuration", "/oidc/jwks", "/oidc/authorize", "/oidc/authorize/continue",
-                "/oidc/userinfo", "/oidc/logout"}
+                "/oidc/logout"}
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 

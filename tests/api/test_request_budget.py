@@ -50,9 +50,8 @@ PINNED = {
     # old one released + voids + audit event in one TransactWriteItems
     "e-mail change: verification link": 3,
     # session + user, then the epoch bump + the caller's session replaced + audit event in one
-    # TransactWriteItems, then the account's tax-application logins (one Query), so those made with the
-    # ended sessions end at once (back-channel logout)
-    "end all other sessions": 3,
+    # TransactWriteItems
+    "end all other sessions": 2,
 }
 
 
