@@ -11,7 +11,6 @@ from chalicelib.api.pages import guarded_page, page_for
 from chalicelib.errors import HTTP_STATUS, PortalError
 from chalicelib.services import oidc_client_desk
 from chalicelib.services.accounts import STAFF_ROLES
-from chalicelib.services.oidc import SCOPES
 from chalicelib.services.sessions import Access, Authenticated
 
 blueprint = Blueprint(__name__)
@@ -19,6 +18,8 @@ blueprint = Blueprint(__name__)
 
 @guarded_page(blueprint, "/support/clients", Access.FULL, STAFF_ROLES)
 def clients_page(current: Authenticated) -> Response:
+    from chalicelib.services.oidc import SCOPES  # the provider (Authlib) only where it is needed
+
     error, items, status = None, [], 200
     try:
         items = oidc_client_desk.list_clients(current.user)["items"]

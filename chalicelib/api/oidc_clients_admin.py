@@ -12,7 +12,6 @@ from chalicelib.api.http import context, current_request, json_response, route
 from chalicelib.api.openapi_fragments import ERROR, NULLABLE, STRING, errors, parameter, response
 from chalicelib.services import oidc_client_desk
 from chalicelib.services.accounts import STAFF_ROLES
-from chalicelib.services.oidc import SCOPES
 from chalicelib.services.sessions import Access, Authenticated
 
 blueprint = Blueprint(__name__)
@@ -26,8 +25,9 @@ NEW_CLIENT = Body({
     "backchannel_logout_uri": optional(str, description="Where the portal POSTs logout tokens"),
     "token_endpoint_auth_method": Field(str, schema={"enum": list(oidc_client_desk.AUTH_METHODS)}),
     "jwks": optional(dict, description="The client's public keys (private_key_jwt only)"),
-    "scopes": optional(list, items={"type": "string", "enum": list(SCOPES)},
-                       description="What it may ask for; openid required (default openid profile email crib)"),
+    "scopes": optional(list, items={"type": "string"},
+                       description="What it may ask for, among discovery's scopes_supported; openid required "
+                                   "(default openid profile email crib)"),
     "reason": reason(),
 }, name="NewOidcClient")
 REASON = Body({"reason": reason()}, name="Reason")

@@ -17,7 +17,6 @@ from chalicelib.errors import ErrorCode, PortalError
 from chalicelib.security.passwords import hash_password
 from chalicelib.security.tokens import new_token
 from chalicelib.services.audit import RequestContext, new_event
-from chalicelib.services.oidc import SCOPES
 from chalicelib.services.staff import authorize, require_staff
 from chalicelib.settings import get_settings
 from chalicelib.storage import oidc as store
@@ -106,6 +105,8 @@ def _public_jwks(jwks: object) -> str:
 
 
 def _scopes(values: object) -> list[str]:
+    from chalicelib.services.oidc import SCOPES
+
     if values is None:
         return list(DEFAULT_SCOPES)
     if not isinstance(values, list) or "openid" not in values or not all(value in SCOPES for value in values):
