@@ -110,6 +110,19 @@ def wait_logged_out_of_application(page, stage: Stage) -> None:
 
 # ---------------------------------------------------------------- every persona logs in
 
+# Each demo account of the local stage and the test that logs it in to the application: a demo account
+# added to infra/local.py without a test here fails the check below.
+PERSONA_TESTS = {"demo.klant": "test_a_persona_with_2fa_logs_in_to_the_application",
+                 "demo.support": "test_a_persona_with_2fa_logs_in_to_the_application",
+                 "demo.burger": "test_the_first_login_persona_activates_2fa_on_the_way",
+                 "demo.adviseur": "test_the_adviser_chooses_a_client_and_the_application_shows_it"}
+
+
+def test_every_demo_account_has_its_login_test():
+    assert set(PERSONA_TESTS) == set(ACCOUNTS)
+    assert all(name in globals() for name in PERSONA_TESTS.values())
+
+
 
 @pytest.mark.parametrize("username", ["demo.klant", "demo.support"])
 def test_a_persona_with_2fa_logs_in_to_the_application(stage, page, check_accessibility, username):
@@ -235,6 +248,29 @@ def test_a_password_change_elsewhere_ends_the_application_session(stage, page):
         "current_password": PASSWORD, "new_password": "Another-Long-Password-42", "code": fresh_code(username, SECRET)})
     assert changed.status_code == 204, changed.text
     wait_logged_out_of_application(page, stage)
+
+
+def test_a_logout_request_without_an_id_token_is_confirmed_first(stage, page, check_accessibility):
+    """Without an ID token naming the session the portal asks; the confirmed logout ends the portal
+    session and, by back-channel, the application's."""
+    log_in_through_portal(page, stage, "demo.klant")
+    page.goto(f"{stage.portal.url}/oidc/logout")
+    page.get_by_role("heading", name="Uitloggen?").wait_for()
+    check_accessibility(page)
+    screenshot(page, "oidc-logout-confirm-nl")
+    page.locator("#oidc-logout-confirm").click()
+    page.wait_for_url("**/logged-out*")
+    assert portal_session_is_gone(page, stage)
+    wait_logged_out_of_application(page, stage)
+
+
+def test_an_authorization_request_of_an_unknown_client_gets_an_error_page(stage, page, check_accessibility):
+    page.goto(f"{stage.portal.url}/oidc/authorize?" + urlencode({
+        "response_type": "code", "client_id": "no-such-client", "redirect_uri": "https://elders.example/cb",
+        "scope": "openid", "state": "s", "code_challenge": "x" * 43, "code_challenge_method": "S256"}))
+    page.get_by_text("niet bekend bij het portaal").wait_for()
+    assert urlsplit(page.url).netloc == urlsplit(stage.portal.url).netloc  # never sent to the unregistered URI
+    check_accessibility(page)
 
 
 # ---------------------------------------------------------------- the desk's page
