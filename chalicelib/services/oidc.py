@@ -344,8 +344,10 @@ class _RefreshToken(rfc6749.TokenMixin):
         return self.item.used
 
 
-def _published_keys() -> KeySet:
-    return KeySet.import_key_set({"keys": [entry.jwk for entry in signing_keys.published()]})
+def published_keys() -> KeySet:
+    """The published public keys (an empty set before the first key: every token then fails to verify)."""
+    entries = signing_keys.published()
+    return KeySet.import_key_set({"keys": [entry.jwk for entry in entries]}) if entries else KeySet([])
 
 
 def _signing_key() -> KeySet:

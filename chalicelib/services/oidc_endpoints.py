@@ -77,8 +77,9 @@ def discovery(issuer: str) -> dict[str, Any]:
 
 def jwks() -> dict[str, Any]:
     """The published public keys (the active one, the next one, and retired ones still in use)."""
-    keys = KeySet.import_key_set({"keys": [entry.jwk for entry in signing_keys.published()]})
-    return keys.as_dict(private=False)
+    if not signing_keys.published():
+        raise signing_keys.NoSigningKeyError("no published OpenID Connect signing key")
+    return oidc.published_keys().as_dict(private=False)
 
 
 # ---------------------------------------------------------------- the pending authorization request
@@ -263,7 +264,7 @@ def token(issuer: str, request: Request, context: RequestContext) -> Answer:
 
 class _AccessTokenValidator(JWTBearerTokenValidator):
     def get_jwks(self) -> KeySet:
-        return KeySet.import_key_set({"keys": [entry.jwk for entry in signing_keys.published()]})
+        return oidc.published_keys()
 
 
 def userinfo(issuer: str, request: Request) -> Answer:
@@ -294,7 +295,7 @@ class _EndSession(EndSessionEndpoint):
         self.ended: dict | None = None
 
     def get_server_jwks(self) -> KeySet:
-        return KeySet.import_key_set({"keys": [entry.jwk for entry in signing_keys.published()]})
+        return oidc.published_keys()
 
     def get_algorithms(self) -> list[str]:
         return [signing_keys.ALGORITHM]

@@ -175,6 +175,8 @@ def _deliver(grant: store.Grant, now: int) -> str:
 def run(now: int | None = None) -> dict[str, int]:
     """One pass of the runner: due grants checked, ended ones' logout tokens delivered."""
     moment = int(clock.now()) if now is None else now
+    if signing_keys.ensure_first_key(int(clock.now())):
+        log.info("the first OpenID Connect signing key was added")
     counts = {"checked": 0, "ended": 0, "delivered": 0, "waiting": 0, "failed": 0}
     for grant in list(store.due_grants(moment, RUN_LIMIT)):
         if grant.state == store.LIVE:

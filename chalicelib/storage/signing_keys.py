@@ -2,9 +2,11 @@
 every provider to offer, so every client library can check its tokens), kept in one Secrets Manager secret as
 {"keys": [{"jwk": <private JWK with kid>, "active_from": t, "retire_at": t | null}]}.
 
-The deployment template creates the secret empty (encrypted under the portal's KMS key; the functions
-may only read it); `python -m chalicelib.manage rotate-signing-key` adds a key (the local stage's
-set-up adds the first one at start). Rotation overlaps: a new key is published in the JWKS at once
+The deployment template creates the secret empty (encrypted under the portal's KMS key); the logout
+runner adds the first key when it finds none (`ensure_first_key`, within a minute of the first
+deployment; only that scheduled function may write the secret, the API function only reads it);
+`python -m chalicelib.manage rotate-signing-key` adds a key (the local stage's set-up adds the first
+one at start). Rotation overlaps: a new key is published in the JWKS at once
 but signs only from `active_from` (after every container's cached copy has been refreshed), and
 the key it replaces stays published until `retire_at`, when every token it signed has expired and
 every cache has seen the new one. Each container reads the secret at most every KEY_CACHE_SECONDS.
@@ -31,7 +33,8 @@ RETIRE_AFTER_SECONDS = LONGEST_TOKEN_SECONDS + 2 * KEY_CACHE_SECONDS
 
 
 class NoSigningKeyError(RuntimeError):
-    """The secret holds no active key yet: run `rotate-signing-key` once after the first deployment."""
+    """The secret holds no active key yet: the logout runner adds the first one within a minute of the
+    first deployment (or run `rotate-signing-key`)."""
 
 
 @dataclass(frozen=True)
@@ -73,10 +76,11 @@ _cache: tuple[float, list[KeyEntry]] | None = None
 
 
 def entries() -> list[KeyEntry]:
-    """The key set, read at most every KEY_CACHE_SECONDS per container."""
+    """The key set, read at most every KEY_CACHE_SECONDS per container. An empty set is not kept: the
+    first key (ensure_first_key) is seen by the next request, not five minutes later."""
     global _cache
     with _lock:
-        if _cache is None or time.monotonic() - _cache[0] >= KEY_CACHE_SECONDS:
+        if _cache is None or not _cache[1] or time.monotonic() - _cache[0] >= KEY_CACHE_SECONDS:
             _cache = (time.monotonic(), _read())
         return _cache[1]
 
@@ -123,6 +127,35 @@ def rotate(now: int, *, immediately: bool = False) -> KeyEntry:
     _write([*kept, fresh])
     forget_cached()
     return fresh
+
+
+def ensure_first_key(now: int) -> bool:
+    """A stage's first key, when the secret holds none (right after the first deployment, the template
+    creates it empty): the logout runner calls this every minute, so the provider starts signing
+    within a minute of the first deployment without an operator's step. True when it added the key.
+
+    The write's version token is derived from the empty version it read: a second writer that read the
+    same empty version (two runs racing) gets ResourceExistsException instead of replacing a key that
+    may already sign."""
+    import hashlib
+
+    if published(now):
+        return False
+    forget_cached()
+    client = _client()
+    name = get_settings().signing_keys_secret
+    current = client.get_secret_value(SecretId=name)
+    if json.loads(current.get("SecretString") or "{}").get("keys"):
+        return False  # keys, none published now: an operator's matter (rotate-signing-key), not a first key
+    token = "first-key-" + hashlib.sha256(current["VersionId"].encode("utf-8")).hexdigest()[:32]
+    document = {"keys": [{"jwk": new_private_jwk(), "active_from": now, "retire_at": None}]}
+    try:
+        client.put_secret_value(SecretId=name, SecretString=json.dumps(document), ClientRequestToken=token)
+    except client.exceptions.ResourceExistsException:
+        return False  # another run wrote the first key
+    finally:
+        forget_cached()
+    return True
 
 
 def ensure_secret(now: int) -> None:

@@ -406,3 +406,34 @@ def test_a_browsers_logout_get_without_a_content_type_gets_the_confirmation_page
     response = client.http.get("/oidc/logout?lang=en", headers={"Host": "127.0.0.1:8000"})
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/html")
     assert "Log out?" in response.body.decode("utf-8")
+
+
+@pytest.fixture
+def empty_signing_secret(aws):
+    """A stage right after its first deployment: the template made the signing-key secret empty."""
+    from chalicelib.settings import get_settings
+    from chalicelib.storage import signing_keys
+
+    client, name = signing_keys._client(), get_settings().signing_keys_secret
+    before = client.get_secret_value(SecretId=name)["SecretString"]
+    client.put_secret_value(SecretId=name, SecretString="{}")
+    signing_keys.forget_cached()
+    yield
+    client.put_secret_value(SecretId=name, SecretString=before)
+    signing_keys.forget_cached()
+
+
+def test_with_an_empty_signing_secret_jwks_and_token_answer_503_until_the_runner_adds_a_key(browser, client,
+                                                                                            empty_signing_secret):
+    from chalicelib.services import oidc_logout
+
+    code, verifier = code_for(browser)
+    jwks = client.http.get("/oidc/jwks", headers={"Host": "127.0.0.1:8000"})
+    assert jwks.status_code == 503 and payload(jwks)["error"] == "temporarily_unavailable"
+    assert jwks.headers["Retry-After"]
+    refused = exchange(client, code, verifier)
+    assert refused.status_code == 503 and payload(refused)["error"] == "temporarily_unavailable"
+    oidc_logout.run()  # the runner's next minute: the first key
+    assert client.http.get("/oidc/jwks", headers={"Host": "127.0.0.1:8000"}).status_code == 200
+    # The refused exchange used nothing up: the same code works now.
+    assert exchange(client, code, verifier).status_code == 200
