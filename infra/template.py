@@ -47,6 +47,9 @@ QUERY = "dynamodb:Query"
 CHECK = "dynamodb:ConditionCheckItem"
 BATCH_GET = "dynamodb:BatchGetItem"
 BATCH_WRITE = "dynamodb:BatchWriteItem"
+SCAN = "dynamodb:Scan"
+# The one table the API reads whole: the desk lists the registered tax applications (a handful of items).
+API_SCANNED_TABLES = ("oidc_clients",)
 ITEM_ACTIONS = [BATCH_WRITE, CHECK, DELETE, GET, PUT, QUERY, UPDATE]
 # The audit trail is append-only: an event is written once and read, never changed or removed, by any
 # function (BatchWriteItem could delete, so it is not granted either).
@@ -375,7 +378,9 @@ def environment(prefix: str) -> dict:
 def table_actions(function: str, models: list[Any]) -> dict[Any, list[str]]:
     """The tables a function may use (by model) and the actions on each."""
     if function == API_HANDLER:
-        return {model: AUDIT_ACTIONS if model.Meta.table == AUDIT_TABLE else ITEM_ACTIONS for model in models}
+        return {model: AUDIT_ACTIONS if model.Meta.table == AUDIT_TABLE
+                else ITEM_ACTIONS + [SCAN] if model.Meta.table in API_SCANNED_TABLES else ITEM_ACTIONS
+                for model in models}
     actions = SCHEDULED_TABLE_ACTIONS[function] if function in scheduled_functions() else IMPORT_TABLE_ACTIONS
     return {model: actions[model.Meta.table] for model in models if model.Meta.table in actions}
 

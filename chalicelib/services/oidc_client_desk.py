@@ -3,7 +3,7 @@
 Staff only, through the staff rules (services/staff.py: a staff role with 2FA, a stated reason, a
 refusal audited as `denied`). Each change is one transaction with its audit event
 (storage/oidc_client_register.py). A registration's secret is shown once and kept as an argon2id
-hash; a disabled client gets no logins and no tokens, and its running logins end.
+hash; a disabled client gets no logins, tokens or refreshes any more.
 """
 
 from __future__ import annotations
@@ -144,9 +144,10 @@ def register(actor: User, *, name: str, redirect_uris: list, post_logout_redirec
     return {**describe(client), "client_secret": secret}
 
 
-def disable(actor: User, client_id: str, reason: str | None, context: RequestContext) -> int:
-    """Disable a client: no new logins or tokens, and every running login of it ends (their refresh and
-    access tokens stop working). Returns how many logins ended. 404 unknown, 409 disabled already."""
+def disable(actor: User, client_id: str, reason: str | None, context: RequestContext) -> None:
+    """Disable a client: from now on the provider does not know it (storage/oidc.get_client), so it gets
+    no login, no token and no refresh; the access tokens it holds expire within their five minutes.
+    404 unknown, 409 disabled already."""
     target = f"client:{(client_id or '')[:64]}"
     why = authorize(actor, "oidc.client_disabled", context, reason=reason, target=target)
     client = register_store.registered(client_id)
@@ -158,9 +159,3 @@ def disable(actor: User, client_id: str, reason: str | None, context: RequestCon
         register_store.disable(client.client_id, event)
     except Conflict:
         raise PortalError(ErrorCode.CONFLICT) from None
-    from chalicelib.services.oidc import end_grant
-
-    grants = register_store.live_grants_of(client.client_id)
-    for grant_id in grants:
-        end_grant(grant_id, "client_disabled")
-    return len(grants)

@@ -1,12 +1,12 @@
 """The desk's changes to the register of OpenID Connect clients (storage/oidc.py's `OidcClient`), each
-one transaction with its audit event, and the grants a disabled client leaves behind."""
+one transaction with its audit event."""
 
 from __future__ import annotations
 
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.storage.audit import AuditEvent, recorded_transaction
-from chalicelib.storage.oidc import LIVE, Grant, OidcClient
+from chalicelib.storage.oidc import OidcClient
 
 
 def registered(client_id: str) -> OidcClient | None:
@@ -32,9 +32,3 @@ def disable(client_id: str, event: AuditEvent) -> None:
         writes.update(OidcClient(client_id), actions=[OidcClient.disabled.set(True)],
                       condition=OidcClient.client_id.exists()
                       & (OidcClient.disabled.does_not_exist() | (OidcClient.disabled == False)))  # noqa: E712
-
-
-def live_grants_of(client_id: str) -> list[str]:
-    """The live grants (client logins) of one client. A scan: disabling a client is a rare desk action,
-    and no request path needs grants by client."""
-    return [grant.grant_id for grant in Grant.scan((Grant.client_id == client_id) & (Grant.state == LIVE))]

@@ -135,26 +135,33 @@ def test_nobody_but_staff_lists_registers_or_disables(desk, make_api):
     assert anonymous.get(API).status_code == 401 and anonymous.post(API, GOOD).status_code == 401
 
 
-def test_disabling_a_client_ends_its_logins_and_is_done_once(desk):
-    from chalicelib.storage import oidc
+def test_a_disabled_client_gets_no_login_token_or_refresh_and_is_disabled_once(desk, make_api, full_login):
+    from tests.api.oidc_flow import Browser, authorize, authorize_params, code_for, exchange, payload, pkce, refresh
+    from tests.api.oidc_flow import register as register_client
 
-    registered = body(desk["sam.support"].post(API, GOOD))
-    client_id = registered["client_id"]
-    now = 1_800_000_000
-    for grant_id, owner in (("grant-live", client_id), ("grant-other", "another-client")):
-        oidc.Grant(grant_id, client_id=owner, username="jan.jansen", sid="sid-1", scope="openid", auth_time=now,
-                   acr="x", state=oidc.LIVE, created_at=now, expires_at=now + 3600).save()
+    register_client()  # "mijn-aangifte", as the provider's own tests register it
+    taxpayer = make_api()
+    full_login(taxpayer, "piet.burger", crib="123456782")
+    browser = Browser(taxpayer)
+    code, verifier = code_for(browser)
+    tokens = payload(exchange(desk["sam.support"].client, code, verifier))
+    waiting_code, waiting_verifier = code_for(browser)
 
-    response = desk["ada.admin"].post(f"{API}/{client_id}/disable", {"reason": "applicatie uit gebruik"})
+    response = desk["ada.admin"].post(f"{API}/mijn-aangifte/disable", {"reason": "applicatie uit gebruik"})
     assert response.status_code == 204, response.body
-    assert oidc.get_grant("grant-live").state != oidc.LIVE
-    assert oidc.get_grant("grant-other").state == oidc.LIVE
+    client = desk["sam.support"].client
+    assert payload(refresh(client, tokens["refresh_token"]))["error"] == "invalid_client"
+    assert payload(exchange(client, waiting_code, waiting_verifier))["error"] == "invalid_client"
+    _, challenge = pkce()
+    refused = authorize(browser, authorize_params(challenge))
+    assert refused.status_code == 400 and "Location" not in refused.headers
     [listed] = body(desk["sam.support"].get(API))["items"]
     assert listed["disabled"] is True
-    again = desk["ada.admin"].post(f"{API}/{client_id}/disable", {"reason": "nogmaals"})
-    assert again.status_code in (404, 409)
+
+    again = desk["ada.admin"].post(f"{API}/mijn-aangifte/disable", {"reason": "nogmaals"})
+    assert (again.status_code, body(again)["error"]["code"]) == (409, "conflict")
     [event] = [item for item in _events("oidc.client_disabled") if item.outcome == "success"]
-    assert (event.actor, event.reason) == ("ada.admin", "applicatie uit gebruik")
+    assert (event.actor, event.target, event.reason) == ("ada.admin", "client:mijn-aangifte", "applicatie uit gebruik")
     unknown = desk["ada.admin"].post(f"{API}/no-such-client/disable", {"reason": "weg"})
     assert unknown.status_code == 404
 
