@@ -84,8 +84,11 @@ LOGOUT_TABLE_ACTIONS = {
 }
 SCHEDULED_TABLE_ACTIONS = {"send_outbox": OUTBOX_TABLE_ACTIONS, "deliver_logouts": LOGOUT_TABLE_ACTIONS}
 # The functions that sign tokens with the OpenID Connect provider's keys (read-only: the operations
-# command's rotate-signing-key writes the secret with an operator's credentials).
+# command's rotate-signing-key writes the secret with an operator's credentials) ...
 SIGNING_FUNCTIONS = (API_HANDLER, "deliver_logouts")
+# ... and the one that adds a stage's first key when it finds the secret empty (the logout runner,
+# storage/signing_keys.py ensure_first_key): a scheduled function no request reaches, not the API's.
+FIRST_KEY_FUNCTION = "deliver_logouts"
 INDEX_ACTIONS = [QUERY]
 
 KEY_ADMIN_ACTIONS = [
@@ -317,8 +320,9 @@ def key() -> dict:
 
 
 def signing_keys_secret() -> dict:
-    """The OpenID Connect provider's signing keys (private JWKs): created empty; `python -m
-    chalicelib.manage rotate-signing-key` adds the first key after the first deployment."""
+    """The OpenID Connect provider's signing keys (private JWKs): created empty; the logout runner adds
+    the first key within a minute of the first deployment (`python -m chalicelib.manage
+    rotate-signing-key` rotates them)."""
     return {
         "Type": "AWS::SecretsManager::Secret",
         "DeletionPolicy": "Retain",
@@ -423,6 +427,14 @@ def resource_policy(function: str, models: list[Any], prefix: str) -> dict:
     if function in SIGNING_FUNCTIONS:
         statements.append({"Sid": "SigningKeys", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
                            "Resource": {"Ref": "SigningKeysSecret"}})
+    if function == FIRST_KEY_FUNCTION:
+        statements += [
+            {"Sid": "SigningKeysFirstKey", "Effect": "Allow", "Action": ["secretsmanager:PutSecretValue"],
+             "Resource": {"Ref": "SigningKeysSecret"}},
+            {"Sid": "SigningKeysEncryption", "Effect": "Allow", "Action": ["kms:GenerateDataKey"],
+             "Resource": _arn("PortalKey"),
+             "Condition": {"StringEquals": {"kms:ViaService": _sub("secretsmanager.${AWS::Region}.amazonaws.com")}}},
+        ]
     statements += [
         {"Sid": "KeyMaterial", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
          "Resource": {"Ref": "KeyMaterialSecret"}},
