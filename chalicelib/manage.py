@@ -16,7 +16,8 @@ every minute) and prints how many were sent, are still waiting, and failed for g
 `register-client` registers a tax application with the OpenID Connect provider and prints its client
 id and, once, its secret (only a hash is stored). `rotate-signing-key` adds a new signing key: it is
 published at once and signs from five minutes on; the old key stays published until its tokens have
-expired (`--immediately`: a compromised key, unpublished now). Run it once after the first deployment.
+expired (`--immediately`: a compromised key, unpublished now). A stage's first key needs no command: the
+logout runner adds it when it finds the secret empty.
 
 Settings come from .chalice/config.json for the stage; `--stage local` (the default) talks to the
 emulation that `make run` started on 127.0.0.1:$MOTO_PORT.

@@ -28,7 +28,7 @@ from chalicelib.security.tokens import new_token
 from chalicelib.services import oidc
 from chalicelib.services.audit import RequestContext
 from chalicelib.services.oidc import Answer, Provider, Request
-from chalicelib.services.sessions import Authenticated
+from chalicelib.services.sessions import Access, Authenticated
 from chalicelib.storage import oidc as store
 from chalicelib.storage import signing_keys
 from chalicelib.storage.keys import get_keys
@@ -213,7 +213,8 @@ def resume(issuer: str, pending: Pending | None, current: Authenticated | None, 
             raise InvalidRequestError("Invalid 'prompt' parameter.", redirect_uri=redirect_uri)
         max_age = _max_age(request, redirect_uri)
         needed = required_acr(grant.request.client, request)
-        session = current.session if current is not None and current.is_full else None
+        # Access.FULL: both factors (and, where the portal demands it, no new password owed first).
+        session = current.session if current is not None and Access.FULL.admits(current.session) else None
         now = int(clock.now())
         fresh = session is not None and int(session.created_at) >= pending.started
         acr = oidc.acr_of(session.amr) if session is not None else None

@@ -38,8 +38,10 @@ MAX_ATTEMPTS = 6
 LEASE_SECONDS = 60
 RUN_LIMIT = 100
 DELIVERY_TIMEOUT_SECONDS = 5
-# A grant issued for a client (an adviser acting for it) is re-checked at least this often: an
-# authorization that reached its end date stops the client login within the hour.
+# A grant issued for a client (an adviser acting for it) is re-checked at least this often (a
+# revocation ends it at once; this covers any other change), and at the start of the island day after
+# the earliest end date it was issued under, so an authorization that expires ends the client login
+# within a minute of its end.
 REPRESENTATION_CHECK_SECONDS = 3600
 
 
@@ -59,7 +61,21 @@ def _next_check(grant: store.Grant, session: Session) -> int:
     when = min(int(session.last_seen) + settings.session_idle_seconds, int(session.absolute_expiry)) + 1
     if grant.representation:
         when = min(when, int(clock.now()) + REPRESENTATION_CHECK_SECONDS)
+        ends = [item["end_date"] for item in json.loads(grant.representation).get("authorizations", [])
+                if item.get("end_date")]
+        if ends:
+            when = min(when, _day_after(min(ends)))
     return when
+
+
+def _day_after(iso_date: str) -> int:
+    """The start (island time) of the day after `iso_date`: when an authorization ending then has expired."""
+    from datetime import date, datetime, time, timedelta
+
+    from chalicelib.services.notifications import PORTAL_TIME
+
+    day = date.fromisoformat(iso_date) + timedelta(days=1)
+    return int(datetime.combine(day, time(0), PORTAL_TIME).timestamp())
 
 
 def _still_holds(grant: store.Grant) -> bool:

@@ -293,3 +293,35 @@ def test_a_chosen_client_whose_authorization_ended_before_the_code_is_asked_agai
         assert taxpayer.post(f"/api/v1/authorizations/{identifier}/revoke").status_code == 204
     again = adviser.get("/oidc/authorize/continue")
     assert again.status_code == 302 and again.headers["Location"] == "/oidc/represent?ended=1"
+
+
+def test_the_runner_looks_again_when_an_authorization_expires_and_ends_the_login_then(adviser, client,
+                                                                                       monkeypatch):
+    """The wage-tax authorization ends on 2027-01-15; ten minutes before the island's midnight the
+    adviser logs in for the client: the client login is due at that midnight (sooner than the hourly
+    look) and ends then, its session still running."""
+    from datetime import datetime
+
+    from chalicelib import clock
+    from chalicelib.services import oidc_logout
+    from chalicelib.services.notifications import PORTAL_TIME
+    from chalicelib.storage.authorizations import get_authorization
+    from chalicelib.storage.sessions import Session
+
+    midnight = int(datetime(2027, 1, 16, tzinfo=PORTAL_TIME).timestamp())
+    clock.pin(midnight - 600)
+    for session in Session.scan():  # the adviser's session, active just now
+        session.last_seen = midnight - 600
+        session.expires_at = midnight + 300
+        session.absolute_expiry = midnight + 3600
+        session.save()
+    item = get_authorization("auth-lb")
+    item.end_date = "2027-01-15"
+    item.save()
+    sent = _deliveries(monkeypatch)
+    _tokens_for_client(adviser, client)
+    assert oidc_logout.run()["checked"] == 1
+    assert oidc_logout.run(midnight - 1)["checked"] == 0  # not due before the authorization's end
+    clock.pin(midnight)
+    assert oidc_logout.run(midnight) == {"checked": 1, "ended": 1, "delivered": 1, "waiting": 0, "failed": 0}
+    assert len(sent) == 1
