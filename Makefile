@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 MOTO_PORT ?= 5000
+DEMO_RP_PORT ?= 8001
 
 .PHONY: run test test-faults fast unit api e2e lint venv run-venv system-deps clean package scan bench bench-load screenshots
 
@@ -35,7 +36,7 @@ $(AXE): tests/e2e/package.json tests/e2e/package-lock.json | system-deps
 	touch $@
 
 run: run-venv
-	PORT=$(PORT) MOTO_PORT=$(MOTO_PORT) $(BIN)/python -m infra.local
+	PORT=$(PORT) MOTO_PORT=$(MOTO_PORT) DEMO_RP_PORT=$(DEMO_RP_PORT) $(BIN)/python -m infra.local
 
 # The fast loop (unit + API, on two processes) first, then the real stage, the template and the fuzzer,
 # also on two processes: each runs stages of its own, a test module and the packaged template's tests

@@ -6,6 +6,10 @@
     python -m chalicelib.manage [--stage STAGE] send-outbox
     python -m chalicelib.manage [--stage STAGE] verify-audit --day YYYY-MM-DD
     python -m chalicelib.manage [--stage STAGE] seal-audit [--day YYYY-MM-DD]
+    python -m chalicelib.manage [--stage STAGE] register-client --name N --redirect-uri U [--redirect-uri U]...
+        [--post-logout-redirect-uri U]... [--backchannel-logout-uri U] [--auth-method M] [--jwks-file F]
+        [--scope S]... [--min-acr A] [--client-id ID]
+    python -m chalicelib.manage [--stage STAGE] rotate-signing-key [--immediately]
 
 `backfill-reservations` reserves the e-mail address and CRIB number of every account that was made
 before reservations existed (safe to run again; exit code 1 when two accounts share one, listing them).
@@ -14,6 +18,11 @@ every minute) and prints how many were sent, are still waiting, and failed for g
 `verify-audit` checks one day of the audit trail (each event's HMAC, the day's seal chain) and prints
 OK or every changed, deleted and inserted event, with exit code 1 on tampering. `seal-audit` seals
 what has settled (what the scheduled function does every ten minutes).
+`register-client` registers a tax application with the OpenID Connect provider and prints its client
+id and, once, its secret (only a hash is stored). `rotate-signing-key` adds a new signing key: it is
+published at once and signs from five minutes on; the old key stays published until its tokens have
+expired (`--immediately`: a compromised key, unpublished now). A stage's first key needs no command: the
+logout runner adds it when it finds the secret empty.
 
 Settings come from .chalice/config.json for the stage; `--stage local` (the default) talks to the
 emulation that `make run` started on 127.0.0.1:$MOTO_PORT.
@@ -67,6 +76,19 @@ def main(argv: list[str] | None = None) -> int:
     verify.add_argument("--day", required=True, type=_day)
     seal = commands.add_parser("seal-audit", help="seal the audit events that have settled")
     seal.add_argument("--day", type=_day)
+    client = commands.add_parser("register-client", help="register a relying party with the OpenID Connect provider")
+    client.add_argument("--name", required=True)
+    client.add_argument("--redirect-uri", action="append", dest="redirect_uris", required=True)
+    client.add_argument("--post-logout-redirect-uri", action="append", dest="post_logout_redirect_uris")
+    client.add_argument("--backchannel-logout-uri")
+    client.add_argument("--auth-method", default="client_secret_basic",
+                        choices=["client_secret_basic", "private_key_jwt"])
+    client.add_argument("--jwks-file", help="the client's public JWKS (private_key_jwt)")
+    client.add_argument("--scope", action="append", dest="scopes")
+    client.add_argument("--min-acr")
+    client.add_argument("--client-id")
+    rotate = commands.add_parser("rotate-signing-key", help="add a new OpenID Connect signing key")
+    rotate.add_argument("--immediately", action="store_true", help="unpublish the current keys now")
     args = parser.parse_args(argv)
 
     apply_stage(args.stage)
@@ -76,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         return verify_audit(args.day)
     if args.command == "seal-audit":
         return seal_audit(args.day)
+    if args.command == "register-client":
+        return register_client(args)
+    if args.command == "rotate-signing-key":
+        return rotate_signing_key(args.immediately)
     return create_user(args) if args.command == "create-user" else backfill_reservations()
 
 
@@ -112,6 +138,37 @@ def send_outbox() -> int:
 
     counts = send_due()
     print(", ".join(f"{name} {count}" for name, count in counts.items()))
+    return 0
+
+
+def register_client(args: argparse.Namespace) -> int:
+    from chalicelib.services.oidc_clients import ClientRegistrationError, register
+    from chalicelib.storage.oidc import ClientTakenError
+
+    jwks = json.loads(Path(args.jwks_file).read_text(encoding="utf-8")) if args.jwks_file else None
+    try:
+        registered = register(name=args.name, redirect_uris=args.redirect_uris,
+                              post_logout_redirect_uris=args.post_logout_redirect_uris,
+                              backchannel_logout_uri=args.backchannel_logout_uri, auth_method=args.auth_method,
+                              jwks=jwks, scopes=args.scopes, min_acr=args.min_acr, client_id=args.client_id)
+    except ClientRegistrationError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except ClientTakenError:
+        print(f"error: client id {args.client_id} is registered already", file=sys.stderr)
+        return 1
+    print(f"client_id: {registered.client_id}")
+    if registered.secret:
+        print(f"client_secret: {registered.secret}   (shown once; store it in the application's secret store)")
+    return 0
+
+
+def rotate_signing_key(immediately: bool) -> int:
+    from chalicelib import clock
+    from chalicelib.storage.signing_keys import rotate
+
+    entry = rotate(int(clock.now()), immediately=immediately)
+    print(f"new signing key {entry.kid}, signing from {entry.active_from}")
     return 0
 
 

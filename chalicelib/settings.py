@@ -30,6 +30,8 @@ class Settings:
     partial_session_seconds: int
     # Failed password evaluations allowed per source address and minute (argon2 work is the cost).
     ip_failures_per_minute: int
+    # The Secrets Manager secret (name or ARN) holding the OpenID Connect provider's signing keys.
+    signing_keys_secret: str
 
     @property
     def is_local(self) -> bool:
@@ -97,6 +99,7 @@ def get_settings() -> Settings:
         session_absolute_seconds=int(_env("PORTAL_SESSION_ABSOLUTE_SECONDS", "28800")),
         partial_session_seconds=int(_env("PORTAL_PARTIAL_SESSION_SECONDS", "600")),
         ip_failures_per_minute=int(_env("PORTAL_IP_FAILURES_PER_MINUTE", "30")),
+        signing_keys_secret=_env("PORTAL_SIGNING_KEYS_SECRET", f"{prefix}oidc-signing-keys"),
     )
 
 

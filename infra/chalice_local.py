@@ -153,9 +153,25 @@ def _seal_loop(interval: float) -> None:
             log.exception("audit seal run")
 
 
+
+def _logout_loop(interval: float) -> None:
+    """The back-channel logout runner's schedule in the local stage (chalicelib/api/oidc_events.py)."""
+    from chalicelib.services.oidc_logout import run
+
+    log = logging.getLogger("portal.oidc.logout")
+    stop = threading.Event()
+    while not stop.wait(interval):
+        try:
+            run()
+        except Exception:  # noqa: BLE001 - keep the local stage's loop alive, as the schedule would
+            log.exception("logout run")
+
+
 if __name__ == "__main__":
     threading.Thread(target=_seal_loop, args=(float(os.environ.get("PORTAL_SEAL_INTERVAL_SECONDS", "600")),),
                      name="audit-seal", daemon=True).start()
+    threading.Thread(target=_logout_loop, args=(float(os.environ.get("PORTAL_LOGOUT_INTERVAL_SECONDS", "5")),),
+                     name="oidc-logout", daemon=True).start()
     threading.Thread(target=_outbox_loop, args=(float(os.environ.get("PORTAL_OUTBOX_INTERVAL_SECONDS", "60")),),
                      name="outbox", daemon=True).start()
     sys.exit(main())

@@ -1,7 +1,10 @@
 """The local stage: moto's server embedded in this process, every table and bucket created, demo
 accounts seeded, and `chalice local --stage local` serving the portal.
 
-    python -m infra.local [--port 8000] [--moto-port 5000] [--no-seed] [--app-aws-endpoint URL]
+    python -m infra.local [--port 8000] [--moto-port 5000] [--rp-port 8001] [--no-seed] [--app-aws-endpoint URL]
+
+`--rp-port` is where Mijn Aangifte, the demo relying party (infra/demo_rp), runs beside the portal
+(0: not at all); the demo client is registered for it.
 
 `--app-aws-endpoint` points only the portal's own process elsewhere (the fault-injecting proxy of
 tests/faults/); provisioning, seeding and the import worker keep talking to moto directly.
@@ -76,6 +79,10 @@ def provision() -> None:
         s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
             {"ID": "expire", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": days}}]})
     boto3.client("ses", region_name=settings.region).verify_email_identity(EmailAddress=settings.mail_sender)
+    from chalicelib import clock
+    from chalicelib.storage.signing_keys import ensure_secret
+
+    ensure_secret(int(clock.now()))  # the OpenID Connect provider's first signing key
     from infra.local_authorizations import provision_import_events
 
     provision_import_events()
@@ -95,7 +102,32 @@ def seed_demo() -> list[dict]:
     from infra.local_authorizations import seed_demo_authorizations
 
     seed_demo_authorizations()
+    register_demo_client()
     return DEMO_ACCOUNTS
+
+
+# The demo relying party ("Mijn Aangifte", its own process in `make run`): where it runs, and the
+# client id and secret it uses (local stage only, like the demo passwords).
+DEMO_CLIENT_ID = "mijn-aangifte-demo"
+DEMO_CLIENT_SECRET = "Mijn-Aangifte-Demo-Secret-2031"  # noqa: S105 - a local-stage demo value
+
+
+def demo_rp_url() -> str:
+    return os.environ.get("PORTAL_DEMO_RP_URL", "http://127.0.0.1:8001").rstrip("/")
+
+
+def register_demo_client() -> None:
+    from chalicelib.services.oidc_clients import register
+    from chalicelib.storage.oidc import ClientTakenError
+
+    base = demo_rp_url()
+    try:
+        register(name="Mijn Aangifte (demo)", client_id=DEMO_CLIENT_ID, secret=DEMO_CLIENT_SECRET,
+                 redirect_uris=[f"{base}/callback"], post_logout_redirect_uris=[f"{base}/", f"{base}/logged-out"],
+                 backchannel_logout_uri=f"{base}/backchannel-logout",
+                 scopes=["openid", "profile", "email", "crib", "representation"])
+    except ClientTakenError:
+        pass  # seeded before (same emulation)
 
 
 def print_accounts(port: int) -> None:
@@ -103,7 +135,18 @@ def print_accounts(port: int) -> None:
     for account in DEMO_ACCOUNTS:
         secret = f"  TOTP secret {account['totp_secret']}" if account.get("totp_secret") else ""
         print(f"  {account['username']:<14} {account['password']:<26} {account['about']}{secret}")
+    print(f"  OpenID Connect: http://127.0.0.1:{port}/.well-known/openid-configuration  demo client "
+          f"{DEMO_CLIENT_ID} / {DEMO_CLIENT_SECRET} for {demo_rp_url()}")
     print(f"  Sent e-mails: http://127.0.0.1:{port}/dev/mailbox   (Ctrl-C stops everything)\n", flush=True)
+
+
+def start_relying_party(port: int, rp_port: int) -> subprocess.Popen:
+    """Mijn Aangifte beside the portal, with the demo client registered for it (register_demo_client)."""
+    from infra.demo_rp import launch
+
+    print(f"Mijn Aangifte (demo tax application, logs in through the portal): http://127.0.0.1:{rp_port}\n",
+          flush=True)
+    return launch.start(rp_port, f"http://127.0.0.1:{port}", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
 
 
 def make_dynamodb_requests_atomic() -> None:
@@ -133,7 +176,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT", "5000")))
     parser.add_argument("--no-seed", action="store_true")
     parser.add_argument("--app-aws-endpoint", default=None)
+    parser.add_argument("--rp-port", type=int, default=int(os.environ.get("DEMO_RP_PORT", "8001")),
+                        help="port of Mijn Aangifte, the demo relying party (0: not started)")
     args = parser.parse_args(argv)
+    if args.rp_port:  # the demo client is registered for the relying party's address
+        os.environ["PORTAL_DEMO_RP_URL"] = f"http://127.0.0.1:{args.rp_port}"
 
     environment = local_environment(args.moto_port)
     os.environ.update(environment)
@@ -146,11 +193,14 @@ def main(argv: list[str] | None = None) -> int:
     server.start()
     chalice = None
     stop_imports = None
+    relying_party = None
     try:
         provision()
         if not args.no_seed:
             seed_demo()
             print_accounts(args.port)
+            if args.rp_port:
+                relying_party = start_relying_party(args.port, args.rp_port)
         from infra.local_authorizations import start_import_worker
 
         stop_imports = start_import_worker()  # uploads start their processing, as the S3 event does on AWS
@@ -168,6 +218,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        if relying_party is not None:
+            from infra.demo_rp import launch
+
+            launch.stop(relying_party)
         if chalice is not None and chalice.poll() is None:
             chalice.terminate()
             try:

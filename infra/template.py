@@ -47,6 +47,9 @@ QUERY = "dynamodb:Query"
 CHECK = "dynamodb:ConditionCheckItem"
 BATCH_GET = "dynamodb:BatchGetItem"
 BATCH_WRITE = "dynamodb:BatchWriteItem"
+SCAN = "dynamodb:Scan"
+# The one table the API reads whole: the desk lists the registered tax applications (a handful of items).
+API_SCANNED_TABLES = ("oidc_clients",)
 ITEM_ACTIONS = [BATCH_WRITE, CHECK, DELETE, GET, PUT, QUERY, UPDATE]
 # The audit trail is append-only: an event is written once and read, never changed or removed, by any
 # function (BatchWriteItem could delete, so it is not granted either).
@@ -71,7 +74,25 @@ OUTBOX_TABLE_ACTIONS = {
 # The audit sealer reads a day's events and seal links (queries of the table itself, no index) and
 # appends links: nothing else, and never a change of an event.
 SEAL_TABLE_ACTIONS = {AUDIT_TABLE: [PUT, QUERY]}
-SCHEDULED_TABLE_ACTIONS = {"send_outbox": OUTBOX_TABLE_ACTIONS, "seal_audit": SEAL_TABLE_ACTIONS}
+# The back-channel logout runner reads the due client logins (their index), each one's account and
+# sessions (is the session still running?), the client and the authorizations a representation was
+# issued under, moves the grant on (UpdateItem) and audits a delivery: nothing else.
+LOGOUT_TABLE_ACTIONS = {
+    "oidc_grants": [GET, QUERY, UPDATE],
+    "oidc_clients": [GET],
+    "users": [GET],
+    "sessions": [QUERY],
+    "authorizations": [GET],
+    AUDIT_TABLE: [PUT],
+}
+# The functions that sign tokens with the OpenID Connect provider's keys (read-only: the operations
+# command's rotate-signing-key writes the secret with an operator's credentials) ...
+SIGNING_FUNCTIONS = (API_HANDLER, "deliver_logouts")
+# ... and the one that adds a stage's first key when it finds the secret empty (the logout runner,
+# storage/signing_keys.py ensure_first_key): a scheduled function no request reaches, not the API's.
+FIRST_KEY_FUNCTION = "deliver_logouts"
+SCHEDULED_TABLE_ACTIONS = {"send_outbox": OUTBOX_TABLE_ACTIONS, "seal_audit": SEAL_TABLE_ACTIONS,
+                           "deliver_logouts": LOGOUT_TABLE_ACTIONS}
 INDEX_ACTIONS = [QUERY]
 
 KEY_ADMIN_ACTIONS = [
@@ -302,6 +323,22 @@ def key() -> dict:
     }
 
 
+def signing_keys_secret() -> dict:
+    """The OpenID Connect provider's signing keys (private JWKs): created empty; the logout runner adds
+    the first key within a minute of the first deployment (`python -m chalicelib.manage
+    rotate-signing-key` rotates them)."""
+    return {
+        "Type": "AWS::SecretsManager::Secret",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            "Description": "Digitaal Portaal: OpenID Connect signing keys (RS256 JWKs; rotate-signing-key)",
+            "KmsKeyId": {"Ref": "PortalKey"},
+            "SecretString": "{}",
+        },
+    }
+
+
 def secret() -> dict:
     """The key material: 64 random characters, from which the service derives its two keys (HKDF)."""
     from chalicelib.storage.keys import KEY_MATERIAL
@@ -340,6 +377,7 @@ def environment(prefix: str) -> dict:
         "PORTAL_BACKUP_CODES_BUCKET": {"Ref": "BackupCodesBucket"},
         "PORTAL_IMPORTS_BUCKET": imports_bucket_name(prefix),
         "PORTAL_SECRETS_ARN": {"Ref": "KeyMaterialSecret"},
+        "PORTAL_SIGNING_KEYS_SECRET": {"Ref": "SigningKeysSecret"},
         "PORTAL_MAIL_SENDER": {"Ref": "MailSender"},
         "PORTAL_PUBLIC_ORIGIN": {"Ref": "PublicOrigin"},
     }
@@ -348,7 +386,9 @@ def environment(prefix: str) -> dict:
 def table_actions(function: str, models: list[Any]) -> dict[Any, list[str]]:
     """The tables a function may use (by model) and the actions on each."""
     if function == API_HANDLER:
-        return {model: AUDIT_ACTIONS if model.Meta.table == AUDIT_TABLE else ITEM_ACTIONS for model in models}
+        return {model: AUDIT_ACTIONS if model.Meta.table == AUDIT_TABLE
+                else ITEM_ACTIONS + [SCAN] if model.Meta.table in API_SCANNED_TABLES else ITEM_ACTIONS
+                for model in models}
     actions = SCHEDULED_TABLE_ACTIONS[function] if function in scheduled_functions() else IMPORT_TABLE_ACTIONS
     return {model: actions[model.Meta.table] for model in models if model.Meta.table in actions}
 
@@ -388,6 +428,17 @@ def resource_policy(function: str, models: list[Any], prefix: str) -> dict:
         statements.append({"Sid": "Indexes", "Effect": "Allow", "Action": INDEX_ACTIONS, "Resource": indexes})
     statements += [{"Sid": _sid(action, "Files"), "Effect": "Allow", "Action": [action], "Resource": resources}
                    for action, resources in object_resources(function, prefix).items()]
+    if function in SIGNING_FUNCTIONS:
+        statements.append({"Sid": "SigningKeys", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
+                           "Resource": {"Ref": "SigningKeysSecret"}})
+    if function == FIRST_KEY_FUNCTION:
+        statements += [
+            {"Sid": "SigningKeysFirstKey", "Effect": "Allow", "Action": ["secretsmanager:PutSecretValue"],
+             "Resource": {"Ref": "SigningKeysSecret"}},
+            {"Sid": "SigningKeysEncryption", "Effect": "Allow", "Action": ["kms:GenerateDataKey"],
+             "Resource": _arn("PortalKey"),
+             "Condition": {"StringEquals": {"kms:ViaService": _sub("secretsmanager.${AWS::Region}.amazonaws.com")}}},
+        ]
     statements += [
         {"Sid": "KeyMaterial", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
          "Resource": {"Ref": "KeyMaterialSecret"}},
@@ -505,6 +556,7 @@ def build(stage: str = "prod", functions: list[str] | None = None) -> dict:
         "PortalKeyAlias": {"Type": "AWS::KMS::Alias", "Properties": {
             "AliasName": _sub("alias/${AWS::StackName}-key-material"), "TargetKeyId": {"Ref": "PortalKey"}}},
         "KeyMaterialSecret": secret(),
+        "SigningKeysSecret": signing_keys_secret(),
     })
     if API_HANDLER in functions:
         resources.update(gateway_responses())
@@ -525,6 +577,7 @@ def build(stage: str = "prod", functions: list[str] | None = None) -> dict:
             "BackupCodesBucketName": {"Value": {"Ref": "BackupCodesBucket"}},
             "ImportsBucketName": {"Value": imports_bucket_name(prefix)},
             "KeyMaterialSecretArn": {"Value": {"Ref": "KeyMaterialSecret"}},
+            "SigningKeysSecretArn": {"Value": {"Ref": "SigningKeysSecret"}},
         },
     }
 

@@ -49,6 +49,12 @@ BLUEPRINTS = (
     ("outbox_events", PAGES),
     ("audit_seal_events", PAGES),
     ("public_pages", PAGES),
+    ("oidc", PAGES),
+    ("oidc_choice", API),
+    ("oidc_resource", API),
+    ("oidc_events", PAGES),
+    ("oidc_clients_admin", API),
+    ("oidc_client_pages", PAGES),
 )
 
 

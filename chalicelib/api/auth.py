@@ -8,6 +8,7 @@ from chalicelib.api.bodies import Body, Field
 from chalicelib.api.http import (
     cleared_cookie,
     context,
+    cookies,
     current_request,
     json_response,
     route,
@@ -42,6 +43,10 @@ def logout() -> Response:
     request = current_request()
     # A planted second cookie must not keep the user's own session alive: each one named is ended.
     sessions.logout(session_cookie_values(request), context(request))
+    if cookies(request).get("oidc_client_logins"):  # api/oidc.py CLIENT_LOGINS_COOKIE
+        from chalicelib.services import oidc_logout
+
+        oidc_logout.after_sessions_ended([value.partition(".")[2] for value in session_cookie_values(request)])
     return Response(body="", status_code=204, headers={"Set-Cookie": cleared_cookie()})
 
 

@@ -307,8 +307,16 @@ def _same_origin(request: Request, origin: str) -> bool:
     return urlsplit(origin).netloc.lower() == (header(request, "host") or "").lower()
 
 
+# OpenID Connect endpoints that take form posts (RFC 6749, RP-initiated logout): called by a client's
+# server (it authenticates itself) or by a form on the client's site, so neither JSON nor the Origin
+# check applies; they answer in OAuth's own formats (api/oidc.py).
+OAUTH_FORM_PATHS = frozenset({"/oidc/token", "/api/v1/oidc/userinfo", "/oidc/logout"})
+
+
 def _guard(request: Request) -> PortalError | None:
     if request.method not in STATE_CHANGING:
+        return None
+    if (request.path or "") in OAUTH_FORM_PATHS:
         return None
     origin = header(request, "origin")
     if origin and not _same_origin(request, origin):

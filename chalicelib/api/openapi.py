@@ -118,7 +118,7 @@ def _from_route(method: str, operation: dict, endpoint: Endpoint | None) -> dict
     if endpoint is not None and endpoint.access is not None:
         described["security"] = [{"session": []}]
     body = endpoint.body if endpoint is not None else None
-    if body is None and method.upper() in STATE_CHANGING:
+    if body is None and method.upper() in STATE_CHANGING and "requestBody" not in operation:
         body = EMPTY  # a state-changing route that reads no body still takes (and ignores) an empty object
     if body is not None:
         described["requestBody"] = body.request_body()

@@ -197,9 +197,12 @@ def logged_out_page() -> Response:
 
 @guarded_page(blueprint, "/portal")
 def portal_page(current: Authenticated) -> Response:
+    from chalicelib.api.oidc import CONTINUE_PAGE, pending_request
     from chalicelib.services import portal_home
     from chalicelib.services.notifications import event_time
 
+    if pending_request() is not None:
+        return redirect(CONTINUE_PAGE)  # the login was made for a tax application: back to its request
     return page_for(current, "portal.html", overview=portal_home.overview(current), when=event_time)
 
 

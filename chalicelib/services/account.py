@@ -24,7 +24,7 @@ from chalicelib.services.devices import describe
 from chalicelib.services.login import recheck_password
 from chalicelib.services.password_reset import link_token, parse_link_token
 from chalicelib.services.reauth import reauthenticate
-from chalicelib.services.sessions import Authenticated, Level, list_for, new_session
+from chalicelib.services.sessions import Authenticated, Level, continue_login, list_for, new_session
 from chalicelib.storage import rate_limits, users
 from chalicelib.storage import sessions as session_store
 from chalicelib.storage.audit import AuditEvent
@@ -79,6 +79,10 @@ def _keep_only_current_session(current: Authenticated, context: RequestContext, 
                         context=context), fresh)
     except Conflict:
         raise PortalError(ErrorCode.CONFLICT) from None
+    if current.user.client_logins_since is not None:  # ever logged in to a tax application
+        from chalicelib.services.oidc_logout import after_sessions_of_ended
+
+        after_sessions_of_ended(current.user)
     return cookie
 
 
@@ -88,9 +92,7 @@ def _successor(current: Authenticated, context: RequestContext) -> tuple[session
     user, old = current.user, current.session
     fresh, cookie = new_session(user, Level.FULL, "done", context)
     fresh.epoch = int(user.session_epoch or 0) + 1
-    fresh.created_at = old.created_at
-    fresh.absolute_expiry = old.absolute_expiry
-    fresh.expires_at = min(int(fresh.expires_at), int(old.absolute_expiry))
+    continue_login(fresh, old)
     return session_store.Replacement(old.token_hash, user.username, fresh), cookie
 
 
@@ -229,6 +231,10 @@ def end_session(current: Authenticated, session_ref: str, context: RequestContex
     if not matches:
         raise PortalError(ErrorCode.NOT_FOUND, field="id")
     session_store.end_one(matches[0].token_hash, current.user.username)
+    if current.user.client_logins_since is not None:  # ever logged in to a tax application
+        from chalicelib.services.oidc_logout import after_sessions_of_ended
+
+        after_sessions_of_ended(current.user)
     record("session.end", actor=current.user.username, target=current.user.username, outcome="success",
            context=context, details={"session": session_ref})
 

@@ -320,4 +320,7 @@ def revoke(user: User, identifier: str, context: RequestContext) -> None:
     except Conflict:
         raise PortalError(ErrorCode.INVALID_AUTHORIZATION_STATE) from None
     item.status = REVOKED
+    from chalicelib.services.oidc_representation import authorization_ended
+
+    authorization_ended(item)  # tax-application logins made under it end now (back-channel logout)
     notify_client(item, REVOKED_NOTICE, user.username)

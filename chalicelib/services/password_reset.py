@@ -96,6 +96,10 @@ def complete_reset(token: str, new_password: str, context: RequestContext) -> No
                              first_threshold=lockout.FIRST_THRESHOLD)
     except Conflict:
         raise PortalError(ErrorCode.INVALID_TOKEN, field="token") from None
+    if user.client_logins_since is not None:  # ever logged in to a tax application
+        from chalicelib.services.oidc_logout import after_sessions_of_ended
+
+        after_sessions_of_ended(user)
     if purpose == RESET:
         notifications.send(user, notifications.MailKind.PASSWORD_RECOVERED, help_url=notifications.help_link(context))
 

@@ -26,7 +26,7 @@ from chalicelib.services import device_notices, lockout, notifications
 from chalicelib.services.accounts import open_totp_secret
 from chalicelib.services.audit import RequestContext, new_event
 from chalicelib.services.lockout import Factor
-from chalicelib.services.sessions import Authenticated, Level, new_session
+from chalicelib.services.sessions import Authenticated, Level, continue_login, new_session
 from chalicelib.storage import backup_codes as backup_code_store
 from chalicelib.storage import second_factors
 from chalicelib.storage.audit import AuditEvent
@@ -108,10 +108,7 @@ def stepped_up(current: Authenticated, context: RequestContext) -> tuple[Session
     session, cookie = new_session(current.user, Level.FULL, "done", context)
     session.password_change_required = current.session.password_change_required
     if current.is_full:
-        old = current.session
-        session.created_at = old.created_at
-        session.absolute_expiry = old.absolute_expiry
-        session.expires_at = min(int(session.expires_at), int(old.absolute_expiry))
+        continue_login(session, current.session)
     return session, cookie
 
 

@@ -36,6 +36,10 @@ def apply(user: User, event: AuditEvent, approval: Decision | None = None, *, he
         if get_user(user.username) is None:
             raise PortalError(ErrorCode.NOT_FOUND) from None  # the account was removed meanwhile
         raise PortalError(ErrorCode.CONFLICT) from None
+    if user.client_logins_since is not None:  # ever logged in to a tax application: end those logins now
+        from chalicelib.services.oidc_logout import after_sessions_of_ended
+
+        after_sessions_of_ended(user)
     _remove_backup_codes(user)
     notifications.send(user, notifications.MailKind.MFA_RESET, help_url=help_url)
 

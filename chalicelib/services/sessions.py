@@ -91,8 +91,19 @@ def new_session(user: User, level: Level, next_step: str, context: RequestContex
         expires_at=now + min(lifetime, settings.session_idle_seconds),
         ip=context.ip,
         user_agent=(context.user_agent or "")[:300] or None,
+        sid=new_token()[:22],
     )
     return session, f"{token}.{user.username}"
+
+
+def continue_login(fresh: Session, old: Session) -> None:
+    """`fresh` replaces `old` within the same login: it keeps the login's absolute end, time, the way
+    it was made (`amr`) and its id towards relying parties (`sid`)."""
+    fresh.created_at = old.created_at
+    fresh.absolute_expiry = old.absolute_expiry
+    fresh.expires_at = min(int(fresh.expires_at), int(old.absolute_expiry))
+    fresh.amr = old.amr
+    fresh.sid = old.sid or fresh.sid
 
 
 def parse_cookie(cookie_value: str | None) -> tuple[str, str] | None:

@@ -23,6 +23,13 @@ from chalicelib.storage.rate_limits import RateCounter
 from chalicelib.storage.sessions import Session
 from chalicelib.storage.users import User
 
+# How a login's second step was made, as RFC 8176 method names on the session (the ID token's `amr`).
+# A printed backup code is a look-up secret: no registered name fits it ("otp" means HOTP/TOTP, "kba"
+# knowledge questions), so it is "mfa" (several factors) beside "pwd" and the provider's own
+# collision-resistant name for it.
+TOTP_LOGIN_AMR = ("pwd", "otp", "mfa")
+BACKUP_CODE_LOGIN_AMR = ("pwd", "mfa", "urn:digitaal-portaal:amr:lookup-secret")
+
 
 def read_login(username: str, lockout_key: str) -> tuple[User | None, LockoutState]:
     """The account (None when there is none) and its password counter, in one TransactGetItems."""
@@ -91,7 +98,8 @@ def commit_totp_login(username: str, sealed_secret: str, step: int, now: int, cu
     """A TOTP code of `step` logs in: the step recorded by the replay guard, last login (and the
     `device`), the session rotated, the counter reset and the audit event in one transaction. Conflict
     when the step was used meanwhile (a replay), the secret changed, or the session was stepped up
-    already."""
+    already. The new session records how it was made (`amr`, RFC 8176: password and one-time password)."""
+    session.amr = set(TOTP_LOGIN_AMR)
     with recorded_transaction(event) as writes:
         writes.update(User(username), actions=[User.totp_last_step.set(step), User.last_login.set(now),
                                                *devices.actions(device)],
@@ -116,7 +124,8 @@ def commit_backup_code_login(username: str, code_hash: str, set_id: str, now: in
                              device: DeviceMemory | None = None) -> None:
     """A backup code logs in: the code used up, last login (and the `device`), the session rotated, the
     counter reset and the audit event in one transaction. Conflict when the code is unknown, used or of
-    a replaced set."""
+    a replaced set. The new session records how it was made (`amr`; docs/architecture.md explains them)."""
+    session.amr = set(BACKUP_CODE_LOGIN_AMR)
     with recorded_transaction(event) as writes:
         backup_codes.consume_in(writes, username, code_hash, set_id, User.last_login.set(now),
                                 *devices.actions(device))
@@ -187,7 +196,9 @@ def activate_enrollment(user: User, now: int, current: Session, session: Session
     """The confirmed pending secret becomes the active one with the first backup-code set `codes` (and
     the `device` is remembered), and the session is rotated, in one transaction. The confirming code's
     step becomes the last used one, so that code cannot log in afterwards. Conflict when the enrollment
-    changed meanwhile."""
+    changed meanwhile. The new session was made with the password and the confirming one-time password
+    (`amr`)."""
+    session.amr = set(TOTP_LOGIN_AMR)
     backup_codes.replace(
         user.username, user.backup_set_id, codes, event, handout=handout,
         user_actions=[

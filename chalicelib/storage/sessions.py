@@ -46,6 +46,10 @@ class Session(Model):
     # partial session to the full one; a password change's successor session is without it.
     password_change_required = BooleanAttribute(null=True)
 
+    # The login's id towards relying parties (the ID token's `sid`): random, kept when the token is
+    # replaced within one login (re-enrollment, a password change's successor); absent on older sessions.
+    sid = UnicodeAttribute(null=True)
+
     username_index = UsernameIndex()
 
 

@@ -13,6 +13,7 @@ def models() -> list[type[Model]]:
     from chalicelib.storage.backup_codes import BackupCode
     from chalicelib.storage.import_jobs import ImportJob
     from chalicelib.storage.lockouts import Lockout
+    from chalicelib.storage.oidc import AuthorizationCode, ClientAssertion, Grant, OidcClient, RefreshToken
     from chalicelib.storage.outbox import OutboxMail
     from chalicelib.storage.passkeys import Passkey, PasskeyChallenge
     from chalicelib.storage.sessions import Session
@@ -20,7 +21,8 @@ def models() -> list[type[Model]]:
     from chalicelib.storage.users import User
 
     return [User, Lockout, Session, AuditEvent, BackupCode, SupportRequest, Authorization, ImportJob, OutboxMail,
-            Passkey, PasskeyChallenge, Approval]
+            Passkey, PasskeyChallenge, Approval,
+            OidcClient, AuthorizationCode, Grant, RefreshToken, ClientAssertion]
 
 
 def create_all(wait: bool = False) -> None:

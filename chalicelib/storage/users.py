@@ -98,6 +98,10 @@ class User(Model):
     passkey_count = NumberAttribute(default=0)
     # Representatives: the firm they act for.
     firm_name = UnicodeAttribute(null=True)
+    # When the account first logged in to a tax application (OpenID Connect, storage/oidc.py): from
+    # then on the places that end its sessions look for client logins to end (services/oidc_logout.py);
+    # an account that never did costs them no extra request.
+    client_logins_since = NumberAttribute(null=True)
     # Self-service (services/account.py, services/password_reset.py): single-use link tokens, stored
     # only as SHA-256 with their expiry; the pending address becomes `email` when its link is used.
     pending_email = UnicodeAttribute(null=True)

@@ -6,6 +6,17 @@ from app import app as chalice_app
 from tests.api.conftest import body
 
 DOCUMENTED_ELSEWHERE = ("/", "/login", "/logged-out", "/portal", "/static/{name}")
+# The OpenID Connect provider's endpoints are documented too (outside /api/, in OAuth's own formats);
+# its page behind a login (the client chooser) is a page like /portal.
+OIDC_PREFIXES = ("/oidc/", "/.well-known/")
+OIDC_PAGES = ("/oidc/represent",)
+# The userinfo endpoint is under the API's prefix but takes a bearer token, not a session: not a route().
+OAUTH_RESOURCES = {("/api/v1/oidc/userinfo", "get"), ("/api/v1/oidc/userinfo", "post")}
+
+
+def _oidc_routes() -> set[tuple[str, str]]:
+    return {(path, method.lower()) for path, methods in chalice_app.routes.items()
+            if path.startswith(OIDC_PREFIXES) and path not in OIDC_PAGES for method in methods}
 
 
 def _api_routes() -> set[tuple[str, str]]:
@@ -22,7 +33,7 @@ def test_every_api_route_is_documented_and_nothing_else(client):
     document = body(client.http.get("/api/openapi.json"))
     assert document["openapi"].startswith("3.")
     documented = {(path, method) for path, operations in document["paths"].items() for method in operations}
-    assert documented == _api_routes()
+    assert documented == _api_routes() | _oidc_routes()
 
 
 def test_every_operation_lists_its_responses(client):
@@ -53,9 +64,10 @@ def test_request_bodies_are_the_ones_the_routes_parse(client):
     from chalicelib.api.http import STATE_CHANGING
 
     document = body(client.http.get("/api/openapi.json"))
-    operations = list(_operations_of_routes())
+    operations = [operation for operation in _operations_of_routes() if not operation[0].startswith(OIDC_PREFIXES)]
     # Every API route but the document's own goes through http.route, so each one is compared here.
-    assert {(path, method) for path, method, _ in operations} == _api_routes() - {("/api/openapi.json", "get")}
+    expected = _api_routes() - {("/api/openapi.json", "get")} - OAUTH_RESOURCES
+    assert {(path, method) for path, method, _ in operations} == expected
     for path, method, endpoint in operations:
         operation = document["paths"][path][method]
         assert ("security" in operation) == (endpoint.access is not None), (path, method)
@@ -99,5 +111,6 @@ def test_every_path_of_the_contract_is_in_the_document(client):
     documented = {(method.upper(), shape(path)) for path, operations in document["paths"].items()
                   for method in operations}
     for method, path in named:
-        full = path if path.startswith("/api/openapi") else f"/api/v1{path}"
+        oidc_endpoint = path.startswith(OIDC_PREFIXES) and path in chalice_app.routes
+        full = path if path.startswith("/api/openapi") or oidc_endpoint else f"/api/v1{path}"
         assert (method, shape(full)) in documented, (method, path)

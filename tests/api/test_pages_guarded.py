@@ -17,7 +17,10 @@ from chalicelib.services.sessions import Access
 # pages, static files, the local mailbox. Every other page must be a guarded one.
 PUBLIC_PAGES = {"/", "/login", "/logged-out", "/static/{name}", "/password/forgot", "/password/reset",
                 "/account/activate", "/account/email/verify", "/help", "/dev/mailbox",
-                "/ondersteuning", "/inloggen-met-2fa", "/privacy", "/toegankelijkheid"}
+                "/ondersteuning", "/inloggen-met-2fa", "/privacy", "/toegankelijkheid",
+                # The OpenID Connect provider: reached from a tax application's site (api/oidc.py).
+                "/.well-known/openid-configuration", "/oidc/jwks", "/oidc/authorize", "/oidc/authorize/continue",
+                "/oidc/logout"}
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 

@@ -85,7 +85,8 @@ def running_portal(log_name: str, app_aws_endpoint: str | None = None, moto_port
     With `app_aws_endpoint` the portal's process talks to AWS there (a fault-injecting proxy in front
     of moto's server on `moto_port`); seeding and `Portal.manage` still use moto directly."""
     port, moto_port = free_port(), moto_port or free_port()
-    env = {**os.environ, "PORT": str(port), "MOTO_PORT": str(moto_port),
+    # Mijn Aangifte (the demo relying party) runs only beside the stages of the tests that ask for it.
+    env = {**os.environ, "PORT": str(port), "MOTO_PORT": str(moto_port), "DEMO_RP_PORT": "0",
            "PORTAL_IP_FAILURES_PER_MINUTE": SUITE_IP_FAILURES_PER_MINUTE, **(environment or {})}
     for name in ("AWS_ENDPOINT_URL", "PORTAL_STAGE", "PORTAL_TABLE_PREFIX"):
         env.pop(name, None)

@@ -210,7 +210,7 @@ class Flows:
         self.secrets.add(firm.cookie)
         rep = f"{API}/representative"
         created = self.call(firm, "POST", f"{rep}/authorizations", {
-            "client_crib": self.citizen_crib, "tax_type": "IB", "start_date": "2027-01-01"})
+            "client_crib": self.citizen_crib, "tax_type": "IB", "start_date": "2026-01-01"})
         self.call(firm, "GET", f"{rep}/authorizations")
         for dry_run in (True, False):
             imported = self.call(firm, "POST", f"{rep}/imports", {"dry_run": dry_run})
@@ -221,7 +221,11 @@ class Flows:
                                    or "policy" in name.lower() or "token" in name.lower()))
                 self.bulk_import(firm, started)
         client = self.make_api()
-        # The client is the citizen's own account: a CRIB binds to one account.
+        # The client is the citizen's own account: a CRIB binds to one account. The desk reset its 2FA
+        # above; a client's authorization pages need it active again (as after a new enrollment).
+        from chalicelib.storage.users import User
+
+        User(self.citizen).update(actions=[User.mfa_enabled.set(True)])
         self.full_login(client, self.citizen)
         self.secrets.add(client.cookie)
         if created is not None and created.status_code == 201:
@@ -229,6 +233,77 @@ class Flows:
             for action in ("confirm", "revoke"):
                 self.call(client, "POST", f"{API}/authorizations/{authorization}/{action}",
                           route=f"{API}/authorizations/{{authorization_id}}/{action}")
+                if action == "confirm":
+                    self.tax_application(firm, for_client=self.citizen_crib)
+            self.logout_runner()  # the revocation ended the adviser's client login: its logout goes out
+        self.tax_application(self.make_api(), login=self.citizen)
+
+    # ------------------------------------------------------------ OpenID Connect
+
+    def tax_application(self, api, for_client: str | None = None, login: str | None = None) -> None:  # type: ignore[no-untyped-def]
+        """A login to a tax application (the code flow with PKCE), for a client when an adviser chooses
+        one; the tokens, userinfo, a refresh, and for the citizen's own login the RP-initiated logout."""
+        from urllib.parse import urlencode
+
+        from tests.api.oidc_flow import (
+            SECRET,
+            Browser,
+            authorize_params,
+            exchange,
+            pkce,
+            redirect_params,
+            refresh,
+            register,
+        )
+
+        if not self.has("GET", "/oidc/authorize"):
+            return
+        from chalicelib.storage.oidc import get_client
+
+        if get_client("mijn-aangifte") is None:
+            register()
+        self.secrets.add(SECRET)
+        if login is not None:
+            self.full_login(api, login)
+            self.secrets.add(api.cookie)
+        browser = Browser(api)
+        verifier, challenge = pkce()
+        self.secrets.add(verifier)
+        browser.get("/oidc/authorize?" + urlencode(authorize_params(challenge, scope="openid email crib")))
+        answer = browser.get("/oidc/authorize/continue")
+        if for_client is not None:
+            assert answer.headers["Location"] == "/oidc/represent", answer.headers
+            browser.get("/oidc/represent")
+            cookie = f"portal_session={api.cookie}; oidc_pending={browser.pending}"
+            chosen = api.post(f"{API}/oidc/representation", {"client_crib": for_client}, headers={"Cookie": cookie})
+            assert chosen.status_code == 200, chosen.body
+            browser.pending = chosen.headers["Set-Cookie"].split(";")[0].partition("=")[2]
+            answer = browser.get("/oidc/authorize/continue")
+        self.secrets.add(browser.pending)
+        code_value = redirect_params(answer)["code"]
+        self.secrets.add(code_value)
+        tokens = body(exchange(api.client, code_value, verifier))
+        self.secrets.add(tokens["access_token"], tokens["id_token"], tokens["refresh_token"])
+        api.client.http.get(f"{API}/oidc/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"})
+        renewed = body(refresh(api.client, tokens["refresh_token"]))
+        self.secrets.add(renewed["access_token"], renewed.get("id_token"), renewed["refresh_token"])
+        self.logout_runner()
+        if for_client is None:
+            api.client.http.get("/oidc/logout?" + urlencode({
+                "id_token_hint": tokens["id_token"], "post_logout_redirect_uri": "https://aangifte.example/bye"}))
+            self.logout_runner()
+
+    @staticmethod
+    def logout_runner() -> None:
+        """One pass of the back-channel logout runner (the scheduled function), delivering to nobody."""
+        from chalicelib.services import oidc_logout
+
+        post = oidc_logout.post_logout_token
+        oidc_logout.post_logout_token = lambda uri, token: True
+        try:
+            oidc_logout.run()
+        finally:
+            oidc_logout.post_logout_token = post
 
     def bulk_import(self, firm, started: dict) -> None:  # type: ignore[no-untyped-def]
         """Upload a small file as the browser does and let the processing function run on its S3 event

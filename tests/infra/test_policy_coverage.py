@@ -51,6 +51,16 @@ def recorded_calls(monkeypatch):
         return original(client, operation, params)
 
     process_import = events.process_import
+    from chalicelib.services import oidc_logout
+
+    run_logouts = oidc_logout.run
+
+    def as_logout_function(*args, **kwargs):  # type: ignore[no-untyped-def]
+        running[0] = "logout"
+        try:
+            return run_logouts(*args, **kwargs)
+        finally:
+            running[0] = "api"
 
     def as_import_function(event, context):  # type: ignore[no-untyped-def]
         running[0] = "import"
@@ -67,6 +77,7 @@ def recorded_calls(monkeypatch):
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", record)
     monkeypatch.setattr(events, "process_import", as_import_function)
+    monkeypatch.setattr(oidc_logout, "run", as_logout_function)
     monkeypatch.setattr(uploads, "presigned_post", presigned(uploads.presigned_post, "PutObject", uploads._bucket))
     monkeypatch.setattr(uploads, "download_url", presigned(uploads.download_url, "GetObject", uploads._bucket))
     monkeypatch.setattr(files, "backup_codes_pdf_link", presigned(
@@ -84,6 +95,9 @@ class Resolver:
                             "BackupCodesBucket": settings.backup_codes_bucket,
                             "BackupCodesBucket.Arn": f"arn:aws:s3:::{settings.backup_codes_bucket}",
                             "KeyMaterialSecret": f"arn:aws:secretsmanager:{region}:{account}:secret:keys-AbCdEf",
+                            # The functions get the secret's Ref as PORTAL_SIGNING_KEYS_SECRET and name it so
+                            # in every call: the Ref is whatever id the stage's settings hold.
+                            "SigningKeysSecret": settings.signing_keys_secret,
                             "PortalKey.Arn": f"arn:aws:kms:{region}:{account}:key/1234"})
         for name, resource in doc["Resources"].items():
             if resource.get("Type") == "AWS::DynamoDB::Table":
@@ -150,12 +164,12 @@ def statements_of(doc: dict, role: str) -> list[dict]:
                 if policy["PolicyName"] == "portal-resources")
 
 
-ROLES = {"api": "ApiHandlerRole", "import": "ProcessImportRole"}
+ROLES = {"api": "ApiHandlerRole", "import": "ProcessImportRole", "logout": "DeliverLogoutsRole"}
 
 
 @pytest.fixture
 def doc() -> dict:
-    return template.build("local", functions=[template.API_HANDLER, "process_import"])
+    return template.build("local", functions=[template.API_HANDLER, "process_import", "deliver_logouts"])
 
 
 def test_every_aws_call_of_the_main_flows_is_allowed_by_its_functions_role_policy(
@@ -169,7 +183,7 @@ def test_every_aws_call_of_the_main_flows_is_allowed_by_its_functions_role_polic
     needed = {(function, action, resource, tuple(sorted(context.items())))
               for function, service, operation, params in recorded_calls if service != "sqs"
               for action, resource, context in requests_of(service, operation, params)}
-    assert {function for function, *_ in needed} == {"api", "import"}
+    assert {function for function, *_ in needed} == {"api", "import", "logout"}
     refused = sorted(request for request in needed
                      if not allowed(statements_of(doc, ROLES[request[0]]), resolve, request[1], request[2],
                                     dict(request[3])))
@@ -222,3 +236,27 @@ def test_the_import_function_reaches_only_what_it_uses(aws, doc):
     imports = resolve(template.imports_bucket_arn(template.table_prefix("local")))
     assert allowed(statements, resolve, "s3:GetObject", f"{imports}/uploads/x.csv", {})
     assert not allowed(statements, resolve, "s3:PutObject", f"{imports}/uploads/x.csv", {})
+
+
+def test_the_logout_runner_reaches_only_what_it_uses(aws, doc):
+    """It reads accounts, sessions, clients and authorizations, moves grants on and appends to the
+    audit trail: it never changes an account, a session or an authorization, nor touches a file."""
+    from chalicelib.settings import get_settings
+
+    settings = get_settings()
+    resolve = Resolver(doc, settings)
+    statements = statements_of(doc, "DeliverLogoutsRole")
+    for table in ("users", "sessions", "authorizations", "oidc_clients"):
+        for action in ("PutItem", "UpdateItem", "DeleteItem"):
+            assert not allowed(statements, resolve, f"dynamodb:{action}", _table_arn(table), {}), (table, action)
+    for table in ("backup_codes", "lockouts", "support_requests", "oidc_codes", "oidc_refresh_tokens", "outbox"):
+        for action in ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"):
+            assert not allowed(statements, resolve, f"dynamodb:{action}", _table_arn(table), {}), (table, action)
+    assert allowed(statements, resolve, "dynamodb:UpdateItem", _table_arn("oidc_grants"), {})
+    assert not allowed(statements, resolve, "dynamodb:DeleteItem", _table_arn("oidc_grants"), {})
+    assert not allowed(statements, resolve, "s3:GetObject", f"arn:aws:s3:::{settings.backup_codes_bucket}/x.pdf", {})
+    # The signing keys: read, and the first key written; no other secret is written.
+    assert allowed(statements, resolve, "secretsmanager:PutSecretValue", settings.signing_keys_secret, {})
+    assert not allowed(statements, resolve, "secretsmanager:PutSecretValue", resolve({"Ref": "KeyMaterialSecret"}), {})
+    api = statements_of(doc, "ApiHandlerRole")
+    assert not allowed(api, resolve, "secretsmanager:PutSecretValue", settings.signing_keys_secret, {})

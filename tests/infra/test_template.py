@@ -141,13 +141,15 @@ def test_each_role_names_its_own_tables_and_their_indexes_with_per_table_actions
                       for index in table["Properties"].get("GlobalSecondaryIndexes", [])}
                for name, table in tables.items()}
     roles = resources_of(doc, "AWS::IAM::Role")
-    # one role per function
-    assert set(roles) == {"ApiHandlerRole", "ProcessImportRole", "SendOutboxRole", "SealAuditRole"}
+    assert set(roles) == {"ApiHandlerRole", "ProcessImportRole", "SendOutboxRole", "SealAuditRole",
+                          "DeliverLogoutsRole"}  # one role per function
     expected = {"ApiHandlerRole": set(tables),
                 "ProcessImportRole": {"AuthorizationsTable", "ImportJobsTable", "AuditEventsTable", "UsersTable",
                                       "OutboxTable"},
                 "SendOutboxRole": {"OutboxTable", "AuditEventsTable"},
-                "SealAuditRole": {"AuditEventsTable"}}
+                "SealAuditRole": {"AuditEventsTable"},
+                "DeliverLogoutsRole": {"OidcGrantsTable", "OidcClientsTable", "UsersTable", "SessionsTable",
+                                       "AuthorizationsTable", "AuditEventsTable"}}
     for role in roles:
         statements = [statement for name, statement in role_statements(doc) if name == role]
         on_tables = {statement["Resource"]["Fn::GetAtt"][0]: statement["Action"] for statement in statements
@@ -177,6 +179,26 @@ def test_role_may_read_only_the_key_material_secret_and_decrypt_only_through_sec
             assert statement["Action"] == ["ses:SendEmail"]
             assert "${MailIdentity}" in statement["Resource"]["Fn::Sub"]
             assert statement["Condition"]["StringEquals"]["ses:FromAddress"] == {"Ref": "MailSender"}
+
+
+def test_only_the_api_and_the_logout_runner_read_the_signing_keys_and_only_the_runner_adds_one(packaged):
+    reads, writes, encrypts = set(), set(), set()
+    for role, statement in role_statements(packaged.template):
+        if statement["Resource"] == {"Ref": "SigningKeysSecret"}:
+            if statement["Action"] == ["secretsmanager:GetSecretValue"]:
+                reads.add(role)
+            else:
+                assert statement["Action"] == ["secretsmanager:PutSecretValue"], (role, statement)
+                writes.add(role)
+        if statement["Sid"] == "SigningKeysEncryption":
+            assert statement["Action"] == ["kms:GenerateDataKey"]
+            assert statement["Resource"] == {"Fn::GetAtt": ["PortalKey", "Arn"]}
+            assert "kms:ViaService" in statement["Condition"]["StringEquals"]
+            encrypts.add(role)
+    assert reads == {"ApiHandlerRole", "DeliverLogoutsRole"}
+    assert writes == encrypts == {"DeliverLogoutsRole"}
+    secret = packaged.template["Resources"]["SigningKeysSecret"]
+    assert secret["Properties"]["KmsKeyId"] == {"Ref": "PortalKey"} and secret["DeletionPolicy"] == "Retain"
 
 
 # ---------------------------------------------------------------- hardened resources
