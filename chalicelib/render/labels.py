@@ -30,6 +30,8 @@ ACTIONS = (
     "support.create_representative", "support.grant_representative",
     "authorization.create", "authorization.confirm", "authorization.revoke", "import.request", "import.done",
     "import.failed",
+    "account.not_me_reported", "mfa.backup_codes.sheet", "support.reset_2fa.approve", "support.reset_2fa.reject",
+    "oidc.client_registered", "oidc.client_disabled", "oidc.backchannel_logout",
 )
 OUTCOMES = ("success", "failure", "denied", "error", "replay", "rate_limited", "unknown_account",
             "counter_regression")

@@ -115,7 +115,8 @@ def test_a_phone_gets_the_link_that_opens_the_app(api, newcomer):
     phone = html(api.get("/mfa/activate/7", headers={"User-Agent": IPHONE}))
     assert '<p class="otpauth-link on-mobile">' in phone
     link = unescape(re.search(r'id="otpauth-link" href="([^"]+)"', phone).group(1))
-    assert link == f"otpauth://totp/Belastingdienst:jan.jansen?secret={secret}&issuer=Belastingdienst"
+    issuer = "Belastingdienst%20Cura%C3%A7ao"
+    assert link == f"otpauth://totp/{issuer}:jan.jansen?secret={secret}&issuer={issuer}"
     assert "Openen in uw authenticator-app" in phone
     # On a desktop the link is there for a narrow window only (portal.css shows it below 40rem).
     assert '<p class="otpauth-link">' in html(api.get("/mfa/activate/7", headers={"User-Agent": DESKTOP}))

@@ -55,7 +55,8 @@ def test_a_desk_2fa_reset_ends_the_client_logins_at_once(logged_in_twice, client
     _, tokens, sent = logged_in_twice
     staff = make_api()
     full_login(staff, "sam.support", roles=("support",))
-    assert staff.post("/api/v1/admin/users/jan.jansen/reset-2fa", {"reason": "lost phone"}).status_code == 204
+    checked = {"reason": "lost phone", "identity_checks": ["id_document_in_person"]}
+    assert staff.post("/api/v1/admin/users/jan.jansen/reset-2fa", checked).status_code == 204
     # Ended in the desk's request: the runner's next pass (now, not at the grants' next check) delivers.
     assert oidc_logout.run()["delivered"] == 2 and len(sent) == 2
     assert _refused(client, tokens[0]) and _refused(client, tokens[1])

@@ -15,7 +15,8 @@ from chalicelib.render import labels
 ROOT = Path(__file__).resolve().parents[2]
 ACTION = re.compile(r"^[a-z_]+(\.[a-z0-9_]+)+$")
 # Calls whose dotted strings are not audit actions: texts, loggers, log lines, templates.
-NOT_ACTIONS = {"t", "getLogger", "warning", "info", "error", "exception", "debug", "page", "page_for", "render"}
+NOT_ACTIONS = {"t", "getLogger", "warning", "info", "error", "exception", "debug", "page", "page_for", "render",
+               "_invalid"}
 # Actions the services build with an f-string (lockout.{locked|blocked}, password_{reset|activation}.*).
 BUILT = {"lockout.locked", "lockout.blocked", "password_reset.complete", "password_activation.complete",
          "password_activation.request"}
