@@ -125,53 +125,31 @@ logs.configure()
 logging.getLogger("botocore").setLevel(logging.WARNING)
 
 
+def _schedule(name: str, run: str, variable: str, default: str) -> None:
+    """One scheduled function of the stage, run in this process every `variable` seconds: what the
+    schedule runs on AWS, against the same AWS endpoint, so mails it sends are in this process's local
+    mailbox (/dev/mailbox). `run` is "module:function"; an error is logged and the loop goes on, as the
+    schedule would."""
+    import importlib
 
-def _outbox_loop(interval: float) -> None:
-    """The outbox's schedule in the local stage: what the scheduled function runs, in this process, so the mails it
-    sends are in this process's local mailbox (/dev/mailbox) and go through the same AWS endpoint."""
-    from chalicelib.services.notifications import send_due
+    module, function = run.split(":")
+    interval = float(os.environ.get(variable, default))
+    log = logging.getLogger(f"portal.{name}")
 
-    log = logging.getLogger("portal.outbox")
-    stop = threading.Event()
-    while not stop.wait(interval):
-        try:
-            send_due()
-        except Exception:  # noqa: BLE001 - keep the local stage's loop alive, as the schedule would
-            log.exception("outbox run")
+    def loop() -> None:
+        task = getattr(importlib.import_module(module), function)
+        stop = threading.Event()
+        while not stop.wait(interval):
+            try:
+                task()
+            except Exception:  # noqa: BLE001 - keep the local stage's loop alive, as the schedule would
+                log.exception(f"{name} run")
 
-
-def _seal_loop(interval: float) -> None:
-    """The audit sealer's schedule in the local stage (services/audit_integrity.py), like the outbox's."""
-    from chalicelib.services.audit_integrity import seal_due
-
-    log = logging.getLogger("portal.audit")
-    stop = threading.Event()
-    while not stop.wait(interval):
-        try:
-            seal_due()
-        except Exception:  # noqa: BLE001 - keep the local stage's loop alive, as the schedule would
-            log.exception("audit seal run")
-
-
-
-def _logout_loop(interval: float) -> None:
-    """The back-channel logout runner's schedule in the local stage (chalicelib/api/oidc_events.py)."""
-    from chalicelib.services.oidc_logout import run
-
-    log = logging.getLogger("portal.oidc.logout")
-    stop = threading.Event()
-    while not stop.wait(interval):
-        try:
-            run()
-        except Exception:  # noqa: BLE001 - keep the local stage's loop alive, as the schedule would
-            log.exception("logout run")
+    threading.Thread(target=loop, name=name, daemon=True).start()
 
 
 if __name__ == "__main__":
-    threading.Thread(target=_seal_loop, args=(float(os.environ.get("PORTAL_SEAL_INTERVAL_SECONDS", "600")),),
-                     name="audit-seal", daemon=True).start()
-    threading.Thread(target=_logout_loop, args=(float(os.environ.get("PORTAL_LOGOUT_INTERVAL_SECONDS", "5")),),
-                     name="oidc-logout", daemon=True).start()
-    threading.Thread(target=_outbox_loop, args=(float(os.environ.get("PORTAL_OUTBOX_INTERVAL_SECONDS", "60")),),
-                     name="outbox", daemon=True).start()
+    _schedule("audit-seal", "chalicelib.services.audit_integrity:seal_due", "PORTAL_SEAL_INTERVAL_SECONDS", "600")
+    _schedule("oidc-logout", "chalicelib.services.oidc_logout:run", "PORTAL_LOGOUT_INTERVAL_SECONDS", "5")
+    _schedule("outbox", "chalicelib.services.notifications:send_due", "PORTAL_OUTBOX_INTERVAL_SECONDS", "60")
     sys.exit(main())
