@@ -145,9 +145,10 @@ def _resume_location(current: Authenticated) -> str:
 
 
 def _requested() -> str:
-    """The page being asked for, with its query (a support request's filter), as a return path."""
+    """The page being asked for, with its query (a support request's filter), as a return path. The
+    language goes along on every redirect by itself (`?lang=` and the cookie), never inside `next`."""
     request = current_request()
-    query = {name: value for name, value in (request.query_params or {}).items() if name != "next"}
+    query = {name: value for name, value in (request.query_params or {}).items() if name not in ("next", "lang")}
     return request_path(request) + (f"?{urlencode(query)}" if query else "")
 
 

@@ -6,7 +6,7 @@ tests/e2e/test_backup_sheet_e2e.py, against the real stage.)"""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from tests.api.conftest import body
 from tests.api.two_factor import enroll, password_step
@@ -54,7 +54,9 @@ def test_another_users_link_is_refused_and_stays_usable_for_its_owner(make_api, 
 def test_without_a_full_session_the_link_leads_to_the_login(make_api, user_factory):
     _, enrolled = _enrolled(make_api, user_factory, "jan.jansen")
     anonymous = make_api().get(_path(enrolled.pdf_link))
-    assert anonymous.status_code == 302 and anonymous.headers["Location"] == "/login"
+    # The login comes back to the sheet (deep link), which the link's own short life still guards.
+    assert anonymous.status_code == 302
+    assert anonymous.headers["Location"] == "/login?" + urlencode({"next": _path(enrolled.pdf_link)})
 
 
 def test_an_expired_link_is_refused(make_api, user_factory, clock_pinned):
