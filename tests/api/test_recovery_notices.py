@@ -69,7 +69,7 @@ def test_a_2fa_reset_by_the_desk_sends_one_notice_with_the_way_to_dispute_it(mak
     full_login(make_api(), "jan.jansen")
     checked = {"reason": "lost phone", "identity_checks": ["id_document_in_person"]}
     assert staff.post("/api/v1/admin/users/jan.jansen/reset-2fa", checked).status_code == 204
-    text = _recovery_mail("jan.jansen@example.org", "Uw twee-factor authenticatie is gereset")
+    text = _recovery_mail("jan.jansen@example.org", "Uw tweestapsverificatie is gewist")
     assert "De klantenservice heeft op" in text
 
 
@@ -92,10 +92,10 @@ def test_a_backup_code_login_tells_what_is_left_and_offers_a_new_list_when_few_a
     api.post("/api/v1/auth/logout")
     password_step(api, "jan.jansen")
     assert body(api.post("/api/v1/auth/backup-code", {"code": codes[0]}))["backup_codes_left"] == 9
-    assert "U heeft nog 9 back-up code(s) over" in _recovery_mail("jan.jansen@example.org",
+    assert "Aantal ongebruikte back-up codes: 9." in _recovery_mail("jan.jansen@example.org",
                                                                   "Er is een back-up code gebruikt")
     page = api.get("/mfa/backup-code-used").body.decode()
-    assert "U heeft nog 9 ongebruikte back-up code(s)" in page and 'id="backup-codes-low"' not in page
+    assert "Aantal ongebruikte back-up codes: 9." in page and 'id="backup-codes-low"' not in page
 
     for backup_code in codes[1:7]:
         api.post("/api/v1/auth/logout")
@@ -105,7 +105,7 @@ def test_a_backup_code_login_tells_what_is_left_and_offers_a_new_list_when_few_a
     low = _recovery_mail("jan.jansen@example.org", "Uw back-up codes raken op")
     assert "U heeft nog maar 3 ongebruikte back-up codes" in low
     page = api.get("/mfa/backup-code-used").body.decode()
-    assert "U heeft nog 3 ongebruikte back-up code(s)" in page
+    assert "Aantal ongebruikte back-up codes: 3." in page
     assert 'id="backup-codes-low"' in page and 'href="/mfa/backup-codes"' in page
     assert "Nieuwe lijst met back-up codes aanmaken" in page
 

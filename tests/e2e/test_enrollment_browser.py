@@ -163,7 +163,7 @@ def test_a_backup_code_logs_in_from_the_second_step_page(portal, page, check_acc
     page.get_by_role("button", name="Inloggen met back-up code").click()
     # The page after a backup code says how many are left (the mail too), then the portal.
     page.wait_for_url("**/mfa/backup-code-used")
-    assert "U heeft nog 9 ongebruikte back-up code(s)" in page.locator("#backup-codes-left").inner_text()
+    assert "Aantal ongebruikte back-up codes: 9." in page.locator("#backup-codes-left").inner_text()
     assert page.locator("#backup-codes-low").count() == 0  # 9 left: no new list pressed on the owner
     check_accessibility(page)
     page.get_by_role("link", name="Verder naar Mijn portaal").click()
