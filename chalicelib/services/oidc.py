@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -133,6 +134,24 @@ class Request(OAuth2Request):
     @property
     def form(self) -> dict[str, str]:
         return self._form
+
+
+# RFC 6749 appendix A (and OpenID Connect Core 3.1.2.1): these parameters are printable ASCII,
+# %x20-7E. Authlib repeats some of them (response_type, grant_type) in the description of its error
+# and refuses, with a ValueError, to build a description outside that set; so a request carrying one
+# is refused as invalid_request before Authlib reads it.
+ASCII_PARAMETERS = frozenset({
+    "response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "prompt", "max_age",
+    "acr_values", "response_mode", "code_challenge", "code_challenge_method", "grant_type", "code",
+    "code_verifier", "refresh_token", "client_secret", "client_assertion", "client_assertion_type",
+    "id_token_hint", "post_logout_redirect_uri", "token", "token_type_hint"})
+_PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
+
+
+def outside_syntax(pairs: list[tuple[str, str]] | dict[str, str]) -> bool:
+    """Whether a parameter that must be printable ASCII is not."""
+    items = pairs.items() if isinstance(pairs, dict) else pairs
+    return any(name in ASCII_PARAMETERS and not _PRINTABLE_ASCII.fullmatch(value) for name, value in items)
 
 
 @dataclass(frozen=True)

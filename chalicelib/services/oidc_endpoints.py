@@ -169,6 +169,8 @@ def _page_error(error: OAuth2Error) -> str:
 
 def start(issuer: str, query: list[tuple[str, str]], context: RequestContext) -> Outcome:
     """GET /oidc/authorize: the request checked as it arrives, then kept while the visitor logs in."""
+    if oidc.outside_syntax(query):
+        return Outcome("error", error="invalid_request")
     provider = Provider(issuer, context)
     request = _request(issuer, "/oidc/authorize", query)
     try:
@@ -260,6 +262,9 @@ def resume(issuer: str, pending: Pending | None, current: Authenticated | None, 
 
 def token(issuer: str, request: Request, context: RequestContext) -> Answer:
     """POST /oidc/token: Authlib's token endpoint (JSON answers and errors, RFC 6749 5.1 and 5.2)."""
+    if oidc.outside_syntax(request.form) or oidc.outside_syntax(request.args):
+        return Answer(400, {"error": "invalid_request", "error_description": "A parameter is not printable ASCII."},
+                      {"Cache-Control": "no-store", "Pragma": "no-cache"})
     return Provider(issuer, context).create_token_response(request)
 
 
@@ -316,6 +321,8 @@ class LogoutOutcome:
 
 
 def logout(issuer: str, request: Request, context: RequestContext) -> LogoutOutcome:
+    if oidc.outside_syntax(request.form) or oidc.outside_syntax(request.args):
+        return LogoutOutcome("error")
     provider = Provider(issuer, context)
     endpoint = _EndSession(provider)
     provider.register_endpoint(endpoint)

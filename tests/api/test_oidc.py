@@ -159,6 +159,26 @@ def test_an_unregistered_redirect_uri_or_unknown_client_gets_an_error_page_not_a
     assert t(f"oidc.error.{reason}", "nl") in response.body.decode()
 
 
+@pytest.mark.parametrize("name", ["response_type", "client_id", "scope", "state"])
+def test_a_parameter_outside_printable_ascii_is_an_error_page_not_a_server_error(browser, name):
+    from urllib.parse import urlencode
+
+    from tests.api.oidc_flow import authorize_params
+
+    response = browser.get("/oidc/authorize?" + urlencode({**authorize_params("x" * 43), name: "codeÕ\u200b"}))
+    assert response.status_code == 400 and "Location" not in response.headers
+    from chalicelib.i18n import t
+
+    assert t("oidc.error.invalid_request", "nl") in response.body.decode()
+
+
+def test_a_grant_type_outside_printable_ascii_is_invalid_request(client):
+    from tests.api.oidc_flow import basic, token
+
+    response = token(client, {"grant_type": "authorization_codeÕ", "code": "x"}, basic())
+    assert response.status_code == 400 and payload(response)["error"] == "invalid_request"
+
+
 def test_a_wrong_client_secret_or_unknown_client_is_invalid_client(browser, client):
     from tests.api.oidc_flow import basic, token
 
