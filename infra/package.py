@@ -6,7 +6,8 @@
 2. runs `chalice package --merge-template` into <out>/ (sam.json + deployment.zip);
 3. removes from the zip the libraries the Lambda python3.11 runtime already provides (boto3,
    botocore and their dependencies: pynamodb pulls in botocore, 16 MB zipped, that would otherwise
-   be shipped twice) and Pillow's unused optional codecs — chalice packages requirements.txt with all
+   be shipped twice), Pillow's unused optional codecs, reportlab's font files and other parts the
+   portal never imports — chalice packages requirements.txt with all
    its dependencies and has no exclude option;
 4. checks the zip: under 12 MB, and only code that runs on Lambda python3.11 x86_64 (every wheel
    tag, every compiled file's architecture and glibc requirement);
@@ -35,9 +36,16 @@ RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "urllib3", "d
 # Pillow's optional codecs that the portal never uses (it writes PDFs with reportlab and SVG QR
 # codes with segno): AVIF and WebP images and FreeType text drawing, with the libraries only they
 # load. Pillow imports each lazily and reports it unavailable when absent. 5 MB zipped.
+# reportlab's font files (Type 1 and TrueType): the backup sheet uses the standard PDF fonts
+# (Helvetica, Courier), whose metrics live in reportlab.pdfbase and which the reader supplies; 1.2 MB.
+# The client side of Authlib (integrations for requests, httpx, Flask, Django): the provider uses none.
 UNUSED_FILES = re.compile(
     r"^(PIL/_(avif|webp|imagingft)\.[^/]*\.so"
-    r"|pillow\.libs/lib(avif|webp|webpmux|webpdemux|sharpyuv|freetype|harfbuzz|brotlidec|brotlicommon|png16)-[^/]*)$")
+    r"|pillow\.libs/lib(avif|webp|webpmux|webpdemux|sharpyuv|freetype|harfbuzz|brotlidec|brotlicommon|png16)-[^/]*"
+    r"|reportlab/fonts/.*|authlib/integrations/.*)$")
+# Whole libraries that come with a dependency but that nothing the portal calls imports:
+# charset_normalizer is imported only by reportlab's XML parser (reportlab.lib.rparsexml).
+UNUSED_PACKAGES = ("charset_normalizer",)
 # The python3.11 runtime runs on Amazon Linux 2: glibc 2.26, x86_64 (chalice's default architecture).
 MAX_GLIBC = (2, 26)
 PYTHON_TAG = 311
@@ -65,8 +73,11 @@ def slim(zip_path: Path) -> list[str]:
     removed: set[str] = set()
     with zipfile.ZipFile(zip_path) as source, zipfile.ZipFile(slimmed, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
-            if _top_level(info.filename) in RUNTIME_PROVIDED or UNUSED_FILES.match(info.filename):
-                removed.add(info.filename if UNUSED_FILES.match(info.filename) else info.filename.split("/", 1)[0])
+            if _top_level(info.filename) in RUNTIME_PROVIDED + UNUSED_PACKAGES:
+                removed.add(info.filename.split("/", 1)[0])
+                continue
+            if UNUSED_FILES.match(info.filename):
+                removed.add("/".join(info.filename.split("/")[:2]))  # a file, or the folder it is in
                 continue
             target.writestr(info, source.read(info), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
     slimmed.replace(zip_path)

@@ -54,10 +54,15 @@ page.drawImage(ImageReader(picture), 10, 10)
 page.drawString(10, 100, "XXXX-XXXX-XXXX-XXXX")
 page.save()
 assert pdf.getvalue().startswith(b"%PDF")
+# The real backup sheet, with the standard fonts only (the zip carries no font files).
+from chalicelib.render.pdf import backup_codes_pdf
+assert backup_codes_pdf(["ABCD-EFGH-JKLM-NPQR"], "jan.jansen", "nl", 1800000000.0).startswith(b"%PDF")
+import authlib.oauth2.rfc6749, authlib.oidc.core, joserfc.jwt, webauthn
 assert segno.make("otpauth://totp/x?secret=JBSWY3DP").svg_inline().startswith("<svg")
 assert argon2.PasswordHasher(memory_cost=1024, time_cost=1).hash("x").startswith("$argon2id$")
 AESGCM(AESGCM.generate_key(bit_length=256)).encrypt(b"0" * 12, b"secret", None)
-for name in ("chalicelib", "pynamodb", "reportlab", "segno", "argon2", "PIL", "cryptography", "jinja2", "pyotp"):
+for name in ("chalicelib", "pynamodb", "reportlab", "segno", "argon2", "PIL", "cryptography", "jinja2", "pyotp",
+             "authlib", "joserfc", "webauthn"):
     module = importlib.import_module(name)
     assert module.__file__.startswith(code), (name, module.__file__)
 print("ok")
