@@ -37,7 +37,8 @@ LOCKOUT = ("account_locked", "account_blocked")
 # The code is required once 2FA is active: the page names it missing with the body check's refusals.
 REAUTH = {"password": ("invalid_credentials",), "code": ("invalid_code", MISSING)}
 # Why a new password is refused (services give it as the refusal's `reason`).
-PASSWORD_REASONS = ("password.too_short", "password.too_long", "password.common", "password.contains_identity")
+PASSWORD_REASONS = ("password.too_short", "password.too_long", "password.common", "password.contains_identity",
+                    "password.context")
 # Which part of a date is wrong (api/date_parts.py), and why the desk's own checks refuse.
 DATE_REASONS = tuple(f"import_flow.date.{name}.{problem}" for name in ("start_date", "end_date")
                      for problem in ("day", "month", "year", "missing", "incomplete", "not_a_date"))
@@ -58,6 +59,10 @@ class FormSpec:
     page_checks: dict[str, tuple[str, ...]] = field(default_factory=dict)
     reasons: tuple[str, ...] = ()
 
+
+# The identity checks a desk action states (services/identity_checks.py).
+IDENTITY_REASONS = ("desk.identity.unknown", "desk.identity.required", "desk.identity.note_too_long",
+                    "desk.identity.note_required", "desk.identity.evidence_required")
 
 _NEW_PASSWORD = {"new_password": ("weak_password",)}
 _REPEAT = {"new_password_repeat": ("mismatch", MISSING)}
@@ -94,7 +99,9 @@ FORMS: dict[str, FormSpec] = {
     "enrollment_activate": FormSpec("/api/v1/mfa/enrollment/activate", form=("not_confirmed", "enrollment_expired")),
     "backup_codes_new": FormSpec("/api/v1/mfa/backup-codes", REAUTH, LOCKOUT),
     "backup_codes_open": FormSpec("/api/v1/mfa/backup-codes/pdf", form=("already_downloaded",)),
-    "help": FormSpec("/api/v1/support-requests", {"kind": (INVALID,), "message": (INVALID,)}),
+    # Without a username, the name and a CRIB or phone number: one sentence says what identifies the person.
+    "help": FormSpec("/api/v1/support-requests", {"kind": (INVALID,), "message": (INVALID,)},
+                     reasons=("helpform.error.identity",)),
     "authorization_single": FormSpec("/api/v1/representative/authorizations",
                                      {"client_crib": (INVALID,), "tax_type": (INVALID,), "start_date": (INVALID,),
                                       "end_date": (INVALID,)},
@@ -108,9 +115,11 @@ FORMS: dict[str, FormSpec] = {
                                      target="file"),
     "support_import": FormSpec("/api/v1/admin/representatives/{username}/imports", form=("import_running", "not_found"),
                                page_checks={"file": ("choose_file", "too_large", "upload_failed")}, target="file"),
-    "support_unblock": FormSpec("/api/v1/admin/users/{username}/unblock", page_checks={"identity_checks": (MISSING,)}),
+    "support_unblock": FormSpec("/api/v1/admin/users/{username}/unblock", page_checks={"identity_checks": (MISSING,)},
+                                reasons=IDENTITY_REASONS),
     "support_reset": FormSpec("/api/v1/admin/users/{username}/reset-2fa",
-                              page_checks={"identity_checks": (MISSING,), "confirmed": (MISSING,)}),
+                              page_checks={"identity_checks": (MISSING,), "confirmed": (MISSING,)},
+                              reasons=IDENTITY_REASONS),
     "support_approve": FormSpec("/api/v1/admin/approvals/{approval_id}/approve",
                                 form=("forbidden", "conflict", "approval_expired", "not_found"),
                                 target="reason", reasons=APPROVAL_REASONS),

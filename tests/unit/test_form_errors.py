@@ -111,6 +111,15 @@ def test_login_words_in_each_language():
     assert form_errors.messages("login", "nl")["target"] == "password"
 
 
+@pytest.mark.parametrize("password", ["kort", "x" * 129, "jan.jansen-wachtwoord", "Belastingdienst2024!",
+                                      "welkom123456"])
+def test_every_refusal_of_a_new_password_has_its_sentence_on_the_forms(password):
+    from chalicelib.security.passwords import password_problem
+
+    problem = password_problem(password, username="jan.jansen", email="jan@example.org")
+    assert problem is not None and problem in form_errors.PASSWORD_REASONS
+
+
 def test_new_password_reasons_are_all_worded():
     for lang in LANGUAGES:
         reasons = form_errors.messages("set_password", lang)["reasons"]
