@@ -153,7 +153,7 @@ def test_no_secret_of_an_event_reaches_the_owner(api, two_accounts):
                    "adviseur.y", "a***@example.org"):
         assert secret not in text
     assert items[0]["label"] == "E-mailadres gewijzigd in n***@example.net"
-    assert items[3]["label"] == "Uw tweestapsverificatie is gereset door de servicedesk"
+    assert items[3]["label"] == "Uw tweestapsverificatie is gewist door de servicedesk"
     assert items[3]["by"] == "de servicedesk"
     assert set(items[0]) == {"id", "at", "time", "action", "label", "outcome", "succeeded", "by", "device", "ip",
                              "new_device", "suspicious"}
@@ -191,7 +191,7 @@ def test_what_the_account_did_as_the_desk_to_another_account_never_reads_as_its_
           context=RequestContext(), reason="geen rol")
     items = activity(api)["items"]
     assert [item["label"] for item in items[:2]] == [
-        "Tweestapsverificatie van een ander account gereset (servicedesk) (geweigerd)",
+        "Tweestapsverificatie van een ander account gewist (servicedesk) (geweigerd)",
         "Een ander account gedeblokkeerd (servicedesk)"]
     assert items[0]["by"] is None and "bert.buurman" not in json.dumps(items)
 

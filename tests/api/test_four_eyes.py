@@ -60,7 +60,7 @@ def test_a_representatives_reset_waits_and_a_second_staff_member_applies_it(desk
     page = desk["sara.support"].get("/support/approvals").body.decode()
     assert "Wacht op goedkeuring" in page and approval["id"] in page and "Goedkeuren en uitvoeren" in page
     account_page = desk["sara.support"].get("/support/users/kantoor.adviseur").body.decode()
-    assert ("Wacht op goedkeuring: Twee-factor authenticatie (2FA) resetten, aangevraagd door sam.support"
+    assert ("Wacht op goedkeuring: Tweestapsverificatie wissen, aangevraagd door sam.support"
             in account_page)
 
     approved = desk["sara.support"].post(f"{ADMIN}/approvals/{approval['id']}/approve", {"reason": "checked file"})
