@@ -129,8 +129,8 @@ def test_on_a_phone_the_qr_step_links_to_the_app(portal, browser, check_accessib
         page.goto(f"{portal.url}/mfa/activate/7?lang=pap")
         link = page.get_by_role("link", name="Habri den bo app di outentikashon")
         assert link.is_visible()
-        assert re.fullmatch(r"otpauth://totp/Belastingdienst:nav\.phone\?secret=[A-Z2-7]{32}&issuer=Belastingdienst",
-                            link.get_attribute("href"))
+        assert re.fullmatch(r"otpauth://totp/Belastingdienst%20Cura%C3%A7ao:nav\.phone\?secret=[A-Z2-7]{32}"
+                            r"&issuer=Belastingdienst%20Cura%C3%A7ao", link.get_attribute("href"))
         screenshot(page, "enrollment-step-07-phone-pap")
         check_accessibility(page)
     finally:

@@ -313,7 +313,7 @@ def _check(world: ImportWorld, plan: Plan, import_id: str, mails_before: int, am
     per_client = {crib: [mail for mail in ours if mail.destinations["ToAddresses"][0] == f"{crib}@example.org"]
                   for crib in due}
     assert all(per_client[crib] for crib in due), [crib for crib in due if not per_client[crib]]
-    assert all(f" {due[crib]} machtiging" in mails[0].body for crib, mails in per_client.items())
+    assert all(f"(aantal: {due[crib]})" in mails[0].body for crib, mails in per_client.items())
     duplicates = sum(len(mails) - 1 for mails in per_client.values())
     assert duplicates <= ambiguous, (duplicates, ambiguous)
     assert not [mail for mail in sent_mail()[mails_before:]

@@ -172,6 +172,7 @@ def test_the_first_login_persona_activates_2fa_on_the_way(stage, page):
 def test_the_adviser_chooses_a_client_and_the_application_shows_it(stage, page, check_accessibility):
     start_at_application(page, stage)
     portal_login(page, "demo.adviseur")
+    page.wait_for_url("**/oidc/represent")
     page.get_by_role("heading", name="Voor wie logt u in?").wait_for()
     check_accessibility(page)
     screenshot(page, "oidc-represent-nl")
@@ -193,6 +194,7 @@ def test_the_adviser_chooses_a_client_and_the_application_shows_it(stage, page, 
 def test_the_adviser_may_log_in_for_themselves(stage, page):
     start_at_application(page, stage)
     portal_login(page, "demo.adviseur")
+    page.wait_for_url("**/oidc/represent")  # loaded: the chooser's script is listening
     page.get_by_role("button", name="Voor mijzelf").click()
     arrived(page, stage)
     assert page.locator("#acting-for-self").is_visible()

@@ -296,6 +296,11 @@ def test_first_login_and_2fa_enrollment_with_the_keyboard_only(portal, accounts,
     page.get_by_label(me.t("mfa.login.backup_label"), exact=True).fill(codes[0].lower())
     me.look("login-backup-code")
     me.button(me.t("mfa.login.backup_submit")).click()
+    # The login says how many codes are left (9 of 10: no new list asked yet), then goes on.
+    page.wait_for_url("**/mfa/backup-code-used")
+    assert "9" in page.locator("#backup-codes-left").inner_text()
+    assert page.locator("#backup-codes-low").count() == 0
+    page.get_by_role("link", name=me.t("backup_code_used.continue")).click()
     page.wait_for_url("**/portal")
     context.close()
 
