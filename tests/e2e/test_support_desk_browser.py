@@ -151,6 +151,10 @@ def test_desk_finds_a_user_resets_2fa_and_creates_an_account(portal, browser, pa
     page.get_by_role("button", name="Tweestapsverificatie wissen").click()
     assert page.locator("#reset-identity-checks-error").inner_text() == (
         "Kies minstens één controle waarmee u de identiteit heeft vastgesteld.")
+    reset_form = page.locator("form[data-kind=reset]")
+    assert reset_form.locator(".error-summary").is_visible()  # and the form's summary says it too
+    assert "Kies minstens één controle" in reset_form.locator(".error-summary-list").inner_text()
+    assert page.title().startswith("Fout: ")
     page.locator("#reset-check-other").check()
     page.get_by_label("Reden", exact=True).nth(1).fill("Telefoon verloren, paspoort gezien aan de balie")
     page.get_by_label("Ik heb de identiteit van de eigenaar van dit account vastgesteld.").check()
@@ -162,7 +166,8 @@ def test_desk_finds_a_user_resets_2fa_and_creates_an_account(portal, browser, pa
     page.get_by_label("Ik heb de identiteit van de eigenaar van dit account vastgesteld.").uncheck()
     page.locator("#reset-check-id_document_in_person").check()
     page.get_by_role("button", name="Tweestapsverificatie wissen").click()
-    assert page.locator("#reset-confirm-error").is_visible()
+    assert page.locator("#reset-confirm-error").inner_text() == "Bevestig dat u de identiteit heeft vastgesteld."
+    assert reset_form.get_by_role("link", name="Bevestig dat u de identiteit heeft vastgesteld.").is_visible()
     page.get_by_label("Ik heb de identiteit van de eigenaar van dit account vastgesteld.").check()
     page.get_by_role("button", name="Tweestapsverificatie wissen").click()
     page.get_by_text("De tweestapsverificatie is gewist").wait_for()

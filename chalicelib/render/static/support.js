@@ -25,14 +25,21 @@ document.addEventListener("DOMContentLoaded", function () {
     }
   };
 
-  // Shown next to the field without asking the server (which refuses the same, and records it).
+  // Shown in the form's error summary and next to the field without asking the server (which refuses
+  // the same, and records it). The identity checks are a fieldset, which the summary cannot link to by
+  // name: their sentence is put in their own slot here.
   function refuse(form, field, message) {
-    Portal.clearErrors(form);
+    const summary = window.PortalErrors && PortalErrors.handles(form);
+    if (summary) {
+      PortalErrors.show(form, { errors: [{ field: field.getAttribute("name"), message: message }] });
+    } else {
+      Portal.clearErrors(form);
+    }
     const slot = form.querySelector("#" + field.id + "-error");
     slot.textContent = message;
     slot.hidden = false;
     field.setAttribute("aria-invalid", "true");
-    field.focus();
+    if (!summary) { field.focus(); }
   }
 
   document.querySelectorAll("form.support-action").forEach(function (form) {
