@@ -15,11 +15,12 @@ from chalicelib.api.bodies import Body, Field, optional, reason
 from chalicelib.api.http import context, current_request, json_response, query, route
 from chalicelib.api.openapi_fragments import (
     ERROR,
+    GUARDED_ERRORS,
     INTEGER_OR_NULL,
     LANGUAGE,
     NULLABLE,
+    STAFF,
     STRING,
-    errors,
     page_of,
     parameter,
     response,
@@ -141,36 +142,34 @@ def audit(current: Authenticated) -> Response:
 
 # ---------------------------------------------------------------- OpenAPI
 
-_STAFF = {"tags": ["support desk"]}
-_ERRORS = errors(400, 401, 403)
 _USERNAME = parameter("username", "path", "Username (case-insensitive)")
 _REFERENCE = parameter("reference", "path", "Reference of the request, e.g. SR-7KQ2-M9XD")
 _NO_CONTENT = response("Done; recorded in the audit trail")
 
 OPENAPI = {
     f"{ADMIN}/users": {
-        "get": {**_STAFF, "summary": "Find accounts by exact username, e-mail address or CRIB number",
+        "get": {**STAFF, "summary": "Find accounts by exact username, e-mail address or CRIB number",
                 "parameters": [parameter("q", "query", "Username, e-mail address or 9-digit CRIB number")],
-                "responses": {"200": response("Matching accounts", "UserPage"), **_ERRORS}},
-        "post": {**_STAFF, "summary": "Create an account; the owner gets an activation mail to set a password",
+                "responses": {"200": response("Matching accounts", "UserPage"), **GUARDED_ERRORS}},
+        "post": {**STAFF, "summary": "Create an account; the owner gets an activation mail to set a password",
                  "description": "Only an admin may create accounts with a staff role. A CRIB number binds to "
                                 "at most one account: one already bound is a 409 `crib_taken`.",
-                 "responses": {"201": response("Created; activation mail sent", "UserSummary"), **_ERRORS,
+                 "responses": {"201": response("Created; activation mail sent", "UserSummary"), **GUARDED_ERRORS,
                                "409": ERROR}},
     },
     f"{ADMIN}/users/{{username}}": {
-        "get": {**_STAFF, "summary": "An account's status for the desk: lock, 2FA, backup codes, recent events",
+        "get": {**STAFF, "summary": "An account's status for the desk: lock, 2FA, backup codes, recent events",
                 "parameters": [_USERNAME],
-                "responses": {"200": response("The account", "UserStatus"), **_ERRORS, "404": ERROR}},
+                "responses": {"200": response("The account", "UserStatus"), **GUARDED_ERRORS, "404": ERROR}},
     },
     f"{ADMIN}/users/{{username}}/unblock": {
-        "post": {**_STAFF, "summary": "Clear the lockout and the permanent block; the owner gets a notice",
+        "post": {**STAFF, "summary": "Clear the lockout and the permanent block; the owner gets a notice",
                  "description": "Needs at least one identity check (`identity_checks`); without one: 400 naming "
                                 "`identity_checks`, recorded as `denied`.",
-                 "parameters": [_USERNAME], "responses": {"204": _NO_CONTENT, **_ERRORS, "404": ERROR}},
+                 "parameters": [_USERNAME], "responses": {"204": _NO_CONTENT, **GUARDED_ERRORS, "404": ERROR}},
     },
     f"{ADMIN}/users/{{username}}/reset-2fa": {
-        "post": {**_STAFF, "summary": "Remove 2FA and backup codes, end all sessions, require enrollment; notice",
+        "post": {**STAFF, "summary": "Remove 2FA and backup codes, end all sessions, require enrollment; notice",
                  "description": "Needs at least one identity check (`identity_checks`, or an earlier client's "
                                 "`identity_check`); without one: 400 naming `identity_checks`. A representative's "
                                 "or staff account's reset needs a second staff member: 202 with the pending "
@@ -178,39 +177,39 @@ OPENAPI = {
                  "parameters": [_USERNAME],
                  "responses": {"204": _NO_CONTENT,
                                "202": response("Waiting for a second staff member's approval", "ApprovalRequested"),
-                               **_ERRORS, "404": ERROR, "409": ERROR}},
+                               **GUARDED_ERRORS, "404": ERROR, "409": ERROR}},
     },
     f"{ADMIN}/users/{{username}}/crib": {
-        "post": {**_STAFF, "summary": "Admins only: bind a CRIB number to an existing account (null unbinds)",
+        "post": {**STAFF, "summary": "Admins only: bind a CRIB number to an existing account (null unbinds)",
                  "description": "The old CRIB is released and the new one reserved in the same transaction; "
                                 "a CRIB bound to another account is a 409 `crib_taken`.",
                  "parameters": [_USERNAME],
-                 "responses": {"200": response("Bound; recorded in the audit trail", "UserSummary"), **_ERRORS,
+                 "responses": {"200": response("Bound; recorded in the audit trail", "UserSummary"), **GUARDED_ERRORS,
                                "404": ERROR, "409": ERROR}},
     },
     f"{ADMIN}/support-requests": {
-        "get": {**_STAFF, "summary": "The queue of support requests: open first, newest first",
+        "get": {**STAFF, "summary": "The queue of support requests: open first, newest first",
                 "parameters": [parameter("status", "query", "open or closed (default: both, open first)"),
                                parameter("cursor", "query", "From the previous page")],
-                "responses": {"200": response("A page of requests", "SupportRequestPage"), **_ERRORS}},
+                "responses": {"200": response("A page of requests", "SupportRequestPage"), **GUARDED_ERRORS}},
     },
     f"{ADMIN}/support-requests/{{reference}}": {
-        "get": {**_STAFF, "summary": "One support request", "parameters": [_REFERENCE],
-                "responses": {"200": response("The request", "SupportRequest"), **_ERRORS, "404": ERROR}},
+        "get": {**STAFF, "summary": "One support request", "parameters": [_REFERENCE],
+                "responses": {"200": response("The request", "SupportRequest"), **GUARDED_ERRORS, "404": ERROR}},
     },
     f"{ADMIN}/support-requests/{{reference}}/close": {
-        "post": {**_STAFF, "summary": "Close an open request with a reason", "parameters": [_REFERENCE],
-                 "responses": {"204": _NO_CONTENT, **_ERRORS, "404": ERROR, "409": ERROR}},
+        "post": {**STAFF, "summary": "Close an open request with a reason", "parameters": [_REFERENCE],
+                 "responses": {"204": _NO_CONTENT, **GUARDED_ERRORS, "404": ERROR, "409": ERROR}},
     },
     f"{ADMIN}/audit": {
-        "get": {**_STAFF, "summary": "Audit trail, newest first (read only: events are never edited or deleted)",
+        "get": {**STAFF, "summary": "Audit trail, newest first (read only: events are never edited or deleted)",
                 "parameters": [parameter("target", "query", "Account (or reference) the event is about"),
                                parameter("actor", "query", "Who acted"),
                                parameter("action", "query", "Action, or its beginning (e.g. support.)"),
                                parameter("from", "query", "YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] (UTC)"),
                                parameter("to", "query", "YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] (UTC), inclusive"),
                                parameter("cursor", "query", "From the previous page")],
-                "responses": {"200": response("A page of events", "AuditPage"), **_ERRORS}},
+                "responses": {"200": response("A page of events", "AuditPage"), **GUARDED_ERRORS}},
     },
 }
 

@@ -7,7 +7,16 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.admin import ADMIN, staff_action
 from chalicelib.api.http import context, current_request, json_response, route
-from chalicelib.api.openapi_fragments import ERROR, NULLABLE, STRING, errors, page_of, parameter, response
+from chalicelib.api.openapi_fragments import (
+    ERROR,
+    GUARDED_ERRORS,
+    NULLABLE,
+    STAFF,
+    STRING,
+    page_of,
+    parameter,
+    response,
+)
 from chalicelib.services import four_eyes, identity_checks
 from chalicelib.services.accounts import STAFF_ROLES
 from chalicelib.services.sessions import Access, Authenticated
@@ -34,26 +43,24 @@ def reject(current: Authenticated, approval_id: str, body: dict) -> Response:
 
 # ---------------------------------------------------------------- OpenAPI
 
-_STAFF = {"tags": ["support desk"]}
-_ERRORS = errors(400, 401, 403)
 _ID = parameter("approval_id", "path", "Id of the pending request, e.g. AP-4K7Q-M2XD")
 
 OPENAPI = {
     f"{ADMIN}/approvals": {
-        "get": {**_STAFF, "summary": "Requests waiting for a second staff member's approval, newest first",
-                "responses": {"200": response("Pending, unexpired requests", "ApprovalPage"), **_ERRORS}},
+        "get": {**STAFF, "summary": "Requests waiting for a second staff member's approval, newest first",
+                "responses": {"200": response("Pending, unexpired requests", "ApprovalPage"), **GUARDED_ERRORS}},
     },
     f"{ADMIN}/approvals/{{approval_id}}/approve": {
-        "post": {**_STAFF, "summary": "Approve a pending request: the change happens now (never the requester)",
+        "post": {**STAFF, "summary": "Approve a pending request: the change happens now (never the requester)",
                  "description": "403 for the requester (recorded as `denied`), 409 `conflict` once decided, "
                                 "409 `approval_expired` after 24 hours. Two approvals at once apply it once.",
                  "parameters": [_ID], "responses": {"204": response("Approved and applied; in the audit trail"),
-                                                    **_ERRORS, "404": ERROR, "409": ERROR}},
+                                                    **GUARDED_ERRORS, "404": ERROR, "409": ERROR}},
     },
     f"{ADMIN}/approvals/{{approval_id}}/reject": {
-        "post": {**_STAFF, "summary": "Reject a pending request (by the requester: withdraw it); nothing changes",
+        "post": {**STAFF, "summary": "Reject a pending request (by the requester: withdraw it); nothing changes",
                  "parameters": [_ID], "responses": {"204": response("Rejected; in the audit trail"),
-                                                    **_ERRORS, "404": ERROR, "409": ERROR}},
+                                                    **GUARDED_ERRORS, "404": ERROR, "409": ERROR}},
     },
 }
 

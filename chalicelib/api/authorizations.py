@@ -6,8 +6,7 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.api.http import context, current_request, json_response, language, query, route
-from chalicelib.api.openapi_fragments import ERROR, parameter, response
-from chalicelib.api.representative import ERRORS
+from chalicelib.api.openapi_fragments import ERROR, GUARDED_ERRORS, parameter, response
 from chalicelib.roles import Role
 from chalicelib.services import authorizations
 from chalicelib.services.sessions import Access, Authenticated
@@ -36,13 +35,13 @@ def revoke(current: Authenticated, authorization_id: str) -> Response:
 
 _ROLE = {"tags": ["clients"]}
 _ID = parameter("authorization_id", "path", "The authorization's id")
-_CHANGE_RESPONSES = {**ERRORS, "404": ERROR, "409": ERROR}
+_CHANGE_RESPONSES = {**GUARDED_ERRORS, "404": ERROR, "409": ERROR}
 
 OPENAPI = {
     API: {
         "get": {**_ROLE, "summary": "Every authorization on the caller's CRIB, newest first",
                 "parameters": [parameter("cursor", "query", "From the previous page")],
-                "responses": {"200": response("A page of authorizations", "AuthorizationPage"), **ERRORS}},
+                "responses": {"200": response("A page of authorizations", "AuthorizationPage"), **GUARDED_ERRORS}},
     },
     f"{API}/{{authorization_id}}/confirm": {
         "post": {**_ROLE, "summary": "Confirm a pending authorization (it becomes active)", "parameters": [_ID],

@@ -9,7 +9,15 @@ from chalice import Blueprint, Response
 from chalicelib.api.admin import staff_action
 from chalicelib.api.bodies import Body, Field, optional, reason
 from chalicelib.api.http import context, current_request, json_response, route
-from chalicelib.api.openapi_fragments import ERROR, NULLABLE, STRING, errors, parameter, response
+from chalicelib.api.openapi_fragments import (
+    ERROR,
+    GUARDED_ERRORS,
+    NULLABLE,
+    STAFF,
+    STRING,
+    parameter,
+    response,
+)
 from chalicelib.services import oidc_client_desk
 from chalicelib.services.accounts import STAFF_ROLES
 from chalicelib.services.sessions import Access, Authenticated
@@ -58,26 +66,24 @@ def disable_client(current: Authenticated, client_id: str, body: dict) -> Respon
 
 # ---------------------------------------------------------------- OpenAPI
 
-_STAFF = {"tags": ["support desk"]}
-_ERRORS = errors(400, 401, 403)
 _CLIENT_ID = parameter("client_id", "path", "The application's client id")
 _STRINGS = {"type": "array", "items": STRING}
 
 OPENAPI = {
     API: {
-        "get": {**_STAFF, "summary": "The registered tax applications (OpenID Connect clients)",
-                "responses": {"200": response("Every registered application", "OidcClientList"), **_ERRORS}},
-        "post": {**_STAFF, "summary": "Register a tax application",
+        "get": {**STAFF, "summary": "The registered tax applications (OpenID Connect clients)",
+                "responses": {"200": response("Every registered application", "OidcClientList"), **GUARDED_ERRORS}},
+        "post": {**STAFF, "summary": "Register a tax application",
                  "description": "Redirect URIs are compared exactly: https (http only on 127.0.0.1 or "
                                 "localhost), no fragment. With client_secret_basic the answer holds the "
                                 "secret, once; with private_key_jwt `jwks` is required.",
                  "responses": {"201": response("Registered; recorded in the audit trail", "RegisteredOidcClient"),
-                               **_ERRORS}},
+                               **GUARDED_ERRORS}},
     },
     f"{API}/{{client_id}}/disable": {
-        "post": {**_STAFF, "summary": "Disable a tax application: no more logins, its tokens stop working",
+        "post": {**STAFF, "summary": "Disable a tax application: no more logins, its tokens stop working",
                  "parameters": [_CLIENT_ID],
-                 "responses": {"204": response("Disabled; recorded in the audit trail"), **_ERRORS,
+                 "responses": {"204": response("Disabled; recorded in the audit trail"), **GUARDED_ERRORS,
                                "404": ERROR, "409": ERROR}},
     },
 }

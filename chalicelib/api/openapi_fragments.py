@@ -12,11 +12,18 @@ STRING = {"type": "string"}
 NULLABLE = {"type": ["string", "null"]}
 INTEGER_OR_NULL = {"type": ["integer", "null"]}
 LANGUAGE = {"type": "string", "enum": list(LANGUAGES)}
+# The support desk's operations, grouped under one tag.
+STAFF = {"tags": ["support desk"]}
 
 
 def errors(*statuses: int) -> dict[str, dict]:
     """The contract's error envelope for each status."""
     return {str(status): ERROR for status in statuses}
+
+
+# What any operation behind a login may answer besides its own outcomes: a refused body, no session,
+# a session without the role.
+GUARDED_ERRORS = errors(400, 401, 403)
 
 
 def ref(schema: str) -> dict[str, str]:

@@ -7,7 +7,15 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.bodies import Body, Field, optional
 from chalicelib.api.http import context, current_request, json_response, language, query, route
-from chalicelib.api.openapi_fragments import ERROR, NULLABLE, STRING, errors, page_of, parameter, response
+from chalicelib.api.openapi_fragments import (
+    ERROR,
+    GUARDED_ERRORS,
+    NULLABLE,
+    STRING,
+    page_of,
+    parameter,
+    response,
+)
 from chalicelib.roles import Role
 from chalicelib.services import authorizations, date_parts, imports, tax_types
 from chalicelib.services.sessions import Access, Authenticated
@@ -64,7 +72,6 @@ def import_status(current: Authenticated, import_id: str) -> Response:
 # ---------------------------------------------------------------- OpenAPI
 
 _ROLE = {"tags": ["representatives"]}
-ERRORS = errors(400, 401, 403)
 IMPORT_ID = parameter("import_id", "path", "The import's id, from POST .../imports")
 
 OPENAPI = {
@@ -72,22 +79,22 @@ OPENAPI = {
         "get": {**_ROLE, "summary": "The firm's authorizations, newest first, optionally by status",
                 "parameters": [parameter("status", "query", "pending, active, revoked or expired"),
                                parameter("cursor", "query", "From the previous page")],
-                "responses": {"200": response("A page of authorizations", "AuthorizationPage"), **ERRORS}},
+                "responses": {"200": response("A page of authorizations", "AuthorizationPage"), **GUARDED_ERRORS}},
         "post": {**_ROLE, "summary": "Register one authorization (pending until the client confirms it)",
                  "responses": {"201": response("Registered; the client gets a notice", "Authorization"),
-                               **ERRORS, "409": ERROR}},
+                               **GUARDED_ERRORS, "409": ERROR}},
     },
     f"{API}/imports": {
         "post": {**_ROLE, "summary": "Ask for a bulk import: a presigned POST to upload the CSV to",
                  "description": "Processing starts when the upload arrives; poll the import for progress. "
                                 "409 import_running while another import of the firm is unfinished.",
                  "responses": {"201": response("Upload the file with this form", "ImportUpload"),
-                               **ERRORS, "409": ERROR}},
+                               **GUARDED_ERRORS, "409": ERROR}},
     },
     f"{API}/imports/{{import_id}}": {
         "get": {**_ROLE, "summary": "Status, progress and counts of one of the firm's imports",
                 "parameters": [IMPORT_ID],
-                "responses": {"200": response("The import", "ImportStatus"), **ERRORS, "404": ERROR}},
+                "responses": {"200": response("The import", "ImportStatus"), **GUARDED_ERRORS, "404": ERROR}},
     },
 }
 

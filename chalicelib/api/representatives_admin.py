@@ -9,8 +9,8 @@ from chalice import Blueprint, Response
 from chalicelib.api.admin import staff_action
 from chalicelib.api.bodies import Body, Field, optional, reason
 from chalicelib.api.http import context, current_request, json_response, language, route
-from chalicelib.api.openapi_fragments import ERROR, STRING, parameter, response
-from chalicelib.api.representative import DRY_RUN, ERRORS, IMPORT_ID, dry_run_flag
+from chalicelib.api.openapi_fragments import ERROR, GUARDED_ERRORS, STAFF, STRING, parameter, response
+from chalicelib.api.representative import DRY_RUN, IMPORT_ID, dry_run_flag
 from chalicelib.services import imports, representatives
 from chalicelib.services.accounts import STAFF_ROLES
 from chalicelib.services.sessions import Access, Authenticated
@@ -48,28 +48,27 @@ def import_status(current: Authenticated, username: str, import_id: str) -> Resp
     return json_response(imports.import_status_for(current.user, username, import_id, language(current_request())))
 
 
-_STAFF = {"tags": ["support desk"]}
 _USERNAME = parameter("username", "path", "The representative's username")
 
 OPENAPI = {
     API: {
-        "post": {**_STAFF, "summary": "Representative portal access for a firm (new account, or the role on one)",
+        "post": {**STAFF, "summary": "Representative portal access for a firm (new account, or the role on one)",
                  "description": "Without an existing account `email` is required: the new account gets an "
                                 "activation mail. An existing account must have no CRIB or the firm's CRIB.",
                  "responses": {"201": response("Access granted; recorded in the audit trail", "Representative"),
-                               **ERRORS, "409": ERROR}},
+                               **GUARDED_ERRORS, "409": ERROR}},
     },
     f"{API}/{{username}}/imports": {
-        "post": {**_STAFF, "summary": "Bulk import on a representative's behalf (as the representative's import)",
+        "post": {**STAFF, "summary": "Bulk import on a representative's behalf (as the representative's import)",
                  "description": "With signed_forms_received the imported authorizations are active at once.",
                  "parameters": [_USERNAME],
                  "responses": {"201": response("Upload the file with this form", "ImportUpload"),
-                               **ERRORS, "404": ERROR, "409": ERROR}},
+                               **GUARDED_ERRORS, "404": ERROR, "409": ERROR}},
     },
     f"{API}/{{username}}/imports/{{import_id}}": {
-        "get": {**_STAFF, "summary": "Status, progress and counts of a representative's import",
+        "get": {**STAFF, "summary": "Status, progress and counts of a representative's import",
                 "parameters": [_USERNAME, IMPORT_ID],
-                "responses": {"200": response("The import", "ImportStatus"), **ERRORS, "404": ERROR}},
+                "responses": {"200": response("The import", "ImportStatus"), **GUARDED_ERRORS, "404": ERROR}},
     },
 }
 
