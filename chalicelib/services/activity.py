@@ -41,6 +41,7 @@ LABEL_DETAILS: dict[str, tuple[str, ...]] = {
     "authorization.create": ("tax_type",),
     "authorization.confirm": ("tax_type",),
     "authorization.revoke": ("tax_type",),
+    "oidc.token_on_behalf": ("tax_types",),  # the tax types an adviser logged in to an application for
 }
 DETAIL_MAX = 64
 
@@ -130,8 +131,11 @@ def _details(event: AuditEvent, lang: str) -> _Placeholders:
             continue
         if name == "tax_type":
             value = tax_types.name(value, lang) if value in tax_types.TAX_TYPES else None
-        if value is not None:
-            shown[name] = str(value)[:DETAIL_MAX]
+        elif name == "tax_types":
+            names = [tax_types.name(code, lang) for code in value if code in tax_types.TAX_TYPES]
+            value = ", ".join(names) if names else None
+        if value is not None:  # the portal's own names in full; what was recorded, cut at DETAIL_MAX
+            shown[name] = value if name in ("tax_type", "tax_types") else str(value)[:DETAIL_MAX]
     return shown
 
 

@@ -208,6 +208,17 @@ def test_every_token_issued_on_behalf_of_a_client_is_audited_on_both_trails(advi
     on_clients_trail = [entry for entry in audit_trail.recent_for("klant.een", 20)
                         if entry["action"] == "oidc.token_on_behalf"]
     assert len(on_clients_trail) == 2
+    # The client reads it on their own activity page, in words, with the tax types.
+    from chalicelib.services import activity
+    from chalicelib.storage.users import User
+
+    client_account = User.get("klant.een")
+    events, _ = activity.newest(client_account)
+    labels = {lang: [activity.describe(event, client_account, lang)["label"] for event in events
+                     if event.action == "oidc.token_on_behalf"] for lang in ("nl", "en", "pap")}
+    assert labels["nl"] == ["Uw gemachtigde is namens u ingelogd bij een belastingapplicatie "
+                            "(Inkomstenbelasting, Loonbelasting en premies (AOV/AWW, AVBZ, BVZ))"] * 2
+    assert all(len(texts) == 2 and "(" in texts[0] and "—" not in texts[0] for texts in labels.values())
 
 
 # ---------------------------------------------------------------- an authorization that ends
