@@ -7,6 +7,8 @@ import re
 import string
 from pathlib import Path
 
+import pytest
+
 from chalicelib.i18n import catalogue, pick_language
 from tests.unit.ui_texts import script_findings, template_findings
 
@@ -116,3 +118,20 @@ if (event.key === "Enter") { show(form.dataset.message || 'Er ging iets mis'); }
 """
     assert [finding.text for finding in script_findings(script, "page.js")] == [
         "Vul   in", "Opgeslagen", "Er ging iets mis"]
+
+
+# One spelling per word: the variants each language's texts must not use. The seed's own texts (the
+# "Inloggen met 2FA" guide and the support page, word for word) keep theirs.
+SEED_KEYS = ("guide.", "support_page.")
+VARIANTS = {
+    "nl": (r"\(s\)", r"\btoestel", r"\bresetten\b", r"\bgereset\b", r"\bback-upcodes?\b", r"\btwee-factor"),
+    "en": (r"\(s\)",),
+    "pap": (r"\bklek\b", r"\bbek\b", r"\bsesion\b", r"\(s\)"),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(VARIANTS))
+def test_one_spelling_per_word(lang):
+    found = {key: text for key, text in catalogue(lang).items() if not key.startswith(SEED_KEYS)
+             and any(re.search(variant, text, re.IGNORECASE) for variant in VARIANTS[lang])}
+    assert not found, found
