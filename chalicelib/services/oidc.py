@@ -135,6 +135,11 @@ class Request(OAuth2Request):
     def form(self) -> dict[str, str]:
         return self._form
 
+    def outside_syntax(self) -> bool:
+        """Whether a parameter that must be printable ASCII (ASCII_PARAMETERS) is not."""
+        return any(name in ASCII_PARAMETERS and not _PRINTABLE_ASCII.fullmatch(value)
+                   for name, value in (*self._args.items(), *self._form.items()))
+
 
 # RFC 6749 appendix A (and OpenID Connect Core 3.1.2.1): these parameters are printable ASCII,
 # %x20-7E. Authlib repeats some of them (response_type, grant_type) in the description of its error
@@ -146,12 +151,6 @@ ASCII_PARAMETERS = frozenset({
     "code_verifier", "refresh_token", "client_secret", "client_assertion", "client_assertion_type",
     "id_token_hint", "post_logout_redirect_uri", "token", "token_type_hint"})
 _PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
-
-
-def outside_syntax(pairs: list[tuple[str, str]] | dict[str, str]) -> bool:
-    """Whether a parameter that must be printable ASCII is not."""
-    items = pairs.items() if isinstance(pairs, dict) else pairs
-    return any(name in ASCII_PARAMETERS and not _PRINTABLE_ASCII.fullmatch(value) for name, value in items)
 
 
 @dataclass(frozen=True)

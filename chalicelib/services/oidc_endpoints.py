@@ -169,10 +169,10 @@ def _page_error(error: OAuth2Error) -> str:
 
 def start(issuer: str, query: list[tuple[str, str]], context: RequestContext) -> Outcome:
     """GET /oidc/authorize: the request checked as it arrives, then kept while the visitor logs in."""
-    if oidc.outside_syntax(query):
+    request = _request(issuer, "/oidc/authorize", query)
+    if request.outside_syntax():
         return Outcome("error", error="invalid_request")
     provider = Provider(issuer, context)
-    request = _request(issuer, "/oidc/authorize", query)
     try:
         _validated(provider, request)
     except OAuth2Error as error:
@@ -262,7 +262,7 @@ def resume(issuer: str, pending: Pending | None, current: Authenticated | None, 
 
 def token(issuer: str, request: Request, context: RequestContext) -> Answer:
     """POST /oidc/token: Authlib's token endpoint (JSON answers and errors, RFC 6749 5.1 and 5.2)."""
-    if oidc.outside_syntax(request.form) or oidc.outside_syntax(request.args):
+    if request.outside_syntax():
         return Answer(400, {"error": "invalid_request", "error_description": "A parameter is not printable ASCII."},
                       {"Cache-Control": "no-store", "Pragma": "no-cache"})
     return Provider(issuer, context).create_token_response(request)
@@ -321,7 +321,7 @@ class LogoutOutcome:
 
 
 def logout(issuer: str, request: Request, context: RequestContext) -> LogoutOutcome:
-    if oidc.outside_syntax(request.form) or oidc.outside_syntax(request.args):
+    if request.outside_syntax():
         return LogoutOutcome("error")
     provider = Provider(issuer, context)
     endpoint = _EndSession(provider)

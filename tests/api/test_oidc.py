@@ -172,6 +172,17 @@ def test_a_parameter_outside_printable_ascii_is_an_error_page_not_a_server_error
     assert t("oidc.error.invalid_request", "nl") in response.body.decode()
 
 
+def test_a_logout_parameter_outside_printable_ascii_gets_the_logout_error_page(client):
+    from urllib.parse import urlencode
+
+    from chalicelib.i18n import t
+
+    query = urlencode({"client_id": "mijn-aangifte", "post_logout_redirect_uri": "https://aangifte.example/\u00e9"})
+    response = client.http.get(f"/oidc/logout?{query}", headers={"Host": "127.0.0.1:8000"})
+    assert response.status_code == 400 and "Location" not in response.headers
+    assert t("oidc.error.logout", "nl") in response.body.decode("utf-8")
+
+
 def test_a_grant_type_outside_printable_ascii_is_invalid_request(client):
     from tests.api.oidc_flow import basic, token
 
