@@ -44,6 +44,9 @@ DATE_REASONS = tuple(f"import_flow.date.{name}.{problem}" for name in ("start_da
                      for problem in ("day", "month", "year", "missing", "incomplete", "not_a_date"))
 APPROVAL_REASONS = ("desk.approval.own_request", "desk.approval.decided")
 CLIENT_REASONS = tuple(f"oidc_clients.invalid.{what}" for what in ("redirect_uris", "uri", "jwks", "name", "scopes"))
+# The identity checks a desk action states (services/identity_checks.py).
+IDENTITY_REASONS = ("desk.identity.unknown", "desk.identity.required", "desk.identity.note_too_long",
+                    "desk.identity.note_required", "desk.identity.evidence_required")
 
 
 @dataclass(frozen=True)
@@ -59,10 +62,6 @@ class FormSpec:
     page_checks: dict[str, tuple[str, ...]] = field(default_factory=dict)
     reasons: tuple[str, ...] = ()
 
-
-# The identity checks a desk action states (services/identity_checks.py).
-IDENTITY_REASONS = ("desk.identity.unknown", "desk.identity.required", "desk.identity.note_too_long",
-                    "desk.identity.note_required", "desk.identity.evidence_required")
 
 _NEW_PASSWORD = {"new_password": ("weak_password",)}
 _REPEAT = {"new_password_repeat": ("mismatch", MISSING)}

@@ -120,6 +120,22 @@ def test_every_refusal_of_a_new_password_has_its_sentence_on_the_forms(password)
     assert problem is not None and problem in form_errors.PASSWORD_REASONS
 
 
+@pytest.mark.parametrize(("checks", "note", "evidence"), [
+    (["no_such_check"], None, False),
+    ([], None, False),
+    (["other"], "x" * 501, False),
+    (["other"], "  ", False),
+    (["crib_and_birth_date"], None, True),
+])
+def test_every_refusal_of_the_identity_checks_has_its_sentence_on_the_desk_forms(checks, note, evidence):
+    from chalicelib.errors import PortalError
+    from chalicelib.services import identity_checks
+
+    with pytest.raises(PortalError) as refused:
+        identity_checks.checked(checks, note, evidence=evidence)
+    assert refused.value.extra["reason"] in form_errors.IDENTITY_REASONS
+
+
 def test_new_password_reasons_are_all_worded():
     for lang in LANGUAGES:
         reasons = form_errors.messages("set_password", lang)["reasons"]
