@@ -7,8 +7,8 @@
 3. removes from the zip the libraries the Lambda python3.11 runtime already provides (boto3,
    botocore and their dependencies: pynamodb pulls in botocore, 16 MB zipped, that would otherwise
    be shipped twice), Pillow's unused optional codecs, reportlab's font files and other parts the
-   portal never imports — chalice packages requirements.txt with all
-   its dependencies and has no exclude option;
+   portal never imports — chalice packages requirements.txt with all its dependencies and has no
+   exclude option;
 4. checks the zip: under 12 MB, and only code that runs on Lambda python3.11 x86_64 (every wheel
    tag, every compiled file's architecture and glibc requirement);
 5. validates sam.json with cfn-lint (zero errors).

@@ -9,15 +9,7 @@ from chalice import Blueprint, Response
 from chalicelib.api.admin import staff_action
 from chalicelib.api.bodies import Body, Field, optional, reason
 from chalicelib.api.http import context, current_request, json_response, route
-from chalicelib.api.openapi_fragments import (
-    ERROR,
-    GUARDED_ERRORS,
-    NULLABLE,
-    STAFF,
-    STRING,
-    parameter,
-    response,
-)
+from chalicelib.api.openapi_fragments import ERROR, GUARDED_ERRORS, NULLABLE, STAFF, STRING, parameter, response
 from chalicelib.services import oidc_client_desk
 from chalicelib.services.accounts import STAFF_ROLES
 from chalicelib.services.sessions import Access, Authenticated

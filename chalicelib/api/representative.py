@@ -7,15 +7,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.bodies import Body, Field, optional
 from chalicelib.api.http import context, current_request, json_response, language, query, route
-from chalicelib.api.openapi_fragments import (
-    ERROR,
-    GUARDED_ERRORS,
-    NULLABLE,
-    STRING,
-    page_of,
-    parameter,
-    response,
-)
+from chalicelib.api.openapi_fragments import ERROR, GUARDED_ERRORS, NULLABLE, STRING, page_of, parameter, response
 from chalicelib.roles import Role
 from chalicelib.services import authorizations, date_parts, imports, tax_types
 from chalicelib.services.sessions import Access, Authenticated

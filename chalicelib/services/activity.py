@@ -129,13 +129,15 @@ def _details(event: AuditEvent, lang: str) -> _Placeholders:
         value = stored.get(name)
         if value is None:
             continue
+        # The portal's own names in full; anything else as recorded, cut at DETAIL_MAX.
         if name == "tax_type":
             value = tax_types.name(value, lang) if value in tax_types.TAX_TYPES else None
         elif name == "tax_types":
-            names = [tax_types.name(code, lang) for code in value if code in tax_types.TAX_TYPES]
-            value = ", ".join(names) if names else None
-        if value is not None:  # the portal's own names in full; what was recorded, cut at DETAIL_MAX
-            shown[name] = value if name in ("tax_type", "tax_types") else str(value)[:DETAIL_MAX]
+            value = ", ".join(tax_types.name(code, lang) for code in value if code in tax_types.TAX_TYPES) or None
+        else:
+            value = str(value)[:DETAIL_MAX]
+        if value is not None:
+            shown[name] = value
     return shown
 
 
